@@ -1,0 +1,56 @@
+# Molnbedömning: the only commands a newcomer needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := assess
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev run test lint fmt typecheck bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed ## Create .venv and install the app
+
+install-dev: $(VENV)/.installed-dev ## Create .venv and install the app with the dev tools
+
+run: install ## Migrate the SQLite database in instance/, load rule set and demo data, serve on 127.0.0.1:$PORT
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: install-dev ## Lint and run every test (browser tests need /usr/bin/chromium)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install-dev ## ruff check, ruff format --check and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: install-dev ## Format the code and fix what ruff can fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install-dev ## mypy --strict on rules/, services/ and pdf/
+	$(BIN)/mypy
+
+bench: install-dev ## Print performance figures (rules engine, pages, PDF)
+	$(BIN)/python -m bench
+
+clean: ## Remove the virtual environment and caches (keeps instance/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
