@@ -1,0 +1,1 @@
+"""Benchmarks printed by `make bench`. Figures only: no assertions on timings."""
