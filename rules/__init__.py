@@ -1,0 +1,46 @@
+"""The rules module: the regional rule set as data, and explained, unknown-aware verdicts.
+
+Pure Python (standard library, pydantic, PyYAML); usable without Flask: ``python -m rules --help``.
+
+    from rules import load_published, evaluate, Answer, Override
+    ruleset = load_published("molnlamplighet")          # newest published version, validated and cached
+    result = evaluate(ruleset, {"G-04": Answer("yes", "E4")}, overrides={})
+    result.verdict, result.worst_case, result.to_dict()
+"""
+
+from rules.answers import Answer, AnswerSet, AnswerSetError, Override, parse_answer_json, parse_answer_set
+from rules.engine import evaluate
+from rules.loader import LoadError, RuleSetError, load_ruleset
+from rules.model import Area, Group, Mitigation, Option, Question, Reference, Rule, RuleSet, Text
+from rules.registry import default_ruleset, load_published, newest, published_rulesets
+from rules.results import AreaResult, ConditionItem, Evaluation, QuestionResult
+
+__all__ = [
+    "Answer",
+    "AnswerSet",
+    "AnswerSetError",
+    "Area",
+    "AreaResult",
+    "ConditionItem",
+    "Evaluation",
+    "Group",
+    "LoadError",
+    "Mitigation",
+    "Option",
+    "Override",
+    "Question",
+    "QuestionResult",
+    "Reference",
+    "Rule",
+    "RuleSet",
+    "RuleSetError",
+    "Text",
+    "default_ruleset",
+    "evaluate",
+    "load_published",
+    "load_ruleset",
+    "newest",
+    "parse_answer_json",
+    "parse_answer_set",
+    "published_rulesets",
+]

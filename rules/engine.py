@@ -1,0 +1,344 @@
+"""Evaluate an answer set against a rule set (scoring.md): pure, deterministic, no clock and no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from rules.answers import Answer, AnswerSetError, Override, check_answers
+from rules.conditions import HIDDEN, UNKNOWN, StateValue
+from rules.model import (
+    ANSWERED_BY_LABELS,
+    EVIDENCE_RANK,
+    NOT_APPLICABLE,
+    OUTCOME_LABELS,
+    UNKNOWN_OPTION,
+    Question,
+    Rule,
+    RuleSet,
+    Text,
+)
+from rules.results import SEVERITY, AreaResult, ConditionItem, Evaluation, QuestionResult
+
+AREA_IDS: Final = ("context", "legal", "infosec", "patient_safety")
+
+# Why a shown question's effective answer is unknown (scoring.md §3.2)
+_UNANSWERED: Final = "unanswered"
+_ANSWERED_UNKNOWN: Final = "unknown"
+_E0: Final = "E0"
+_NOT_APPLICABLE: Final = "not_applicable"
+_BELOW_MIN: Final = "below_min"
+
+
+def evaluate(
+    ruleset: RuleSet,
+    answers: Mapping[str, Answer],
+    overrides: Mapping[str, Override] | None = None,
+    *,
+    validate: bool = True,
+) -> Evaluation:
+    """Evaluate answers (and overrides) against the rule set and explain every outcome."""
+    if validate:
+        problems = check_answers(ruleset, answers)
+        problems += [
+            f"overrides: unknown question id {qid!r}" for qid in (overrides or {}) if qid not in ruleset.by_id
+        ]
+        if problems:
+            raise AnswerSetError(problems)
+    overrides = overrides or {}
+
+    # 1. Visibility and effective answers, in ask_if dependency order (scoring.md §3.1, §3.2).
+    state: dict[str, StateValue] = {}
+    why_unknown: dict[str, str] = {}
+    ignored: list[str] = []
+    for q in ruleset.order:
+        answer = answers.get(q.id)
+        if q.visible is not None and q.visible(state) is False:
+            state[q.id] = HIDDEN
+            if answer is not None and not _is_unanswered(q, answer):
+                ignored.append(q.id)
+            continue
+        state[q.id] = _effective(q, answer, why_unknown)
+
+    # 2. Outcomes in catalogue order (scoring.md §3.3, §3.4).
+    results: dict[str, QuestionResult] = {}
+    outcomes: dict[str, str] = {}
+    overridden: list[str] = []
+    open_worst: dict[str, str] = {}
+    for q in ruleset.questions:
+        value = state[q.id]
+        answer = answers.get(q.id)
+        if value is HIDDEN:
+            results[q.id] = QuestionResult(
+                q.id, False, None, (), None, q.refs, q.answered_by, None, None, answer, None, False
+            )
+            continue
+        outcome, rule, stopped_on, unknown_reads = _walk(q, state)
+        override = overrides.get(q.id)
+        is_overridden = False
+        if rule is not None and stopped_on is None:
+            mitigations = rule.mitigations
+            reason = _matched_reason(q, value, answer, rule)
+            if outcome == "KO" and override is not None and override.is_complete():
+                outcome, mitigations, is_overridden = "C", ("override",), True
+                reason = _override_reason(override, reason)
+                overridden.append(q.id)
+        else:
+            mitigations = ()
+            reason = _unknown_reason(
+                q, value, answer, why_unknown.get(q.id), stopped_on, unknown_reads, outcome
+            )
+        outcomes[q.id] = outcome
+        worst = None
+        if value is UNKNOWN or outcome in ("UB", "UN"):
+            worst = _worst(q, state, override is not None and override.is_complete())
+            open_worst[q.id] = worst
+        effective: str | int | None = UNKNOWN_OPTION if value is UNKNOWN else value  # type: ignore[assignment]
+        results[q.id] = QuestionResult(
+            q.id,
+            True,
+            outcome,
+            mitigations,
+            reason,
+            q.refs,
+            q.answered_by,
+            effective,
+            worst,
+            answer,
+            rule.number if rule is not None else None,
+            is_overridden,
+        )
+
+    # 3. Areas, verdict, worst case (scoring.md §4, §5, §7).
+    areas = {}
+    worst_outcomes = {**outcomes, **open_worst}
+    worst_area_results = []
+    for area in ruleset.areas:
+        ids = [qid for qid in area.questions if qid in outcomes]
+        areas[area.id] = AreaResult(
+            _area_result(outcomes[qid] for qid in ids),
+            tuple(qid for qid in ids if outcomes[qid] == "KO"),
+            tuple(qid for qid in ids if outcomes[qid] == "UB"),
+            tuple(qid for qid in ids if outcomes[qid] == "UN"),
+            tuple(qid for qid in ids if outcomes[qid] == "C"),
+        )
+        worst_area_results.append(_area_result(worst_outcomes[qid] for qid in ids))
+    verdict = _verdict(a.result for a in areas.values())
+    worst_case = _verdict(worst_area_results)
+
+    ordered = [q.id for q in ruleset.questions if q.id in outcomes]
+    return Evaluation(
+        ruleset_id=ruleset.id,
+        ruleset_version=ruleset.version,
+        ruleset_sha256=ruleset.sha256,
+        verdict=verdict,
+        worst_case=worst_case,
+        areas=areas,
+        questions=results,
+        knockouts=tuple(qid for qid in ordered if outcomes[qid] == "KO"),
+        blocking_unknowns=tuple(qid for qid in ordered if outcomes[qid] == "UB"),
+        nonblocking_unknowns=tuple(qid for qid in ordered if outcomes[qid] == "UN"),
+        decisive_unknowns=tuple(qid for qid in ordered if open_worst.get(qid) == "KO"),
+        conditions=tuple(
+            ConditionItem(qid, results[qid].mitigations) for qid in ordered if outcomes[qid] == "C"
+        ),
+        overrides=tuple(qid for qid in ordered if qid in overridden),
+        ignored_answers=tuple(q.id for q in ruleset.questions if q.id in ignored),
+    )
+
+
+def _is_unanswered(q: Question, answer: Answer) -> bool:
+    return answer.value is None or (q.type == "text" and answer.value == "")
+
+
+def _effective(q: Question, answer: Answer | None, why: dict[str, str]) -> StateValue:
+    if answer is None or _is_unanswered(q, answer):
+        why[q.id] = _UNANSWERED
+        return UNKNOWN
+    value = answer.value
+    assert value is not None
+    if value == UNKNOWN_OPTION:
+        why[q.id] = _ANSWERED_UNKNOWN
+        return UNKNOWN
+    if answer.evidence == "E0":
+        why[q.id] = _E0
+        return UNKNOWN
+    if value == NOT_APPLICABLE and q.type != "text" and not q.names_not_applicable:
+        why[q.id] = _NOT_APPLICABLE
+        return UNKNOWN
+    required = (
+        q.min_evidence.get(value, q.min_evidence_any) if (q.min_evidence or q.min_evidence_any) else None
+    )
+    if required is not None and EVIDENCE_RANK[answer.evidence] < EVIDENCE_RANK[required]:
+        why[q.id] = _BELOW_MIN
+        return UNKNOWN
+    return value
+
+
+def _walk(q: Question, state: Mapping[str, StateValue]) -> tuple[str, Rule | None, Rule | None, list[str]]:
+    """Return (outcome, matched rule, rule the walk stopped on as unknown, unknown questions read)."""
+    skipped_unknown: list[str] = []
+    for rule in q.rules:
+        result = rule.test(state)
+        if result is True:
+            return rule.outcome, rule, None, []
+        if result is None:
+            reads = [r for r in rule.reads if state[r] is UNKNOWN]
+            if rule.outcome == "OK":
+                skipped_unknown.extend(r for r in reads if r not in skipped_unknown)
+                continue
+            return q.on_unknown, rule, rule, reads
+    return q.on_unknown, None, None, skipped_unknown
+
+
+def _worst(q: Question, state: dict[str, StateValue], has_override: bool) -> str:
+    """Return the most severe outcome q can still get (scoring.md §7, the candidate walk)."""
+    saved = state[q.id]
+    worst = 0
+    on_unknown = SEVERITY[q.on_unknown]
+    try:
+        for candidate in (*q.candidates, UNKNOWN):
+            state[q.id] = candidate
+            for rule in q.rules:
+                result = rule.test(state)
+                if result is False:
+                    continue
+                worst = max(worst, SEVERITY[rule.outcome])
+                if result is True:
+                    break
+                if rule.outcome != "OK":
+                    worst = max(worst, on_unknown)
+            else:
+                worst = max(worst, on_unknown)
+    finally:
+        state[q.id] = saved
+    if has_override and worst == SEVERITY["KO"]:
+        worst = SEVERITY["C"]
+    return _OUTCOME_BY_SEVERITY[worst]
+
+
+_OUTCOME_BY_SEVERITY: Final = {v: k for k, v in SEVERITY.items()}
+
+
+def _area_result(outcomes: object) -> str:
+    seen = set(outcomes)  # type: ignore[call-overload]
+    if "KO" in seen:
+        return "not_met"
+    if "UB" in seen:
+        return "cannot_assess"
+    if "C" in seen or "UN" in seen:
+        return "met_with_conditions"
+    return "met"
+
+
+def _verdict(area_results: object) -> str:
+    seen = set(area_results)  # type: ignore[call-overload]
+    if "not_met" in seen:
+        return "not_suitable"
+    if "cannot_assess" in seen:
+        return "cannot_assess"
+    if "met_with_conditions" in seen:
+        return "suitable_with_conditions"
+    return "suitable"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reasons, in Swedish and English, written from the data
+
+
+def _answer_text(q: Question, value: StateValue, answer: Answer | None) -> tuple[str, str]:
+    if answer is None or _is_unanswered(q, answer):
+        return f"{q.id}: inget svar", f"{q.id}: no answer"
+    shown = answer.value
+    if q.type == "text" and isinstance(shown, str) and shown != UNKNOWN_OPTION:
+        shown = f'"{shown[:60]}…"' if len(shown) > 60 else f'"{shown}"'
+    return f"{q.id} = {shown} ({answer.evidence})", f"{q.id} = {shown} ({answer.evidence})"
+
+
+def _refs_text(q: Question) -> tuple[str, str]:
+    if not q.refs:
+        return "", ""
+    joined = "; ".join(r.display() for r in q.refs)
+    return f" Referenser: {joined}.", f" References: {joined}."
+
+
+def _matched_reason(q: Question, value: StateValue, answer: Answer | None, rule: Rule) -> Text:
+    a_sv, a_en = _answer_text(q, value, answer)
+    r_sv, r_en = _refs_text(q)
+    head = rule.describe()
+    return Text(
+        f"{a_sv}: regel {rule.number} ({head}): {rule.reason.sv}{r_sv}",
+        f"{a_en}: rule {rule.number} ({head}): {rule.reason.en}{r_en}",
+    )
+
+
+def _override_reason(override: Override, original: Text) -> Text:
+    kind_sv = {"legal": "juridisk", "technical": "teknisk"}.get(override.kind or "", "")
+    kind_en = override.kind or ""
+    sv = f"Stoppet hävt genom {kind_sv + ' ' if kind_sv else ''}bedömning: {override.reference}, "
+    en = f"Knock-out lifted by a {kind_en + ' ' if kind_en else ''}finding: {override.reference}, "
+    sv += f"{override.author}, {override.date}. Ursprungligt stopp: {original.sv}"
+    en += f"{override.author}, {override.date}. Original knock-out: {original.en}"
+    return Text(sv, en)
+
+
+def _own_unknown_text(q: Question, answer: Answer | None, why: str | None) -> tuple[str, str]:
+    if why == _BELOW_MIN and answer is not None and answer.value is not None:
+        required = q.required_evidence(answer.value)
+        return (
+            f"evidensnivån {answer.evidence} är lägre än kravet {required} för svaret {answer.value}, "
+            "så svaret räknas som okänt",
+            f"evidence {answer.evidence} is below the minimum {required} for the answer {answer.value}, "
+            "so the answer counts as unknown",
+        )
+    if why == _E0:
+        return "evidensnivå E0 räknas som okänt", "evidence E0 counts as unknown"
+    if why == _NOT_APPLICABLE:
+        return (
+            "'not_applicable' räknas som okänt eftersom ingen regel för frågan nämner det",
+            "'not_applicable' counts as unknown because no rule of the question names it",
+        )
+    if why == _ANSWERED_UNKNOWN:
+        return "svaret är okänt", "the answer is unknown"
+    return "frågan är obesvarad", "the question is unanswered"
+
+
+def _unknown_reason(
+    q: Question,
+    value: StateValue,
+    answer: Answer | None,
+    why: str | None,
+    stopped_on: Rule | None,
+    unknown_reads: list[str],
+    outcome: str,
+) -> Text:
+    a_sv, a_en = _answer_text(q, value, answer)
+    parts_sv: list[str] = []
+    parts_en: list[str] = []
+    if value is UNKNOWN:
+        own_sv, own_en = _own_unknown_text(q, answer, why)
+        parts_sv.append(own_sv)
+        parts_en.append(own_en)
+    others = [r for r in unknown_reads if r != q.id]
+    if others:
+        listed = ", ".join(others)
+        if stopped_on is not None:
+            head = stopped_on.describe()
+            one = len(others) == 1
+            what_sv = "det okända svaret" if one else "de okända svaren"
+            what_en = "answer" if one else "answers"
+            parts_sv.append(f"regel {stopped_on.number} ({head}) beror på {what_sv} på {listed}")
+            parts_en.append(f"rule {stopped_on.number} ({head}) depends on the unknown {what_en} to {listed}")
+        else:
+            parts_sv.append(f"ingen regel avgör medan svaret på {listed} är okänt")
+            parts_en.append(f"no rule decides while the answer to {listed} is unknown")
+    elif stopped_on is not None and value is UNKNOWN:
+        parts_sv.append(f"regel {stopped_on.number} ({stopped_on.describe()}) kan inte avgöras")
+        parts_en.append(f"rule {stopped_on.number} ({stopped_on.describe()}) cannot be decided")
+    label_sv, label_en = OUTCOME_LABELS[outcome]
+    by_sv, by_en = ANSWERED_BY_LABELS[q.answered_by]
+    r_sv, r_en = _refs_text(q)
+    return Text(
+        f"{a_sv}: {'; '.join(parts_sv)}. {label_sv} ({outcome}). Ska besvaras av {by_sv}.{r_sv}",
+        f"{a_en}: {'; '.join(parts_en)}. {label_en} ({outcome}). To be answered by {by_en}.{r_en}",
+    )

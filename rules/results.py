@@ -1,0 +1,155 @@
+"""The result of an evaluation as frozen dataclasses; ``to_dict`` gives exactly the JSON of scoring.md §8."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rules.answers import Answer
+from rules.model import Reference, Text
+
+SEVERITY: dict[str, int] = {"NA": 0, "OK": 1, "C": 2, "UN": 3, "UB": 4, "KO": 5}
+VERDICT_SEVERITY: dict[str, int] = {
+    "suitable": 0,
+    "suitable_with_conditions": 1,
+    "cannot_assess": 2,
+    "not_suitable": 3,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionResult:
+    """The outcome of one question; ``outcome`` and ``reason`` are None when it is not shown."""
+
+    id: str
+    shown: bool
+    outcome: str | None
+    mitigations: tuple[str, ...]
+    reason: Text | None
+    references: tuple[Reference, ...]
+    answered_by: str
+    effective: str | int | None
+    worst: str | None
+    answer: Answer | None
+    rule: int | None
+    overridden: bool
+
+    @property
+    def open(self) -> bool:
+        """Tell whether the question is open (scoring.md §7): it then has a worst outcome."""
+        return self.worst is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the question's member of ``questions`` in scoring.md §8."""
+        effective = self.effective
+        if isinstance(effective, str) and effective.startswith("\x00"):
+            effective = None
+        return {
+            "shown": self.shown,
+            "outcome": self.outcome,
+            "mitigations": list(self.mitigations),
+            "reason": self.reason.to_dict() if self.reason is not None else None,
+            "references": [r.to_dict() for r in self.references],
+            "answered_by": self.answered_by,
+            "effective": effective,
+            "worst": self.worst,
+            "answer": (
+                {"value": self.answer.value, "evidence": self.answer.evidence}
+                if self.answer is not None
+                else None
+            ),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AreaResult:
+    """The result of an area and its question ids per outcome, in catalogue order."""
+
+    result: str
+    knockouts: tuple[str, ...]
+    blocking_unknowns: tuple[str, ...]
+    nonblocking_unknowns: tuple[str, ...]
+    conditions: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the area's member of ``areas`` in scoring.md §8."""
+        return {
+            "result": self.result,
+            "knockouts": list(self.knockouts),
+            "blocking_unknowns": list(self.blocking_unknowns),
+            "nonblocking_unknowns": list(self.nonblocking_unknowns),
+            "conditions": list(self.conditions),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionItem:
+    """A question with outcome C and its mitigations (``override`` for a lifted knock-out)."""
+
+    question: str
+    mitigations: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return ``{"question", "mitigations"}``."""
+        return {"question": self.question, "mitigations": list(self.mitigations)}
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """A whole evaluation: verdict, worst case, areas, outcomes and the lists of scoring.md §8."""
+
+    ruleset_id: str
+    ruleset_version: int
+    ruleset_sha256: str
+    verdict: str
+    worst_case: str
+    areas: Mapping[str, AreaResult]
+    questions: Mapping[str, QuestionResult]
+    knockouts: tuple[str, ...]
+    blocking_unknowns: tuple[str, ...]
+    nonblocking_unknowns: tuple[str, ...]
+    decisive_unknowns: tuple[str, ...]
+    conditions: tuple[ConditionItem, ...]
+    overrides: tuple[str, ...]
+    ignored_answers: tuple[str, ...]
+
+    def question(self, question_id: str) -> QuestionResult:
+        """Return the result of one question (KeyError if the rule set has no such question)."""
+        return self.questions[question_id]
+
+    @property
+    def open_questions(self) -> tuple[str, ...]:
+        """Return the ids of the open questions in catalogue order."""
+        return tuple(qid for qid, q in self.questions.items() if q.worst is not None)
+
+    @property
+    def at_risk(self) -> bool:
+        """Tell whether the worst case is more severe than the verdict ("... – risk för Ej lämplig")."""
+        return VERDICT_SEVERITY[self.worst_case] > VERDICT_SEVERITY[self.verdict]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON object of scoring.md §8."""
+        return {
+            "ruleset": {
+                "id": self.ruleset_id,
+                "version": self.ruleset_version,
+                "sha256": self.ruleset_sha256,
+            },
+            "verdict": self.verdict,
+            "worst_case": self.worst_case,
+            "areas": {area_id: area.to_dict() for area_id, area in self.areas.items()},
+            "questions": {qid: q.to_dict() for qid, q in self.questions.items()},
+            "knockouts": list(self.knockouts),
+            "blocking_unknowns": list(self.blocking_unknowns),
+            "nonblocking_unknowns": list(self.nonblocking_unknowns),
+            "decisive_unknowns": list(self.decisive_unknowns),
+            "conditions": [c.to_dict() for c in self.conditions],
+            "overrides": list(self.overrides),
+            "ignored_answers": list(self.ignored_answers),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """Return the evaluation as JSON text (UTF-8 characters kept)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
