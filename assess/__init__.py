@@ -1,0 +1,53 @@
+"""Molnbedömning: judge whether a cloud service is suitable for a healthcare region."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the Flask application (no database work happens here)."""
+    from assess import config as config_module
+    from assess.extensions import csrf, db, login_manager, migrate
+    from assess.views import register_views
+
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.from_object(config_module.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("ASSESS")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    config_module.finish_config(app.config, app.instance_path)
+
+    from assess.services.users import configure_hasher
+
+    configure_hasher(
+        app.config["PASSWORD_HASH_TIME_COST"],
+        app.config["PASSWORD_HASH_MEMORY_KIB"],
+        app.config["PASSWORD_HASH_PARALLELISM"],
+    )
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from assess import rulesets
+
+    rulesets.init_app(app)
+    register_views(app)
+
+    from assess.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,182 @@
+"""`flask --app assess ...` commands: users, demo, cases (and later records, rules, report)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from assess.extensions import db
+from assess.services.errors import DomainError
+
+users_cli = AppGroup("users", help="Manage accounts.")
+demo_cli = AppGroup("demo", help="Demo data.")
+cases_cli = AppGroup("cases", help="Cases, for scripting.")
+
+PASSWORD_ENV = "ASSESS_NEW_PASSWORD"  # noqa: S105 (a variable name, not a password)
+
+
+def fail(problems: list[str], code: int = 1) -> NoReturn:
+    """Print every problem on stderr and exit non-zero."""
+    db.session.rollback()
+    for problem in problems:
+        click.echo(f"fel: {problem}", err=True)
+    sys.exit(code)
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _password() -> str:
+    """Read a new password from ASSESS_NEW_PASSWORD or a hidden prompt; never from argv."""
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env:
+        return from_env
+    if not _stdin_is_terminal():
+        fail([f"Inget lösenord: sätt miljövariabeln {PASSWORD_ENV} eller kör kommandot i en terminal."])
+    return str(click.prompt("Lösenord", hide_input=True, confirmation_prompt="Upprepa lösenordet"))
+
+
+@users_cli.command("create")
+@click.option("--username", required=True, help="Login name (a-z, 0-9, . _ -).")
+@click.option("--display-name", required=True, help="Full name shown in the tool.")
+@click.option("--email", default="", help="E-mail address.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    help="admin, architect, reviewer, decision_maker or viewer (repeat for several).",
+)
+@click.option(
+    "--area",
+    "areas",
+    multiple=True,
+    help="Review area for a reviewer: legal, infosec or patient_safety (repeat for several).",
+)
+def users_create(
+    username: str, display_name: str, email: str, roles: tuple[str, ...], areas: tuple[str, ...]
+) -> None:
+    """Create an account. The password comes from ASSESS_NEW_PASSWORD or a prompt, never from argv."""
+    from assess.services import users as user_service
+
+    password = _password()
+    try:
+        user = user_service.create_user(
+            username=username,
+            display_name=display_name,
+            email=email,
+            password=password,
+            roles=roles,
+            areas=areas,
+        )
+    except DomainError as exc:
+        fail(exc.problems)
+    db.session.commit()
+    click.echo(f"Skapade {user.username} ({', '.join(user.role_labels())}).")
+
+
+@users_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def users_list(as_json: bool) -> None:
+    """List accounts with their roles."""
+    from assess.services import users as user_service
+
+    rows = [
+        {
+            "username": u.username,
+            "display_name": u.display_name,
+            "email": u.email,
+            "active": u.active,
+            "roles": sorted(r.value for r in u.roles),
+            "review_areas": sorted(a.value for a in u.review_areas),
+        }
+        for u in user_service.list_users()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        state = "aktiv" if row["active"] else "inaktiv"
+        areas = f" [{', '.join(row['review_areas'])}]" if row["review_areas"] else ""
+        click.echo(
+            f"{row['username']:<16} {state:<8} {', '.join(row['roles'])}{areas}  {row['display_name']}"
+        )
+
+
+@users_cli.command("set-roles")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="The new roles (replace the old ones).")
+@click.option("--area", "areas", multiple=True, help="Review areas for the reviewer role.")
+def users_set_roles(username: str, roles: tuple[str, ...], areas: tuple[str, ...]) -> None:
+    """Replace an account's roles."""
+    from assess.services import users as user_service
+
+    try:
+        user = user_service.set_roles(user_service.get_user(username), roles, areas)
+    except DomainError as exc:
+        fail(exc.problems)
+    db.session.commit()
+    click.echo(f"{user.username}: {', '.join(user.role_labels())}.")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def users_deactivate(username: str) -> None:
+    """Deactivate an account (it can no longer sign in)."""
+    from assess.services import users as user_service
+
+    try:
+        user = user_service.deactivate_user(user_service.get_user(username))
+    except DomainError as exc:
+        fail(exc.problems)
+    db.session.commit()
+    click.echo(f"{user.username} är inaktiverat.")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo accounts and the demo case (idempotent) and print the accounts."""
+    from assess import rulesets
+    from assess.services import demo
+
+    accounts = demo.load_demo_accounts(Path(current_app.instance_path))
+    registry = rulesets.registry()
+    demo.load_demo_case(registry.newest_pin(), registry.example_answer_sets())
+    db.session.commit()
+    click.echo("Demokonton (också i instance/demo-accounts.txt):")
+    for account in accounts:
+        click.echo(f"  {account.username:<16} {account.password:<20} {account.role}")
+
+
+@cases_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (cases, alternatives, assessments).")
+def cases_list(as_json: bool) -> None:
+    """List every case with its alternatives and assessments."""
+    from assess.services import cases as case_service
+
+    data = [case_service.case_to_dict(c) for c in case_service.list_cases()]
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for case in data:
+        click.echo(f"[{case['id']}] {case['title']}")
+        for alt in case["alternatives"]:
+            click.echo(f"    {alt['name']}")
+            for a in alt["assessments"]:
+                click.echo(
+                    f"        #{a['id']} {a['scope']}: {a['status']} ({a['ruleset']['id']} v{a['ruleset']['version']})"
+                )
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    for group in (users_cli, demo_cli, cases_cli):
+        app.cli.add_command(group)

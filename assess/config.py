@@ -1,0 +1,85 @@
+"""Configuration defaults.
+
+Order (later wins): these defaults, ``instance/config.py``, ``ASSESS_*`` environment variables,
+then the ``test_config`` passed to ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+#: Environments in which a missing secret key is tolerated (dev generates one, tests pass one).
+RELAXED_ENVIRONMENTS = {"development", "test"}
+
+
+class Defaults:
+    """Built-in defaults; every value can be overridden."""
+
+    #: ``production`` (default), ``development`` (``make run``) or ``test``.
+    ENVIRONMENT = "production"
+    SECRET_KEY: str | None = None
+    #: Set from ASSESS_DATABASE_URL; defaults to SQLite in the instance folder.
+    DATABASE_URL: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    #: Login throttling: failures within the window, per (account, IP), per account and per IP.
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    LOGIN_MAX_FAILURES_ACCOUNT_IP = 5
+    LOGIN_MAX_FAILURES_ACCOUNT = 20
+    LOGIN_MAX_FAILURES_IP = 50
+    #: argon2id parameters (library defaults: RFC 9106 low-memory profile).
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_KIB = 65536
+    PASSWORD_HASH_PARALLELISM = 4
+    #: Where generated reports are stored (relative paths are inside the instance folder).
+    REPORTS_DIR = "reports"
+
+
+def finish_config(config: dict[str, Any], instance_path: str) -> None:
+    """Derive dependent settings and enforce the secret-key guard; raise RuntimeError on a bad setup."""
+    env = str(config.get("ENVIRONMENT", "production")).lower()
+    config["ENVIRONMENT"] = env
+    if config.get("TESTING"):
+        env = config["ENVIRONMENT"] = "test"
+
+    url = config.get("DATABASE_URL")
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = url or "sqlite:///" + str(Path(instance_path) / "assess.sqlite3")
+
+    if env in RELAXED_ENVIRONMENTS:
+        config["SESSION_COOKIE_SECURE"] = False
+        config["REMEMBER_COOKIE_SECURE"] = False
+
+    if not config.get("SECRET_KEY"):
+        if env == "development":
+            config["SECRET_KEY"] = _dev_secret_key(Path(instance_path))
+        elif env != "test":
+            raise RuntimeError(
+                "Molnbedömning startar inte utan hemlig nyckel: sätt miljövariabeln ASSESS_SECRET_KEY "
+                "(eller SECRET_KEY i instance/config.py). / Refusing to start without a secret key: "
+                "set ASSESS_SECRET_KEY."
+            )
+
+
+def _dev_secret_key(instance: Path) -> str:
+    """Read the development secret key from the instance folder, creating it once."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key

@@ -1,0 +1,1 @@
+"""Forms: static FlaskForms, and the questionnaire forms built from the rule set at run time."""

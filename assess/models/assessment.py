@@ -1,0 +1,132 @@
+"""Assessments (one per alternative and scope) and their answers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assess.extensions import Base
+from assess.models.types import UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from assess.models.case import Alternative
+    from assess.models.user import User
+
+
+class AssessmentStatus(enum.StrEnum):
+    """Where an assessment is in the review process (the transition table is in services)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    CHANGES_REQUESTED = "changes_requested"
+    REVIEWED = "reviewed"
+    DECIDED = "decided"
+    SUPERSEDED = "superseded"
+
+
+STATUS_LABELS = {
+    AssessmentStatus.DRAFT: "Utkast",
+    AssessmentStatus.SUBMITTED: "Inskickad",
+    AssessmentStatus.IN_REVIEW: "Under granskning",
+    AssessmentStatus.CHANGES_REQUESTED: "Ändringar begärda",
+    AssessmentStatus.REVIEWED: "Granskad",
+    AssessmentStatus.DECIDED: "Beslutad",
+    AssessmentStatus.SUPERSEDED: "Ersatt",
+}
+
+DEFAULT_SCOPE = "Hela alternativet"
+
+
+class Assessment(Base):
+    """The questionnaire of one alternative for one scope (module), pinned to one rule-set version."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("alternative_id", "scope", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alternative_id: Mapped[int] = mapped_column(ForeignKey("alternatives.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(200), default=DEFAULT_SCOPE)
+    scope_description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    revision_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    ruleset_id: Mapped[str] = mapped_column(String(64))
+    ruleset_version: Mapped[int] = mapped_column(Integer)
+    ruleset_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[AssessmentStatus] = mapped_column(
+        str_enum(AssessmentStatus, "assessment_status"), default=AssessmentStatus.DRAFT, index=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    #: Optimistic-locking counter: every save of the assessment or its answers raises it.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    alternative: Mapped[Alternative] = relationship(back_populates="assessments")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="Answer.question_id"
+    )
+
+    @property
+    def label(self) -> str:
+        """Return 'Alternative – scope' for headings and lists."""
+        return f"{self.alternative.name} – {self.scope}"
+
+
+class Evidence(enum.StrEnum):
+    """How strongly an answer is shown (criteria.md §1.3)."""
+
+    E0 = "E0"
+    E1 = "E1"
+    E2 = "E2"
+    E3 = "E3"
+    E4 = "E4"
+
+
+EVIDENCE_LABELS = {
+    Evidence.E0: "E0 – Inget underlag (räknas som okänt)",
+    Evidence.E1: "E1 – Leverantörens uppgift",
+    Evidence.E2: "E2 – Avtalat åtagande",
+    Evidence.E3: "E3 – Oberoende intyg",
+    Evidence.E4: "E4 – Verifierat av regionen",
+}
+
+
+class Answer(Base):
+    """The answer to one question of one assessment."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("assessment_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[str] = mapped_column(String(16), index=True)
+    #: An option id, an integer (level, maturity), a text, or "unknown"; None = unanswered.
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    evidence: Mapped[Evidence] = mapped_column(str_enum(Evidence, "evidence"), default=Evidence.E1)
+    motivation: Mapped[str] = mapped_column(Text, default="")
+    evidence_ref: Mapped[str] = mapped_column(String(500), default="")
+    #: For unknowns: who will find out, and by when.
+    unknown_owner: Mapped[str] = mapped_column(String(200), default="")
+    unknown_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: The assessment version at which this answer last changed (shows what others changed).
+    changed_in_version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])

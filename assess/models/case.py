@@ -1,0 +1,83 @@
+"""Cases (ärenden) and their alternatives."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assess.extensions import Base
+from assess.models.types import UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from assess.models.assessment import Assessment
+    from assess.models.user import User
+
+
+class CaseStatus(enum.StrEnum):
+    """Whether a case is being worked on."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+CASE_STATUS_LABELS = {CaseStatus.OPEN: "Pågående", CaseStatus.CLOSED: "Avslutat"}
+
+#: Operating models, as the rule set names them (question G-02).
+OPERATING_MODELS = {
+    "saas": "SaaS (programvara som tjänst)",
+    "paas": "PaaS (plattform som tjänst)",
+    "iaas": "IaaS (infrastruktur som tjänst)",
+    "vendor_hosted": "Leverantörsdrift i leverantörens datacenter",
+    "region_on_prem": "Drift i regionens egna datacenter",
+    "hybrid": "Hybrid",
+}
+
+
+class Case(Base):
+    """A decision case: a need and the alternatives that could meet it."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    need_statement: Mapped[str] = mapped_column(Text, default="")
+    information_owner: Mapped[str] = mapped_column(String(200), default="")
+    decision_maker: Mapped[str] = mapped_column(String(200), default="")
+    decision_maker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    status: Mapped[CaseStatus] = mapped_column(
+        str_enum(CaseStatus, "case_status"), default=CaseStatus.OPEN, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    decision_maker_user: Mapped[User | None] = relationship(foreign_keys=[decision_maker_id])
+    alternatives: Mapped[list[Alternative]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Alternative.position"
+    )
+
+
+class Alternative(Base):
+    """One way to meet the case's need, e.g. a vendor's SaaS or staying on premises."""
+
+    __tablename__ = "alternatives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    operating_model: Mapped[str] = mapped_column(String(32), default="")
+    provider: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="alternatives")
+    assessments: Mapped[list[Assessment]] = relationship(
+        back_populates="alternative", cascade="all, delete-orphan", order_by="Assessment.id"
+    )

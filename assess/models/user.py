@@ -1,0 +1,126 @@
+"""Accounts, roles and login attempts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assess.extensions import Base
+from assess.models.types import UTCDateTime, str_enum, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a user may do."""
+
+    ADMIN = "admin"
+    ARCHITECT = "architect"
+    REVIEWER = "reviewer"
+    DECISION_MAKER = "decision_maker"
+    VIEWER = "viewer"
+
+
+class ReviewArea(enum.StrEnum):
+    """The areas a reviewer can review (the context area is reviewed with infosec)."""
+
+    LEGAL = "legal"
+    INFOSEC = "infosec"
+    PATIENT_SAFETY = "patient_safety"
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "Administratör",
+    Role.ARCHITECT: "Arkitekt",
+    Role.REVIEWER: "Granskare",
+    Role.DECISION_MAKER: "Beslutsfattare",
+    Role.VIEWER: "Läsare",
+}
+
+AREA_LABELS = {
+    ReviewArea.LEGAL: "juridik",
+    ReviewArea.INFOSEC: "informationssäkerhet",
+    ReviewArea.PATIENT_SAFETY: "patientsäkerhet",
+}
+
+
+class User(UserMixin, Base):
+    """A person who signs in."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.id"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: deactivated users cannot sign in or stay signed in
+        return self.active
+
+    @property
+    def roles(self) -> set[Role]:
+        """Return the user's roles."""
+        return {row.role for row in self.role_rows}
+
+    @property
+    def review_areas(self) -> set[ReviewArea]:
+        """Return the areas this user reviews (empty unless a reviewer)."""
+        return {row.area for row in self.role_rows if row.role == Role.REVIEWER and row.area}
+
+    def has_role(self, *roles: Role | str) -> bool:
+        """Return True if the user holds any of the roles."""
+        mine = self.roles
+        return any(Role(r) in mine for r in roles)
+
+    def role_labels(self) -> list[str]:
+        """Return the roles in Swedish, reviewer areas included, in a stable order."""
+        labels = []
+        for role in Role:
+            if role not in self.roles:
+                continue
+            if role == Role.REVIEWER:
+                areas = ", ".join(AREA_LABELS[a] for a in ReviewArea if a in self.review_areas)
+                labels.append(f"{ROLE_LABELS[role]} ({areas})" if areas else ROLE_LABELS[role])
+            else:
+                labels.append(ROLE_LABELS[role])
+        return labels
+
+
+class UserRole(Base):
+    """One role of a user; a reviewer has one row per review area."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role", "area"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), index=True)
+    area: Mapped[ReviewArea | None] = mapped_column(str_enum(ReviewArea, "review_area"), nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class LoginAttempt(Base):
+    """A sign-in attempt, kept for throttling."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_username_at", "username", "at"),
+        Index("ix_login_attempts_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(64))
+    success: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,117 @@
+"""Blueprints, error pages, the user loader and security headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from assess import models
+from assess.extensions import db, login_manager
+from assess.services.errors import DomainError
+
+ERROR_TITLES = {
+    400: "Felaktig begäran",
+    401: "Inloggning krävs",
+    403: "Åtkomst nekad",
+    404: "Sidan finns inte",
+    405: "Metoden är inte tillåten",
+    409: "Konflikt",
+    413: "För stor begäran",
+    429: "För många försök",
+    500: "Internt fel",
+}
+ERROR_TEXTS = {
+    400: "Begäran kunde inte tolkas. Inget har ändrats.",
+    403: "Du har inte behörighet till den här sidan eller åtgärden.",
+    404: "Det du letade efter finns inte, eller har flyttats.",
+    405: "Den här adressen tar inte emot den sortens begäran.",
+    409: "Åtgärden krockar med ärendets nuvarande läge. Inget har ändrats.",
+    413: "Det du skickade var för stort. Inget har ändrats.",
+    429: "För många försök på kort tid. Vänta en stund och försök igen.",
+    500: "Något gick fel hos oss. Inget av det du skickade har sparats delvis; försök igen.",
+}
+
+
+def render_error(code: int, problems: list[str] | None = None) -> tuple[str, int]:
+    """Render the Swedish error page for an HTTP status."""
+    return (
+        render_template(
+            "errors/error.html",
+            code=code,
+            title=ERROR_TITLES.get(code, "Fel"),
+            text=ERROR_TEXTS.get(code, ""),
+            problems=problems or [],
+        ),
+        code,
+    )
+
+
+def register_views(app: Flask) -> None:
+    """Register blueprints, access control, error handlers and template helpers."""
+    from assess.views import auth, cases
+    from assess.views.access import init_access
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Logga in för att fortsätta."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> models.User | None:
+        if not user_id.isdigit():
+            return None
+        return db.session.scalar(select(models.User).where(models.User.id == int(user_id)))
+
+    init_access(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(cases.bp)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return render_error(
+            400, ["Formulärets säkerhetstoken saknas eller har gått ut. Ladda om sidan och försök igen."]
+        )
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> tuple[str, int]:
+        db.session.rollback()
+        return render_error(error.status_code, error.problems)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[str, int]:
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(500)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.context_processor
+    def labels() -> dict[str, Any]:
+        return {
+            "STATUS_LABELS": models.STATUS_LABELS,
+            "ROLE_LABELS": models.ROLE_LABELS,
+            "AREA_LABELS": models.AREA_LABELS,
+            "EVIDENCE_LABELS": models.EVIDENCE_LABELS,
+            "OPERATING_MODELS": models.OPERATING_MODELS,
+            "CASE_STATUS_LABELS": models.CASE_STATUS_LABELS,
+        }

@@ -1,0 +1,86 @@
+"""The schema comes from migrations only, and they match the models."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from assess.extensions import db
+from tests.conftest import make_app
+
+
+def test_upgrade_empty_database_then_check_reports_no_drift(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "fresh.sqlite3", tmp_path)
+    with app.app_context():
+        upgrade()
+        tables = set(sa.inspect(db.engine).get_table_names())
+        assert {
+            "users",
+            "user_roles",
+            "cases",
+            "alternatives",
+            "assessments",
+            "answers",
+            "audit_events",
+        } <= tables
+        db.engine.dispose()
+    env = {
+        **os.environ,
+        "ASSESS_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        "ASSESS_SECRET_KEY": "k",
+        "ASSESS_ENVIRONMENT": "test",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "assess", "db", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No new upgrade operations detected" in result.stdout
+
+
+def test_downgrade_to_base_removes_every_table(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "fresh.sqlite3", tmp_path)
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def test_every_foreign_key_is_indexed(app: object) -> None:
+    inspector = sa.inspect(db.engine)
+    missing = []
+    for table in inspector.get_table_names():
+        indexed = {tuple(ix["column_names"])[0] for ix in inspector.get_indexes(table)}
+        indexed |= {tuple(uq["column_names"])[0] for uq in inspector.get_unique_constraints(table)}
+        for fk in inspector.get_foreign_keys(table):
+            column = fk["constrained_columns"][0]
+            if column not in indexed:
+                missing.append(f"{table}.{column}")
+    assert missing == []
+
+
+def test_database_refuses_to_change_audit_events(app: object) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO audit_events (at, actor_name, entity_type, action) "
+                "VALUES ('2026-01-01 00:00:00', 'x', 'user', 'test')"
+            )
+        )
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_events SET action = 'forged'"))
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_events"))
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT action FROM audit_events")).scalar_one() == "test"
