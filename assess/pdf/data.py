@@ -1,0 +1,281 @@
+"""The report-data contract: frozen plain data that a service fills and the renderers read.
+
+Standard library only. Codes are the JSON vocabulary of `scoring.md` §1; the renderers turn them into Swedish
+words (`assess.pdf.labels`). Every text field is printed literally (escaped), never as markup. Sequences are
+tuples so that an object is immutable all the way down; lists are in catalogue order (G, L, S, P).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+Verdict = Literal["suitable", "suitable_with_conditions", "not_suitable", "cannot_assess"]
+Area = Literal["context", "legal", "infosec", "patient_safety"]
+AreaResult = Literal["met", "met_with_conditions", "not_met", "cannot_assess"]
+Outcome = Literal["OK", "C", "KO", "UB", "UN", "NA"]
+Evidence = Literal["E0", "E1", "E2", "E3", "E4"]
+AnsweredBy = Literal["provider", "legal", "region"]
+Status = Literal["draft", "submitted", "in_review", "changes_requested", "reviewed", "decided", "superseded"]
+OverrideKind = Literal["legal", "technical"]
+Day = date  # an alias, because Override has a field named `date`
+
+AREAS: tuple[Area, ...] = ("context", "legal", "infosec", "patient_safety")
+FINAL_STATUSES: frozenset[str] = frozenset({"decided", "superseded"})
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A legal or technical reference; `verify` marks one the region's lawyers must still check."""
+
+    text: str
+    verify: bool = False
+
+
+@dataclass(frozen=True)
+class RuleSetIdentity:
+    """The rule set an assessment is pinned to."""
+
+    id: str
+    version: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Mitigation:
+    """A mitigation from the catalogue (id `M-xx`, or `override`), as a condition or as a suggested fix.
+
+    Owner, deadline and gate are filled for conditions of a decision; `gate` is a code (`before_contract`,
+    `before_go_live`, `within_months`) or free text, printed as its label or as given.
+    """
+
+    id: str
+    text: str
+    owner: str | None = None
+    deadline: date | None = None
+    gate: str | None = None
+    fulfilled: bool = False
+
+
+@dataclass(frozen=True)
+class QuestionRef:
+    """A question named by id and title (used in lists such as the comparison's knock-outs)."""
+
+    question_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Knockout:
+    """A knock-out: the rule's reason, its references and the mitigations that would change it (`fix`)."""
+
+    question_id: str
+    title: str
+    reason: str
+    references: tuple[Reference, ...] = ()
+    fixes: tuple[Mitigation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Override:
+    """A knock-out lifted by a recorded finding (scoring.md §6); always shown, as the law is contested."""
+
+    question_id: str
+    title: str
+    reference: str
+    author: str
+    date: Day
+    kind: OverrideKind | None = None
+    review_date: Day | None = None
+    original_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """An open question and who must answer it; `reason` says why it is unknown."""
+
+    question_id: str
+    title: str
+    answered_by: AnsweredBy
+    outcome: Outcome = "UB"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A question with outcome `C` and its mitigations; `overridden` marks `C[override]`."""
+
+    question_id: str
+    title: str
+    mitigations: tuple[Mitigation, ...] = ()
+    overridden: bool = False
+
+
+@dataclass(frozen=True)
+class Question:
+    """A shown question as the report prints it.
+
+    `answer` is the label of the stored answer (None: unanswered); `outcome` and `reason` come from the stored
+    evaluation; `mitigations` are the ids of a `C` outcome.
+    """
+
+    id: str
+    title: str
+    text: str
+    answer: str | None
+    evidence: Evidence | None
+    outcome: Outcome
+    reason: str
+    motivation: str = ""
+    evidence_reference: str = ""
+    references: tuple[Reference, ...] = ()
+    mitigations: tuple[str, ...] = ()
+    answered_by: AnsweredBy | None = None
+    overridden: bool = False
+
+
+@dataclass(frozen=True)
+class IgnoredAnswer:
+    """An answer stored for a question that is not shown; it counts nowhere (scoring.md §3.1)."""
+
+    question_id: str
+    title: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class AreaSection:
+    """One area: its result and every shown question, in catalogue order."""
+
+    area: Area
+    result: AreaResult
+    questions: tuple[Question, ...] = ()
+    ignored_answers: tuple[IgnoredAnswer, ...] = ()
+
+    def outcome_counts(self) -> dict[Outcome, int]:
+        """Count the outcomes of the area's shown questions."""
+        counts: dict[Outcome, int] = {"OK": 0, "C": 0, "KO": 0, "UB": 0, "UN": 0, "NA": 0}
+        for question in self.questions:
+            counts[question.outcome] += 1
+        return counts
+
+
+@dataclass(frozen=True)
+class ReviewComment:
+    """A reviewer's comment on a question (`target` = question id) or on an area (`target` = area code)."""
+
+    target: str
+    author: str
+    time: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class AreaApproval:
+    """A reviewer's approval of one area."""
+
+    area: Area
+    reviewer: str
+    time: datetime
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The signed decision: approved or rejected, accepted residual risks, conditions and the next review."""
+
+    decision_maker: str
+    time: datetime
+    approved: bool
+    residual_risks: str = ""
+    next_review: date | None = None
+    conditions: tuple[str, ...] = ()
+    role: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class AssessmentReport:
+    """Everything the assessment report prints; `record_hash` is None until the record is frozen."""
+
+    case_title: str
+    alternative: str
+    scope: str
+    status: Status
+    generated: datetime
+    record_id: str
+    ruleset: RuleSetIdentity
+    verdict: Verdict
+    worst_case: Verdict
+    areas: tuple[AreaSection, ...]
+    record_hash: str | None = None
+    title: str = "Lämplighetsbedömning av molntjänst"
+    author: str = ""
+    knockouts: tuple[Knockout, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    decisive_unknowns: tuple[Unknown, ...] = ()
+    blocking_unknowns: tuple[Unknown, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    comments: tuple[ReviewComment, ...] = ()
+    approvals: tuple[AreaApproval, ...] = ()
+    decision: Decision | None = None
+
+    @property
+    def is_draft(self) -> bool:
+        """Tell whether the report shows a record that is not decided (it is then watermarked)."""
+        return self.status not in FINAL_STATUSES
+
+    def area(self, code: Area) -> AreaSection | None:
+        """Return the section of one area, or None when the report has none."""
+        return next((section for section in self.areas if section.area == code), None)
+
+
+@dataclass(frozen=True)
+class AreaResults:
+    """The four area results of one alternative."""
+
+    context: AreaResult
+    legal: AreaResult
+    infosec: AreaResult
+    patient_safety: AreaResult
+
+    def get(self, area: Area) -> AreaResult:
+        """Return the result of one area."""
+        result: AreaResult = getattr(self, area)
+        return result
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One alternative (or one module of it) in the comparison."""
+
+    alternative: str
+    module: str
+    status: Status
+    verdict: Verdict
+    worst_case: Verdict
+    area_results: AreaResults
+    knockouts: tuple[QuestionRef, ...] = ()
+    decisive_unknowns: tuple[QuestionRef, ...] = ()
+    conditions: tuple[QuestionRef, ...] = ()
+    blocking_unknown_count: int = 0
+    record_id: str = ""
+
+
+@dataclass(frozen=True)
+class ComparisonReport:
+    """The comparison of a case's alternatives; draft when any row is not decided."""
+
+    case_title: str
+    generated: datetime
+    rows: tuple[ComparisonRow, ...]
+    title: str = "Jämförelse av alternativ"
+    author: str = ""
+    ruleset: RuleSetIdentity | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_draft(self) -> bool:
+        """Tell whether any compared assessment is not decided (the report is then watermarked)."""
+        return any(row.status not in FINAL_STATUSES for row in self.rows)

@@ -1,0 +1,392 @@
+"""Shared layout: colours, paragraph styles, page templates, header and footer, "Sida X av Y", watermark."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
+
+from assess.pdf.fonts import BOLD, OBLIQUE, REGULAR, register_fonts
+
+# Colours: dark enough for white text (contrast at least 4.5:1), each always paired with words.
+INK = colors.HexColor("#1A1A1A")
+MUTED = colors.HexColor("#555555")
+RULE = colors.HexColor("#BFBFBF")
+SHADE = colors.HexColor("#F2F4F7")
+ACCENT = colors.HexColor("#1F3A5F")
+WATERMARK = colors.HexColor("#C4C4C4")
+WHITE = colors.HexColor("#FFFFFF")
+
+GREEN = colors.HexColor("#1E6B33")
+AMBER = colors.HexColor("#8A5300")
+RED = colors.HexColor("#B3261E")
+SLATE = colors.HexColor("#4A5560")
+
+VERDICT_COLOUR = {
+    "suitable": GREEN,
+    "suitable_with_conditions": AMBER,
+    "not_suitable": RED,
+    "cannot_assess": SLATE,
+}
+AREA_RESULT_COLOUR = {"met": GREEN, "met_with_conditions": AMBER, "not_met": RED, "cannot_assess": SLATE}
+OUTCOME_COLOUR = {"OK": GREEN, "NA": GREEN, "C": AMBER, "KO": RED, "UB": SLATE, "UN": SLATE}
+# Light tints for table cells that carry dark text.
+TINT = {
+    GREEN: colors.HexColor("#E3F1E6"),
+    AMBER: colors.HexColor("#FBEBD0"),
+    RED: colors.HexColor("#F8DEDC"),
+    SLATE: colors.HexColor("#E4E7EA"),
+}
+
+
+def esc(text: str) -> str:
+    """Escape user or rule text for a Paragraph and keep its line breaks."""
+    return escape(text).replace("\r\n", "\n").replace("\n", "<br/>")
+
+
+def _style(name: str, **kwargs: Any) -> ParagraphStyle:
+    base: dict[str, Any] = {
+        "fontName": REGULAR,
+        "bulletFontName": REGULAR,
+        "fontSize": 9.5,
+        "leading": 12.5,
+        "textColor": INK,
+        "splitLongWords": 1,
+        "allowOrphans": 0,
+        "allowWidows": 0,
+    }
+    base.update(kwargs)
+    return ParagraphStyle(name, **base)
+
+
+@dataclass(frozen=True)
+class Styles:
+    """The paragraph styles of both reports."""
+
+    body: ParagraphStyle
+    small: ParagraphStyle
+    muted: ParagraphStyle
+    intro: ParagraphStyle
+    question: ParagraphStyle
+    field: ParagraphStyle
+    wide_field: ParagraphStyle
+    label: ParagraphStyle
+    h1: ParagraphStyle
+    h2: ParagraphStyle
+    h3: ParagraphStyle
+    cell: ParagraphStyle
+    cell_bold: ParagraphStyle
+    head: ParagraphStyle
+    badge: ParagraphStyle
+    cover_title: ParagraphStyle
+    cover_sub: ParagraphStyle
+    cover_verdict: ParagraphStyle
+    mono: ParagraphStyle
+    right: ParagraphStyle
+
+
+_styles: Styles | None = None
+
+
+def styles() -> Styles:
+    """Return the shared paragraph styles (fonts registered first)."""
+    global _styles
+    if _styles is None:
+        register_fonts()
+        _styles = Styles(
+            body=_style("body"),
+            small=_style("small", fontSize=8.5, leading=11),
+            muted=_style("muted", fontSize=8.5, leading=11, textColor=MUTED),
+            intro=_style("intro", fontSize=8.5, leading=11, textColor=MUTED, spaceAfter=2, keepWithNext=1),
+            question=_style(
+                "question",
+                fontName=OBLIQUE,
+                fontSize=8.5,
+                leading=11,
+                textColor=MUTED,
+                leftIndent=24 * mm,
+                spaceAfter=2,
+            ),
+            wide_field=_style(
+                "wide_field",
+                fontSize=8.8,
+                leading=11.5,
+                leftIndent=38 * mm,
+                bulletIndent=0,
+                bulletFontName=BOLD,
+                bulletFontSize=8,
+                spaceAfter=1.5,
+            ),
+            field=_style(
+                "field",
+                fontSize=8.8,
+                leading=11.5,
+                leftIndent=24 * mm,
+                bulletIndent=0,
+                bulletFontName=BOLD,
+                bulletFontSize=8,
+                spaceAfter=1.5,
+            ),
+            label=_style("label", fontSize=8.5, leading=11, fontName=BOLD, textColor=MUTED),
+            h1=_style("h1", fontName=BOLD, fontSize=16, leading=20, textColor=ACCENT, spaceAfter=6),
+            h2=_style(
+                "h2",
+                fontName=BOLD,
+                fontSize=12.5,
+                leading=16,
+                textColor=ACCENT,
+                spaceBefore=10,
+                keepWithNext=1,
+                spaceAfter=4,
+            ),
+            h3=_style("h3", fontName=BOLD, fontSize=10.5, leading=13.5, spaceBefore=6, spaceAfter=2, keepWithNext=1),
+            cell=_style("cell", fontSize=8.5, leading=10.8),
+            cell_bold=_style("cell_bold", fontSize=8.5, leading=10.8, fontName=BOLD),
+            head=_style("head", fontSize=8.5, leading=10.8, fontName=BOLD, textColor=WHITE),
+            badge=_style("badge", fontSize=8.5, leading=10.5, fontName=BOLD, textColor=WHITE, alignment=TA_CENTER),
+            cover_title=_style("cover_title", fontName=BOLD, fontSize=24, leading=30, textColor=ACCENT),
+            cover_sub=_style("cover_sub", fontSize=13, leading=17, textColor=INK),
+            cover_verdict=_style(
+                "cover_verdict", fontName=BOLD, fontSize=18, leading=23, textColor=WHITE, alignment=TA_LEFT
+            ),
+            mono=_style("mono", fontSize=8, leading=10.5, textColor=INK),
+            right=_style("right", fontSize=8.5, leading=10.8, alignment=TA_RIGHT),
+        )
+    return _styles
+
+
+def para(text: str, style: ParagraphStyle) -> Paragraph:
+    """Return a Paragraph of literal (escaped) text."""
+    return Paragraph(esc(text), style)
+
+
+def markup(fragments: Sequence[str | tuple[str, str]], style: ParagraphStyle) -> Paragraph:
+    """Return a Paragraph of literal fragments; a (tag, text) pair wraps its escaped text in the tag."""
+    parts: list[str] = []
+    for fragment in fragments:
+        if isinstance(fragment, tuple):
+            tag, text = fragment
+            parts.append(f"<{tag}>{esc(text)}</{tag.split()[0]}>")
+        else:
+            parts.append(esc(fragment))
+    return Paragraph("".join(parts), style)
+
+
+def fit(text: str, font: str, size: float, width: float) -> str:
+    """Shorten text with an ellipsis so that it fits the width."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What the header and footer print on every page."""
+
+    document: str
+    case: str
+    date: str
+    status: str
+    is_draft: bool
+    reference: str = ""
+
+
+class NumberedCanvas(Canvas):  # type: ignore[misc]
+    """A canvas that defers its pages so that each can print "Sida X av Y"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initialFontName", REGULAR)
+        super().__init__(*args, **kwargs)
+        self._saved_pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 - ReportLab's name
+        """Keep the page until the total is known."""
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        """Print the page numbers, then write every page."""
+        total = len(self._saved_pages)
+        for number, state in enumerate(self._saved_pages, start=1):
+            self.__dict__.update(state)
+            width = self._pagesize[0]
+            self.saveState()
+            self.setFont(REGULAR, 8)
+            self.setFillColor(MUTED)
+            self.drawRightString(width - MARGIN, 10 * mm, f"Sida {number} av {total}")
+            self.restoreState()
+            super().showPage()
+        super().save()
+
+
+MARGIN = 18 * mm
+
+
+def _draw_watermark(canvas: Canvas, doc: BaseDocTemplate) -> None:
+    # Drawn after the content as outlined letters: no table background can hide it, no text is covered,
+    # and no transparency is needed (PDF/A).
+    width, height = doc.pagesize
+    size = min(width, height) / 4.2
+    canvas.saveState()
+    canvas.setStrokeColor(WATERMARK)
+    canvas.setLineWidth(1.2)
+    canvas.translate(width / 2, height / 2)
+    canvas.rotate(45 if height > width else 30)
+    text = canvas.beginText()
+    text.setTextRenderMode(1)
+    text.setFont(BOLD, size)
+    text.setTextOrigin(-stringWidth("UTKAST", BOLD, size) / 2, -size * 0.35)
+    text.textOut("UTKAST")
+    canvas.drawText(text)
+    canvas.restoreState()
+
+
+def _draw_footer(canvas: Canvas, info: PageInfo, width: float) -> None:
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.5)
+    canvas.line(MARGIN, 14 * mm, width - MARGIN, 14 * mm)
+    canvas.setFont(REGULAR, 8)
+    canvas.setFillColor(MUTED)
+    left = info.document if not info.reference else f"{info.document} · {info.reference}"
+    canvas.drawString(MARGIN, 10 * mm, fit(left, REGULAR, 8, width - 2 * MARGIN - 40 * mm))
+
+
+def _nothing(canvas: Canvas, doc: BaseDocTemplate) -> None:
+    return None
+
+
+def _on_cover(info: PageInfo) -> Callable[[Canvas, BaseDocTemplate], None]:
+    def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
+        width, height = doc.pagesize
+        canvas.saveState()
+        canvas.setFillColor(ACCENT)
+        canvas.rect(0, height - 12 * mm, width, 12 * mm, stroke=0, fill=1)
+        _draw_footer(canvas, info, width)
+        canvas.restoreState()
+
+    return draw
+
+
+def _on_body(info: PageInfo) -> Callable[[Canvas, BaseDocTemplate], None]:
+    def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
+        width, height = doc.pagesize
+        canvas.saveState()
+        top = height - 11 * mm
+        right = f"{info.date} · {info.status}"
+        canvas.setFont(REGULAR, 8)
+        canvas.setFillColor(MUTED)
+        right_width = stringWidth(right, REGULAR, 8)
+        canvas.drawRightString(width - MARGIN, top, right)
+        canvas.setFont(BOLD, 8)
+        canvas.setFillColor(INK)
+        canvas.drawString(MARGIN, top, fit(info.case, BOLD, 8, width - 2 * MARGIN - right_width - 8 * mm))
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.5)
+        canvas.line(MARGIN, top - 2.5 * mm, width - MARGIN, top - 2.5 * mm)
+        _draw_footer(canvas, info, width)
+        canvas.restoreState()
+
+    return draw
+
+
+def build_pdf(
+    story: list[Flowable],
+    info: PageInfo,
+    pagesize: tuple[float, float],
+    *,
+    title: str,
+    author: str,
+    subject: str,
+    keywords: str,
+    cover: bool,
+) -> bytes:
+    """Lay out the story on cover and body page templates and return the PDF bytes (before PDF/A)."""
+    register_fonts()
+    buffer = io.BytesIO()
+    width, height = pagesize
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=20 * mm,
+        bottomMargin=19 * mm,
+        title=title,
+        author=author,
+        subject=subject,
+        keywords=keywords,
+        creator="Molnbedömning (assess)",
+        initialFontName=REGULAR,
+        initialFontSize=9.5,
+        lang="sv-SE",
+        invariant=1,
+    )
+    body_frame = Frame(MARGIN, 19 * mm, width - 2 * MARGIN, height - 39 * mm, id="body", showBoundary=0)
+    cover_frame = Frame(MARGIN, 19 * mm, width - 2 * MARGIN, height - 45 * mm, id="cover", showBoundary=0)
+    end = _draw_watermark if info.is_draft else _nothing
+    templates = [PageTemplate(id="body", frames=[body_frame], onPage=_on_body(info), onPageEnd=end)]
+    if cover:
+        templates.insert(0, PageTemplate(id="cover", frames=[cover_frame], onPage=_on_cover(info), onPageEnd=end))
+    doc.addPageTemplates(templates)
+    doc.build(story, canvasmaker=NumberedCanvas)
+    return buffer.getvalue()
+
+
+def grid(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Flowable | str]],
+    widths: Sequence[float],
+    *,
+    extra: Sequence[tuple[Any, ...]] = (),
+) -> Flowable:
+    """Return a table with a repeated header row that splits across pages (also inside a tall row)."""
+    s = styles()
+    data: list[list[Flowable | str]] = [[Paragraph(esc(text), s.head) for text in header]]
+    for row in rows:
+        data.append([para(cell, s.cell) if isinstance(cell, str) else cell for cell in row])
+    table = Table(data, colWidths=list(widths), repeatRows=1, splitInRow=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+                *extra,
+            ]
+        )
+    )
+    return table
+
+
+def badge(text: str, colour: colors.Color, width: float, style: ParagraphStyle | None = None) -> Flowable:
+    """Return a coloured box with white words (colour is never the only signal)."""
+    table = Table([[Paragraph(esc(text), style or styles().badge)]], colWidths=[width], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                ("BACKGROUND", (0, 0), (-1, -1), colour),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return table
