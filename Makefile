@@ -28,6 +28,7 @@ install: $(VENV)/.installed ## Create .venv and install the app
 
 install-dev: $(VENV)/.installed-dev ## Create .venv and install the app with the dev tools
 
+run: export ASSESS_ENVIRONMENT ?= development
 run: install ## Migrate the SQLite database in instance/, load rule set and demo data, serve on 127.0.0.1:$PORT
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load

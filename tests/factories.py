@@ -7,6 +7,7 @@ from typing import Any
 
 from assess.extensions import db
 from assess.models import Alternative, Assessment, Case
+from assess.rulesets import registry
 from assess.services import users as user_service
 
 _counter = itertools.count(1)
@@ -56,15 +57,16 @@ def create_alternative(case: Case, name: str = "Alternativ A", **kwargs: Any) ->
 def create_assessment(
     alternative: Alternative | None = None, scope: str = "Hela alternativet", owner: Any = None, **kwargs: Any
 ) -> Assessment:
-    """Create an assessment pinned to placeholder rule-set values unless given."""
+    """Create an assessment pinned to the newest published rule set unless told otherwise."""
     if alternative is None:
         alternative = create_alternative(create_case())
+    pin = registry().newest_pin()
     assessment = Assessment(
         alternative_id=alternative.id,
         scope=scope,
-        ruleset_id=kwargs.pop("ruleset_id", "molnlamplighet"),
-        ruleset_version=kwargs.pop("ruleset_version", 1),
-        ruleset_sha256=kwargs.pop("ruleset_sha256", "0" * 64),
+        ruleset_id=kwargs.pop("ruleset_id", pin.id),
+        ruleset_version=kwargs.pop("ruleset_version", pin.version),
+        ruleset_sha256=kwargs.pop("ruleset_sha256", pin.sha256),
         owner_id=owner.id if owner is not None else None,
         **kwargs,
     )

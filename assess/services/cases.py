@@ -7,9 +7,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+import rules
 from assess.extensions import db
-from assess.models import Alternative, Assessment, Case
+from assess.models import Alternative, Answer, Assessment, Case
 from assess.services.errors import NotFound
+from assess.services.evaluation import evaluate_assessment
 
 
 def list_cases() -> list[Case]:
@@ -20,6 +22,17 @@ def list_cases() -> list[Case]:
         .order_by(Case.created_at.desc(), Case.id.desc())
     )
     return list(db.session.scalars(query))
+
+
+def case_evaluations(case: Case) -> dict[int, rules.Evaluation]:
+    """Evaluate every assessment of a case, loading all their answers in one query."""
+    assessments = [a for alt in case.alternatives for a in alt.assessments]
+    ids = [a.id for a in assessments]
+    by_assessment: dict[int, list[Answer]] = {i: [] for i in ids}
+    if ids:
+        for row in db.session.scalars(select(Answer).where(Answer.assessment_id.in_(ids))):
+            by_assessment[row.assessment_id].append(row)
+    return {a.id: evaluate_assessment(a, by_assessment[a.id]) for a in assessments}
 
 
 def get_case(case_id: int) -> Case:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from assess import models
 from assess.extensions import db, login_manager
 from assess.services.errors import DomainError
+from rules.model import ANSWERED_BY_LABELS, AREA_RESULT_LABELS, AREA_TITLES, OUTCOME_LABELS, VERDICT_LABELS
 
 ERROR_TITLES = {
     400: "Felaktig begäran",
@@ -105,13 +106,21 @@ def register_views(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    @app.context_processor
-    def labels() -> dict[str, Any]:
-        return {
-            "STATUS_LABELS": models.STATUS_LABELS,
-            "ROLE_LABELS": models.ROLE_LABELS,
-            "AREA_LABELS": models.AREA_LABELS,
-            "EVIDENCE_LABELS": models.EVIDENCE_LABELS,
-            "OPERATING_MODELS": models.OPERATING_MODELS,
-            "CASE_STATUS_LABELS": models.CASE_STATUS_LABELS,
-        }
+    app.jinja_env.globals.update(_labels())
+
+
+def _labels() -> dict[str, Any]:
+    """Return the Swedish labels every template (and imported macro) can use."""
+    return {
+        "VERDICT_LABELS": {k: v[0] for k, v in VERDICT_LABELS.items()},
+        "AREA_RESULT_LABELS": {k: v[0] for k, v in AREA_RESULT_LABELS.items()},
+        "AREA_TITLES": {k: v[0] for k, v in AREA_TITLES.items()},
+        "OUTCOME_LABELS": {k: v[0] for k, v in OUTCOME_LABELS.items()},
+        "ANSWERED_BY_LABELS": {k: v[0] for k, v in ANSWERED_BY_LABELS.items()},
+        "STATUS_LABELS": models.STATUS_LABELS,
+        "ROLE_LABELS": models.ROLE_LABELS,
+        "AREA_LABELS": models.AREA_LABELS,
+        "EVIDENCE_LABELS": models.EVIDENCE_LABELS,
+        "OPERATING_MODELS": models.OPERATING_MODELS,
+        "CASE_STATUS_LABELS": models.CASE_STATUS_LABELS,
+    }

@@ -26,4 +26,5 @@ def list_cases() -> str:
 @bp.route("/arenden/<int:case_id>")
 @allow(*ANY_ROLE)
 def view_case(case_id: int) -> str:
-    return render_template("cases/view.html", case=case_service.get_case(case_id))
+    case = case_service.get_case(case_id)
+    return render_template("cases/view.html", case=case, evaluations=case_service.case_evaluations(case))

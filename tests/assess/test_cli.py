@@ -167,4 +167,5 @@ def test_cases_list_json(runner: FlaskCliRunner) -> None:
     assert assessment["id"] == a.id
     assert assessment["scope"] == "Modul 1"
     assert assessment["status"] == "draft"
-    assert assessment["ruleset"] == {"id": "molnlamplighet", "version": 1, "sha256": "0" * 64}
+    assert assessment["ruleset"] == {"id": "molnlamplighet", "version": 1, "sha256": a.ruleset_sha256}
+    assert len(a.ruleset_sha256) == 64
