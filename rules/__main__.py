@@ -58,9 +58,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 targets.append((p.key, None))
         for path in sorted(RULESETS_DIR.glob("*/*.yaml")):
             if path not in listed:
-                problems.append(
-                    f"{path.relative_to(RULESETS_DIR)}: not in published.lock (publish it or move it)"
-                )
+                problems.append(f"{path.relative_to(RULESETS_DIR)}: not in published.lock (publish it or move it)")
     for label, ruleset in targets:
         if ruleset is not None:
             print(f"OK {label}: {ruleset.key}, {len(ruleset.questions)} questions, sha256 {ruleset.sha256}")
@@ -107,9 +105,7 @@ def _describe_question(q: Question, lang: str) -> list[str]:
     if q.options:
         opts = []
         for o in q.options:
-            need = q.min_evidence.get(
-                o.id, q.min_evidence_any if o.id not in ("unknown", "not_applicable") else None
-            )
+            need = q.min_evidence.get(o.id, q.min_evidence_any if o.id not in ("unknown", "not_applicable") else None)
             opts.append(f"{o.id} ({o.label.get(lang)}{', min ' + need if need else ''})")
         lines.append(f"      {'Alternativ' if sv else 'Options'}: " + "; ".join(opts))
     elif q.min_evidence_any:
@@ -148,9 +144,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             out.append("")
     out.append("== " + ("Åtgärdskatalog" if lang == "sv" else "Mitigation catalogue") + " ==")
     for m in ruleset.mitigations:
-        out.append(
-            f"  {m.id}  {m.text.get(lang)}  ({'underlag' if lang == 'sv' else 'evidence'}: {m.evidence})"
-        )
+        out.append(f"  {m.id}  {m.text.get(lang)}  ({'underlag' if lang == 'sv' else 'evidence'}: {m.evidence})")
     sys.stdout.write("\n".join(out) + "\n")
     return 0
 

@@ -75,11 +75,7 @@ def check_value(question: Question, value: object) -> str | None:
     if value is None:
         return None
     if question.type == "text":
-        return (
-            None
-            if isinstance(value, str)
-            else f"{question.id}: a text answer must be a string, not {value!r}"
-        )
+        return None if isinstance(value, str) else f"{question.id}: a text answer must be a string, not {value!r}"
     if value == UNKNOWN_OPTION:
         return None
     if question.type in ("level", "maturity"):

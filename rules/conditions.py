@@ -254,9 +254,7 @@ _STRUCT_KEYS: Final = ("eq", "ne", "in", "ge", "le", "known", "unknown", "all", 
 
 def _struct_value(raw: object, path: str) -> Value:
     if isinstance(raw, bool):
-        raise ConditionSyntaxError(
-            f"value {raw!r} is a YAML boolean; quote it ('yes', 'no') to name an option", path
-        )
+        raise ConditionSyntaxError(f"value {raw!r} is a YAML boolean; quote it ('yes', 'no') to name an option", path)
     if isinstance(raw, str | int):
         return raw
     raise ConditionSyntaxError(f"expected an option id or an integer, got {type(raw).__name__}", path)
@@ -278,13 +276,9 @@ def condition_from_spec(spec: object, path: str = "") -> Condition:
     if isinstance(spec, bool):
         raise ConditionSyntaxError("a condition cannot be a boolean; write 'always' or a comparison", path)
     if not isinstance(spec, Mapping):
-        raise ConditionSyntaxError(
-            f"expected a condition string or a mapping, got {type(spec).__name__}", path
-        )
+        raise ConditionSyntaxError(f"expected a condition string or a mapping, got {type(spec).__name__}", path)
     if len(spec) != 1:
-        raise ConditionSyntaxError(
-            f"a condition mapping has exactly one key of {', '.join(_STRUCT_KEYS)}", path
-        )
+        raise ConditionSyntaxError(f"a condition mapping has exactly one key of {', '.join(_STRUCT_KEYS)}", path)
     ((key, arg),) = spec.items()
     sub = f"{path}.{key}" if path else str(key)
     if key in ("eq", "ne", "ge", "le"):

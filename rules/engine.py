@@ -40,9 +40,7 @@ def evaluate(
     """Evaluate answers (and overrides) against the rule set and explain every outcome."""
     if validate:
         problems = check_answers(ruleset, answers)
-        problems += [
-            f"overrides: unknown question id {qid!r}" for qid in (overrides or {}) if qid not in ruleset.by_id
-        ]
+        problems += [f"overrides: unknown question id {qid!r}" for qid in (overrides or {}) if qid not in ruleset.by_id]
         if problems:
             raise AnswerSetError(problems)
     overrides = overrides or {}
@@ -85,9 +83,7 @@ def evaluate(
                 overridden.append(q.id)
         else:
             mitigations = ()
-            reason = _unknown_reason(
-                q, value, answer, why_unknown.get(q.id), stopped_on, unknown_reads, outcome
-            )
+            reason = _unknown_reason(q, value, answer, why_unknown.get(q.id), stopped_on, unknown_reads, outcome)
         outcomes[q.id] = outcome
         worst = None
         if value is UNKNOWN or outcome in ("UB", "UN"):
@@ -139,9 +135,7 @@ def evaluate(
         blocking_unknowns=tuple(qid for qid in ordered if outcomes[qid] == "UB"),
         nonblocking_unknowns=tuple(qid for qid in ordered if outcomes[qid] == "UN"),
         decisive_unknowns=tuple(qid for qid in ordered if open_worst.get(qid) == "KO"),
-        conditions=tuple(
-            ConditionItem(qid, results[qid].mitigations) for qid in ordered if outcomes[qid] == "C"
-        ),
+        conditions=tuple(ConditionItem(qid, results[qid].mitigations) for qid in ordered if outcomes[qid] == "C"),
         overrides=tuple(qid for qid in ordered if qid in overridden),
         ignored_answers=tuple(q.id for q in ruleset.questions if q.id in ignored),
     )
@@ -166,9 +160,7 @@ def _effective(q: Question, answer: Answer | None, why: dict[str, str]) -> State
     if value == NOT_APPLICABLE and q.type != "text" and not q.names_not_applicable:
         why[q.id] = _NOT_APPLICABLE
         return UNKNOWN
-    required = (
-        q.min_evidence.get(value, q.min_evidence_any) if (q.min_evidence or q.min_evidence_any) else None
-    )
+    required = q.min_evidence.get(value, q.min_evidence_any) if (q.min_evidence or q.min_evidence_any) else None
     if required is not None and EVIDENCE_RANK[answer.evidence] < EVIDENCE_RANK[required]:
         why[q.id] = _BELOW_MIN
         return UNKNOWN

@@ -176,15 +176,11 @@ class _Builder:
         for i, q in enumerate(spec.questions):
             path = f"questions[{i}]"
             if q.id in self.qspecs:
-                self.problem(
-                    f"{path}.id", f"duplicate question id {q.id} (also questions[{self.qspecs[q.id][0]}])"
-                )
+                self.problem(f"{path}.id", f"duplicate question id {q.id} (also questions[{self.qspecs[q.id][0]}])")
                 continue
             self.qspecs[q.id] = (i, q)
             if AREA_PREFIX.get(q.id[0]) != q.area:
-                self.problem(
-                    f"{path}.area", f"{q.id} must be in area {AREA_PREFIX.get(q.id[0])}, not {q.area}"
-                )
+                self.problem(f"{path}.area", f"{q.id} must be in area {AREA_PREFIX.get(q.id[0])}, not {q.area}")
             if q.group not in groups_by_area.get(q.area, set()):
                 self.problem(f"{path}.group", f"unknown group {q.group!r} for area {q.area}")
         option_ids = {qid: self._check_options(i, q) for qid, (i, q) in self.qspecs.items()}
@@ -195,9 +191,7 @@ class _Builder:
             if ask_if is not None and qid in question_refs(ask_if):
                 self.problem(f"questions[{i}].ask_if", f"ask_if of {qid} refers to its own question")
                 ask_if = None
-            whens = [
-                self._condition(r.when, f"questions[{i}].rules[{j}].when") for j, r in enumerate(q.rules)
-            ]
+            whens = [self._condition(r.when, f"questions[{i}].rules[{j}].when") for j, r in enumerate(q.rules)]
             self._check_rule_fields(i, q, mitigation_ids)
             self._check_min_evidence(i, q, option_ids[qid])
             compiled[qid] = (ask_if if ask_if is not None else _ALWAYS_PLACEHOLDER, whens)
@@ -254,9 +248,7 @@ class _Builder:
             ids: set[str] = set()
             for j, group in enumerate(area.groups):
                 if group.id in ids:
-                    self.problem(
-                        f"areas[{i}].groups[{j}].id", f"duplicate group id {group.id!r} in {area.id}"
-                    )
+                    self.problem(f"areas[{i}].groups[{j}].id", f"duplicate group id {group.id!r} in {area.id}")
                 ids.add(group.id)
             groups_by_area[area.id] = ids
         return groups_by_area
@@ -265,9 +257,7 @@ class _Builder:
         seen: dict[str, int] = {}
         for i, m in enumerate(self.spec.mitigations):
             if m.id in seen:
-                self.problem(
-                    f"mitigations[{i}].id", f"duplicate mitigation id {m.id} (also mitigations[{seen[m.id]}])"
-                )
+                self.problem(f"mitigations[{i}].id", f"duplicate mitigation id {m.id} (also mitigations[{seen[m.id]}])")
             seen.setdefault(m.id, i)
         return set(seen)
 
@@ -307,9 +297,7 @@ class _Builder:
         for j, rule in enumerate(q.rules):
             path = f"questions[{i}].rules[{j}]"
             if rule.mitigations and rule.outcome != "C":
-                self.problem(
-                    f"{path}.mitigations", f"mitigations are allowed only on C rules, not on {rule.outcome}"
-                )
+                self.problem(f"{path}.mitigations", f"mitigations are allowed only on C rules, not on {rule.outcome}")
             for k, mid in enumerate(rule.mitigations):
                 if mid not in mitigation_ids:
                     self.problem(f"{path}.mitigations[{k}]", f"unknown mitigation {mid!r}")
@@ -334,9 +322,7 @@ class _Builder:
             if isinstance(key, bool):
                 self.problem(f"{path}.{key}", "a YAML boolean is not an option id: quote it ('yes', 'no')")
             elif key in (UNKNOWN_OPTION, NOT_APPLICABLE) or key not in options:
-                self.problem(
-                    f"{path}.{key}", f"min_evidence names {key!r}, which is not a known answer of {q.id}"
-                )
+                self.problem(f"{path}.{key}", f"min_evidence names {key!r}, which is not a known answer of {q.id}")
 
     def _condition(self, raw: object, path: str) -> Condition | None:
         try:
@@ -360,18 +346,14 @@ class _Builder:
             return True
         op = {"eq": "=", "ne": "!=", "ge": ">=", "le": "<="}[node.op] if isinstance(node, Cmp) else "in"
         if target.type == "text":
-            self.problem(
-                path, f"{node.question} is a text question: use known({node.question}) or unknown(...)"
-            )
+            self.problem(path, f"{node.question} is a text question: use known({node.question}) or unknown(...)")
             return False
         values = node.values if isinstance(node, In) else (node.value,)
         options = self.option_ids.get(node.question, [])
         ok = True
         numeric = target.type in ("level", "maturity")
         if isinstance(node, Cmp) and node.op in ("ge", "le") and not numeric:
-            self.problem(
-                path, f"'{op}' applies only to level and maturity questions; {node.question} is {target.type}"
-            )
+            self.problem(path, f"'{op}' applies only to level and maturity questions; {node.question} is {target.type}")
             return False
         ints = sorted(int(v) for v in options if _is_int(v))
         for value in values:
@@ -468,9 +450,7 @@ class _Builder:
         if q.type == "text":
             candidates: tuple[Value, ...] = (TEXT_PLACEHOLDER,)
         else:
-            candidates = tuple(
-                o.id for o in options if o.id != UNKNOWN_OPTION and (o.id != NOT_APPLICABLE or names_na)
-            )
+            candidates = tuple(o.id for o in options if o.id != UNKNOWN_OPTION and (o.id != NOT_APPLICABLE or names_na))
         min_evidence = dict(q.min_evidence or {})
         min_any = min_evidence.pop("any", None)
         always = ask_if is _ALWAYS_PLACEHOLDER or format_condition(ask_if) == "always"
@@ -509,9 +489,7 @@ class _Builder:
                     others.append(r)
         # a question that is always shown is never "not shown"
         domains: list[tuple[StateValue, ...]] = [
-            (*by_id[o].candidates, UNKNOWN)
-            if by_id[o].is_always_shown
-            else (*by_id[o].candidates, HIDDEN, UNKNOWN)
+            (*by_id[o].candidates, UNKNOWN) if by_id[o].is_always_shown else (*by_id[o].candidates, HIDDEN, UNKNOWN)
             for o in others
         ]
         own: tuple[StateValue, ...] = (*q.candidates, UNKNOWN)

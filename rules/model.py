@@ -226,9 +226,7 @@ class RuleSet:
 
     def questions_in(self, area_id: str, group_id: str | None = None) -> tuple[Question, ...]:
         """Return the questions of an area (or of one of its groups) in catalogue order."""
-        return tuple(
-            q for q in self.questions if q.area == area_id and (group_id is None or q.group == group_id)
-        )
+        return tuple(q for q in self.questions if q.area == area_id and (group_id is None or q.group == group_id))
 
     def pin(self) -> dict[str, object]:
         """Return ``{"id", "version", "sha256"}``, what an assessment stores."""

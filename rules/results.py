@@ -56,9 +56,7 @@ class QuestionResult:
             "effective": effective,
             "worst": self.worst,
             "answer": (
-                {"value": self.answer.value, "evidence": self.answer.evidence}
-                if self.answer is not None
-                else None
+                {"value": self.answer.value, "evidence": self.answer.evidence} if self.answer is not None else None
             ),
         }
 

@@ -55,7 +55,8 @@ def test_unanswered_question_is_unknown(ruleset: RuleSet) -> None:
     result = evaluate(ruleset, answers_of(ruleset, "D2", L_05=None))
     l05 = result.question("L-05")
     assert (l05.outcome, l05.effective, l05.worst) == ("UB", "unknown", "KO")
-    assert "L-05: no answer" in l05.reason.en and "the question is unanswered" in l05.reason.en
+    assert "L-05: no answer" in l05.reason.en
+    assert "the question is unanswered" in l05.reason.en
     assert "L-05: inget svar" in l05.reason.sv
 
 
@@ -97,9 +98,11 @@ def test_reason_names_the_required_evidence(ruleset: RuleSet) -> None:
     result = evaluate(ruleset, answers_of(ruleset, "D2", L_05=Answer("yes")))
     reason = result.question("L-05").reason
     assert reason is not None
-    assert "L-05 = yes (E1)" in reason.en and "below the minimum E2 for the answer yes" in reason.en
+    assert "L-05 = yes (E1)" in reason.en
+    assert "below the minimum E2 for the answer yes" in reason.en
     assert "lägre än kravet E2" in reason.sv
-    assert "To be answered by legal counsel" in reason.en and "Ska besvaras av juristen" in reason.sv
+    assert "To be answered by legal counsel" in reason.en
+    assert "Ska besvaras av juristen" in reason.sv
 
 
 def test_enough_evidence_counts(ruleset: RuleSet) -> None:
@@ -150,7 +153,8 @@ def test_worst_case_counts_an_overridden_question_as_condition(ruleset: RuleSet)
     result = evaluate(ruleset, answers, {"L-05": MEMO})
     l05 = result.question("L-05")
     assert (l05.outcome, l05.worst) == ("UB", "C")
-    assert result.overrides == () and result.decisive_unknowns == ()
+    assert result.overrides == ()
+    assert result.decisive_unknowns == ()
     assert (result.verdict, result.worst_case) == ("cannot_assess", "suitable_with_conditions")
 
 
@@ -161,7 +165,8 @@ def test_hidden_answers_are_ignored_and_listed(ruleset: RuleSet, d2: dict[str, A
     answers = {**d2, "L-17": Answer("no", "E4"), "G-21": Answer("yes", "E4"), "L-14": Answer("no", "E4")}
     result = evaluate(ruleset, answers)
     assert result.ignored_answers == ("G-21", "L-14", "L-17")
-    assert result.question("L-17").shown is False and result.question("L-17").outcome is None
+    assert result.question("L-17").shown is False
+    assert result.question("L-17").outcome is None
     assert result.verdict == "suitable_with_conditions"
 
 
@@ -201,12 +206,14 @@ def test_every_shown_outcome_names_answer_rule_and_references(ruleset: RuleSet) 
                 for ref in q.refs:
                     assert ref.display() in text
             if r.rule is not None:
-                assert f"rule {r.rule} (" in r.reason.en and f"regel {r.rule} (" in r.reason.sv
+                assert f"rule {r.rule} (" in r.reason.en
+                assert f"regel {r.rule} (" in r.reason.sv
 
 
 def test_verify_marks_appear_in_reasons(ruleset: RuleSet, d2: dict[str, Answer]) -> None:
     reason = evaluate(ruleset, d2).question("G-07").reason
-    assert reason is not None and "OSL (2009:400), 22 kap. 1 § [verify]" in reason.en
+    assert reason is not None
+    assert "OSL (2009:400), 22 kap. 1 § [verify]" in reason.en
 
 
 def test_evaluate_rejects_bad_typed_input(ruleset: RuleSet) -> None:
