@@ -513,11 +513,7 @@ def make_assessment(**changes: Any) -> AssessmentReport:
     sections = []
     for area in AREAS:
         mine = [q for q in questions if AREA_OF[q.id[0]] == area]
-        ignored = (
-            (IgnoredAnswer("G-22", TITLES.get("G-22", "Befintligt avtal"), "Nej"),)
-            if area == "context"
-            else ()
-        )
+        ignored = (IgnoredAnswer("G-22", TITLES.get("G-22", "Befintligt avtal"), "Nej"),) if area == "context" else ()
         sections.append(
             AreaSection(area=area, result=_area_result(mine), questions=tuple(mine), ignored_answers=ignored)
         )  # type: ignore[arg-type]
@@ -592,9 +588,7 @@ def make_assessment(**changes: Any) -> AssessmentReport:
             ),
         ),
         decisive_unknowns=tuple(
-            Unknown(
-                qid, TITLES[qid], by_id[qid].answered_by or "region", by_id[qid].outcome, by_id[qid].reason
-            )
+            Unknown(qid, TITLES[qid], by_id[qid].answered_by or "region", by_id[qid].outcome, by_id[qid].reason)
             for qid in sorted(DECISIVE)
         ),
         blocking_unknowns=tuple(
@@ -635,9 +629,7 @@ def make_assessment(**changes: Any) -> AssessmentReport:
                 datetime(2026, 11, 23, 9, 0, tzinfo=UTC),
                 "Informationssäkerhetssamordnare",
             ),
-            AreaApproval(
-                "patient_safety", "Märta Ek", datetime(2026, 11, 23, 15, 20, tzinfo=UTC), "Chefläkare"
-            ),
+            AreaApproval("patient_safety", "Märta Ek", datetime(2026, 11, 23, 15, 20, tzinfo=UTC), "Chefläkare"),
         ),
         decision=Decision(
             decision_maker="Regiondirektör Åsa Grönlund",

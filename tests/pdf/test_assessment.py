@@ -1,0 +1,209 @@
+"""The assessment report says what a steering group needs, on pages that render and read correctly."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from assess.pdf import render_assessment_report
+from assess.pdf.data import AssessmentReport, Reference
+
+from .factories import make_assessment, make_draft
+from .helpers import all_text, ink_share, page_texts, render_page, squashed
+
+A4_WIDTH_PT = 595.2756
+MARGIN_PT = 18 * 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def report() -> AssessmentReport:
+    return make_assessment()
+
+
+@pytest.fixture(scope="module")
+def pdf(report: AssessmentReport) -> bytes:
+    return render_assessment_report(report)
+
+
+@pytest.fixture(scope="module")
+def pages(pdf: bytes) -> list[str]:
+    return page_texts(pdf)
+
+
+def test_the_result_is_a_pdf(pdf: bytes) -> None:
+    assert pdf.startswith(b"%PDF-1.")
+    assert pdf.rstrip().endswith(b"%%EOF")
+
+
+def test_the_cover_states_the_verdict_and_identity(pages: list[str], report: AssessmentReport) -> None:
+    cover = pages[0]
+    assert "Ej lämplig" in cover
+    assert report.case_title in cover
+    assert report.alternative in cover
+    assert "Beslutad" in cover
+    assert "2026-11-25" in cover
+    assert "molnlamplighet, version 1" in cover
+    assert report.record_hash is not None
+    assert report.record_hash in squashed(cover)
+
+
+def test_the_summary_lists_knockouts_unknowns_conditions_and_overrides(pages: list[str]) -> None:
+    start = next(index for index, text in enumerate(pages) if "Sammanfattning" in text)
+    end = next(index for index, text in enumerate(pages) if "1. Förutsättningar" in text)
+    summary = " ".join(pages[start:end])
+    for heading in ("Stoppträffar", "Hävda stoppträffar", "Avgörande okända svar", "Blockerande okända svar"):
+        assert heading in summary
+    assert "Juridiskt PM 2026:12" in summary
+    assert "Chefsjurist Anna Berg" in summary
+    # Who must answer each unknown, and the owner, deadline and gate of each condition.
+    assert "juristen" in summary
+    assert "Förvaltningsledare Karin Åström" in squashed(summary) or "Karin Åström" in summary
+    assert "2027-03-31" in summary
+    assert "Före avtal" in summary
+
+
+def test_every_shown_question_id_is_printed(pdf: bytes, report: AssessmentReport) -> None:
+    text = all_text(pdf)
+    ids = [question.id for section in report.areas for question in section.questions]
+    assert len(ids) == 60
+    missing = [qid for qid in ids if qid not in text]
+    assert missing == []
+
+
+def test_knockout_rule_texts_are_printed_in_full(pdf: bytes, report: AssessmentReport) -> None:
+    text = squashed(all_text(pdf))
+    assert report.knockouts
+    for knockout in report.knockouts:
+        assert squashed(knockout.reason) in text
+
+
+def test_approvers_and_decision_maker_are_named_with_times(pdf: bytes, report: AssessmentReport) -> None:
+    text = all_text(pdf)
+    for approval in report.approvals:
+        assert approval.reviewer in text
+        assert approval.time.strftime("%Y-%m-%d %H:%M") in text
+    assert report.decision is not None
+    assert report.decision.decision_maker in text
+    assert "Avslaget" in text
+    assert "Inga kvarstående risker accepteras" in text
+    for comment in report.comments:
+        assert squashed(comment.text) in squashed(text)
+
+
+def test_every_page_says_sida_x_av_y(pages: list[str]) -> None:
+    total = len(pages)
+    assert total > 10
+    for number, text in enumerate(pages, start=1):
+        assert f"Sida {number} av {total}" in text
+
+
+def test_body_pages_carry_case_date_and_status_in_the_header(pages: list[str], report: AssessmentReport) -> None:
+    for text in pages[1:]:
+        assert report.case_title in text
+        assert "2026-11-25 · Beslutad" in text
+
+
+def test_references_marked_for_verification_show_the_mark(pdf: bytes) -> None:
+    assert "[verifiera]" in all_text(pdf)
+    plain = make_assessment()
+    areas = tuple(
+        dataclasses.replace(
+            section,
+            questions=tuple(
+                dataclasses.replace(q, references=(Reference("OSL (2009:400), 10 kap. 2 a §"),))
+                for q in section.questions
+            ),
+        )
+        for section in plain.areas
+    )
+    unmarked = dataclasses.replace(plain, areas=areas, knockouts=())
+    assert "[verifiera]" not in all_text(render_assessment_report(unmarked))
+
+
+def test_the_worst_case_is_phrased_as_a_risk() -> None:
+    data = make_assessment(verdict="cannot_assess", worst_case="not_suitable", knockouts=())
+    text = all_text(render_assessment_report(data))
+    assert "Kan ej bedömas ännu – risk för Ej lämplig" in text
+
+
+def test_user_text_prints_literally() -> None:
+    hostile = "<b>fet</b> & <script>alert(1)</script> <para> &amp; ]]>"
+    report = make_assessment()
+    legal = report.areas[1]
+    first = dataclasses.replace(legal.questions[0], motivation=hostile, answer="<i>Ja</i> & nej")
+    areas = (report.areas[0], dataclasses.replace(legal, questions=(first, *legal.questions[1:])), *report.areas[2:])
+    data = dataclasses.replace(report, areas=areas, case_title="Fall <1> & 2", alternative="A&B")
+    text = all_text(render_assessment_report(data))
+    assert hostile in text
+    assert "<i>Ja</i> & nej" in text
+    assert "Fall <1> & 2" in text
+
+
+def test_only_a_draft_is_watermarked() -> None:
+    draft_pages = page_texts(render_assessment_report(make_draft()))
+    assert all("UTKAST" in text for text in draft_pages)
+    assert "Under granskning" in draft_pages[1]
+    assert "Ej låst" in draft_pages[0]
+    decided = render_assessment_report(make_assessment())
+    assert "UTKAST" not in all_text(decided)
+
+
+def _right_margin(image: Image.Image) -> tuple[int, int, int, int]:
+    """Return the right page margin, less 1.5 mm where rules and table lines end (anti-aliased)."""
+    scale = image.width / A4_WIDTH_PT
+    left = int((A4_WIDTH_PT - MARGIN_PT + 1.5 * 72 / 25.4) * scale) + 1
+    return (left, 0, image.width, image.height)
+
+
+def test_a_long_unbroken_token_wraps_inside_the_page(tmp_path: Path) -> None:
+    token = "https://example.org/" + "x" * 280
+    assert len(token) == 300
+    report = make_assessment()
+    context = report.areas[0]
+    first = dataclasses.replace(context.questions[0], motivation=f"Se {token} för underlaget.", answer=token)
+    areas = (dataclasses.replace(context, questions=(first, *context.questions[1:])), *report.areas[1:])
+    data = dataclasses.replace(report, areas=areas, alternative=token)
+    pdf = render_assessment_report(data)
+    pages = page_texts(pdf)
+    assert token in squashed(" ".join(pages))
+    for number, text in enumerate(pages, start=1):
+        if "xxxxxxxxxx" in text and number > 1:
+            image = render_page(pdf, number, tmp_path)
+            assert ink_share(image, _right_margin(image)) == 0.0, f"page {number} prints into the right margin"
+
+
+def test_the_cover_and_the_summary_render_with_content(pdf: bytes, pages: list[str], tmp_path: Path) -> None:
+    summary = next(number for number, text in enumerate(pages, start=1) if "Sammanfattning" in text)
+    for number in (1, summary):
+        image = render_page(pdf, number, tmp_path)
+        assert image.width > 300
+        assert ink_share(image) > 0.04, f"page {number} is (nearly) blank"
+        assert ink_share(image, _right_margin(image)) < 0.05
+
+
+def test_an_assessment_without_findings_still_renders() -> None:
+    report = make_assessment()
+    areas = tuple(dataclasses.replace(s, result="met", questions=s.questions[:1]) for s in report.areas)
+    empty = dataclasses.replace(
+        report,
+        areas=areas,
+        verdict="suitable",
+        worst_case="suitable",
+        knockouts=(),
+        overrides=(),
+        decisive_unknowns=(),
+        blocking_unknowns=(),
+        conditions=(),
+        comments=(),
+        approvals=(),
+        decision=None,
+        status="draft",
+        record_hash=None,
+    )
+    text = all_text(render_assessment_report(empty))
+    assert "Lämplig" in text
+    assert "Inga stoppträffar." in text
+    assert "Inget beslut är fattat." in text
