@@ -67,8 +67,7 @@ def pdf(pdf_bytes: bytes) -> Iterator[pikepdf.Pdf]:
 def _fonts(resources: pikepdf.Dictionary, seen: set[tuple[int, int]]) -> Iterator[pikepdf.Dictionary]:
     for font in resources.get("/Font", {}).values():
         yield font
-        for descendant in font.get("/DescendantFonts", []):
-            yield descendant
+        yield from font.get("/DescendantFonts", [])
     for xobject in resources.get("/XObject", {}).values():
         key = xobject.objgen
         if xobject.get("/Subtype") == "/Form" and "/Resources" in xobject and key not in seen:
@@ -189,5 +188,6 @@ def test_no_transparency(pdf: pikepdf.Pdf) -> None:
 def test_header_and_language(pdf_bytes: bytes, pdf: pikepdf.Pdf) -> None:
     header, binary = pdf_bytes.split(b"\n", 2)[:2]
     assert header in (b"%PDF-1.4", b"%PDF-1.5", b"%PDF-1.6", b"%PDF-1.7")
-    assert binary.startswith(b"%") and all(byte > 127 for byte in binary[1:5])
+    assert binary.startswith(b"%")
+    assert all(byte > 127 for byte in binary[1:5])
     assert str(pdf.Root.Lang) == "sv-SE"
