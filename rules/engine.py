@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Final
 
 from rules.answers import Answer, AnswerSetError, Override, check_answers
@@ -68,22 +69,25 @@ def evaluate(
         answer = answers.get(q.id)
         if value is HIDDEN:
             results[q.id] = QuestionResult(
-                q.id, False, None, (), None, q.refs, q.answered_by, None, None, answer, None, False
+                q.id, False, None, (), q.refs, q.answered_by, None, None, answer, None, False
             )
             continue
         outcome, rule, stopped_on, unknown_reads = _walk(q, state)
         override = overrides.get(q.id)
         is_overridden = False
+        reason: _RuleReason | _UnknownReason
         if rule is not None and stopped_on is None:
             mitigations = rule.mitigations
-            reason = _matched_reason(q, value, answer, rule)
+            reason = _RuleReason(q, answer, rule)
             if outcome == "KO" and override is not None and override.is_complete():
                 outcome, mitigations, is_overridden = "C", ("override",), True
-                reason = _override_reason(override, reason)
+                reason.override = override
                 overridden.append(q.id)
         else:
             mitigations = ()
-            reason = _unknown_reason(q, value, answer, why_unknown.get(q.id), stopped_on, unknown_reads, outcome)
+            reason = _UnknownReason(
+                q, answer, value is UNKNOWN, why_unknown.get(q.id), stopped_on, tuple(unknown_reads), outcome
+            )
         outcomes[q.id] = outcome
         worst = None
         if value is UNKNOWN or outcome in ("UB", "UN"):
@@ -95,7 +99,6 @@ def evaluate(
             True,
             outcome,
             mitigations,
-            reason,
             q.refs,
             q.answered_by,
             effective,
@@ -103,41 +106,43 @@ def evaluate(
             answer,
             rule.number if rule is not None else None,
             is_overridden,
+            reason,
         )
 
-    # 3. Areas, verdict, worst case (scoring.md §4, §5, §7).
+    # 3. Areas, verdict, worst case (scoring.md §4, §5, §7); lists in catalogue order.
+    by_outcome: dict[str, list[str]] = {"KO": [], "UB": [], "UN": [], "C": [], "OK": [], "NA": []}
+    for qid, outcome in outcomes.items():
+        by_outcome[outcome].append(qid)
     areas = {}
-    worst_outcomes = {**outcomes, **open_worst}
     worst_area_results = []
     for area in ruleset.areas:
         ids = [qid for qid in area.questions if qid in outcomes]
+        area_outcomes = [outcomes[qid] for qid in ids]
         areas[area.id] = AreaResult(
-            _area_result(outcomes[qid] for qid in ids),
-            tuple(qid for qid in ids if outcomes[qid] == "KO"),
-            tuple(qid for qid in ids if outcomes[qid] == "UB"),
-            tuple(qid for qid in ids if outcomes[qid] == "UN"),
-            tuple(qid for qid in ids if outcomes[qid] == "C"),
+            _area_result(area_outcomes),
+            tuple(qid for qid, o in zip(ids, area_outcomes, strict=True) if o == "KO"),
+            tuple(qid for qid, o in zip(ids, area_outcomes, strict=True) if o == "UB"),
+            tuple(qid for qid, o in zip(ids, area_outcomes, strict=True) if o == "UN"),
+            tuple(qid for qid, o in zip(ids, area_outcomes, strict=True) if o == "C"),
         )
-        worst_area_results.append(_area_result(worst_outcomes[qid] for qid in ids))
-    verdict = _verdict(a.result for a in areas.values())
-    worst_case = _verdict(worst_area_results)
-
-    ordered = [q.id for q in ruleset.questions if q.id in outcomes]
+        worst_area_results.append(
+            _area_result([open_worst.get(qid, o) for qid, o in zip(ids, area_outcomes, strict=True)])
+        )
     return Evaluation(
         ruleset_id=ruleset.id,
         ruleset_version=ruleset.version,
         ruleset_sha256=ruleset.sha256,
-        verdict=verdict,
-        worst_case=worst_case,
+        verdict=_verdict([a.result for a in areas.values()]),
+        worst_case=_verdict(worst_area_results),
         areas=areas,
         questions=results,
-        knockouts=tuple(qid for qid in ordered if outcomes[qid] == "KO"),
-        blocking_unknowns=tuple(qid for qid in ordered if outcomes[qid] == "UB"),
-        nonblocking_unknowns=tuple(qid for qid in ordered if outcomes[qid] == "UN"),
-        decisive_unknowns=tuple(qid for qid in ordered if open_worst.get(qid) == "KO"),
-        conditions=tuple(ConditionItem(qid, results[qid].mitigations) for qid in ordered if outcomes[qid] == "C"),
-        overrides=tuple(qid for qid in ordered if qid in overridden),
-        ignored_answers=tuple(q.id for q in ruleset.questions if q.id in ignored),
+        knockouts=tuple(by_outcome["KO"]),
+        blocking_unknowns=tuple(by_outcome["UB"]),
+        nonblocking_unknowns=tuple(by_outcome["UN"]),
+        decisive_unknowns=tuple(qid for qid, worst in open_worst.items() if worst == "KO"),
+        conditions=tuple(ConditionItem(qid, results[qid].mitigations) for qid in by_outcome["C"]),
+        overrides=tuple(overridden),
+        ignored_answers=tuple(sorted(ignored, key=lambda qid: ruleset.by_id[qid].index)),
     )
 
 
@@ -212,8 +217,8 @@ def _worst(q: Question, state: dict[str, StateValue], has_override: bool) -> str
 _OUTCOME_BY_SEVERITY: Final = {v: k for k, v in SEVERITY.items()}
 
 
-def _area_result(outcomes: object) -> str:
-    seen = set(outcomes)  # type: ignore[call-overload]
+def _area_result(outcomes: list[str]) -> str:
+    seen = set(outcomes)
     if "KO" in seen:
         return "not_met"
     if "UB" in seen:
@@ -223,8 +228,8 @@ def _area_result(outcomes: object) -> str:
     return "met"
 
 
-def _verdict(area_results: object) -> str:
-    seen = set(area_results)  # type: ignore[call-overload]
+def _verdict(area_results: list[str]) -> str:
+    seen = set(area_results)
     if "not_met" in seen:
         return "not_suitable"
     if "cannot_assess" in seen:
@@ -238,30 +243,49 @@ def _verdict(area_results: object) -> str:
 # Reasons, in Swedish and English, written from the data
 
 
-def _answer_text(q: Question, value: StateValue, answer: Answer | None) -> tuple[str, str]:
+@dataclass(slots=True)
+class _RuleReason:
+    """A matched rule (possibly a knock-out lifted by an override)."""
+
+    question: Question = field(compare=False)
+    answer: Answer | None
+    rule: Rule
+    override: Override | None = None
+
+    def text(self) -> Text:
+        """Write the reason: the answer, the rule with its reason and the references."""
+        a_sv, a_en = _answer_text(self.question, self.answer)
+        reason = Text(f"{a_sv}: {self.rule.explained.sv}", f"{a_en}: {self.rule.explained.en}")
+        return _override_reason(self.override, reason) if self.override is not None else reason
+
+
+@dataclass(slots=True)
+class _UnknownReason:
+    """An on_unknown outcome: why the answer or the deciding rule is unknown, and who must answer."""
+
+    question: Question = field(compare=False)
+    answer: Answer | None
+    own_unknown: bool
+    why: str | None
+    stopped_on: Rule | None
+    unknown_reads: tuple[str, ...]
+    outcome: str
+
+    def text(self) -> Text:
+        """Write the reason for the on_unknown outcome."""
+        return _unknown_reason(
+            self.question, self.own_unknown, self.answer, self.why, self.stopped_on, self.unknown_reads, self.outcome
+        )
+
+
+def _answer_text(q: Question, answer: Answer | None) -> tuple[str, str]:
     if answer is None or _is_unanswered(q, answer):
         return f"{q.id}: inget svar", f"{q.id}: no answer"
     shown = answer.value
     if q.type == "text" and isinstance(shown, str) and shown != UNKNOWN_OPTION:
         shown = f'"{shown[:60]}…"' if len(shown) > 60 else f'"{shown}"'
-    return f"{q.id} = {shown} ({answer.evidence})", f"{q.id} = {shown} ({answer.evidence})"
-
-
-def _refs_text(q: Question) -> tuple[str, str]:
-    if not q.refs:
-        return "", ""
-    joined = "; ".join(r.display() for r in q.refs)
-    return f" Referenser: {joined}.", f" References: {joined}."
-
-
-def _matched_reason(q: Question, value: StateValue, answer: Answer | None, rule: Rule) -> Text:
-    a_sv, a_en = _answer_text(q, value, answer)
-    r_sv, r_en = _refs_text(q)
-    head = rule.describe()
-    return Text(
-        f"{a_sv}: regel {rule.number} ({head}): {rule.reason.sv}{r_sv}",
-        f"{a_en}: rule {rule.number} ({head}): {rule.reason.en}{r_en}",
-    )
+    text = f"{q.id} = {shown} ({answer.evidence})"
+    return text, text
 
 
 def _override_reason(override: Override, original: Text) -> Text:
@@ -297,17 +321,17 @@ def _own_unknown_text(q: Question, answer: Answer | None, why: str | None) -> tu
 
 def _unknown_reason(
     q: Question,
-    value: StateValue,
+    own_unknown: bool,
     answer: Answer | None,
     why: str | None,
     stopped_on: Rule | None,
-    unknown_reads: list[str],
+    unknown_reads: tuple[str, ...],
     outcome: str,
 ) -> Text:
-    a_sv, a_en = _answer_text(q, value, answer)
+    a_sv, a_en = _answer_text(q, answer)
     parts_sv: list[str] = []
     parts_en: list[str] = []
-    if value is UNKNOWN:
+    if own_unknown:
         own_sv, own_en = _own_unknown_text(q, answer, why)
         parts_sv.append(own_sv)
         parts_en.append(own_en)
@@ -324,12 +348,12 @@ def _unknown_reason(
         else:
             parts_sv.append(f"ingen regel avgör medan svaret på {listed} är okänt")
             parts_en.append(f"no rule decides while the answer to {listed} is unknown")
-    elif stopped_on is not None and value is UNKNOWN:
+    elif stopped_on is not None and own_unknown:
         parts_sv.append(f"regel {stopped_on.number} ({stopped_on.describe()}) kan inte avgöras")
         parts_en.append(f"rule {stopped_on.number} ({stopped_on.describe()}) cannot be decided")
     label_sv, label_en = OUTCOME_LABELS[outcome]
     by_sv, by_en = ANSWERED_BY_LABELS[q.answered_by]
-    r_sv, r_en = _refs_text(q)
+    r_sv, r_en = q.refs_text.sv, q.refs_text.en
     return Text(
         f"{a_sv}: {'; '.join(parts_sv)}. {label_sv} ({outcome}). Ska besvaras av {by_sv}.{r_sv}",
         f"{a_en}: {'; '.join(parts_en)}. {label_en} ({outcome}). To be answered by {by_en}.{r_en}",

@@ -425,6 +425,9 @@ class _Builder:
         i, q = self.qspecs[qid]
         ask_if, whens = compiled
         options = tuple(Option(o.id, Text(o.sv, o.en)) for o in q.options or ())
+        refs = tuple(Reference(r.text, r.verify) for r in q.refs)
+        joined = "; ".join(r.display() for r in refs)
+        refs_text = Text(f" Referenser: {joined}.", f" References: {joined}.") if refs else Text("", "")
         rules = []
         names_na = False
         for j, (rule, condition) in enumerate(zip(q.rules, whens, strict=True)):
@@ -434,17 +437,23 @@ class _Builder:
                     names_na = True
                 if isinstance(node, In) and node.question == qid and NOT_APPLICABLE in node.values:
                     names_na = True
+            when = format_condition(condition)
+            mits = f"[{', '.join(rule.mitigations)}]" if rule.mitigations else ""
+            head = f"{j + 1} ({when} → {rule.outcome}{mits})"
             rules.append(
                 Rule(
                     number=j + 1,
                     condition=condition,
-                    when=format_condition(condition),
+                    when=when,
                     outcome=rule.outcome,
                     mitigations=tuple(rule.mitigations),
                     fix=tuple(rule.fix or ()),
                     reason=Text(rule.reason.sv, rule.reason.en),
                     reads=question_refs(condition),
                     test=compile_condition(condition),
+                    explained=Text(
+                        f"regel {head}: {rule.reason.sv}{refs_text.sv}", f"rule {head}: {rule.reason.en}{refs_text.en}"
+                    ),
                 )
             )
         if q.type == "text":
@@ -471,8 +480,9 @@ class _Builder:
             volatile=q.volatile,
             min_evidence=min_evidence,
             min_evidence_any=min_any,
-            refs=tuple(Reference(r.text, r.verify) for r in q.refs),
+            refs=refs,
             index=index,
+            refs_text=refs_text,
             visible=None if always else compile_condition(ask_if),
             option_ids=frozenset(o.id for o in options),
             candidates=candidates,

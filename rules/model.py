@@ -102,6 +102,7 @@ class Rule:
     reason: Text
     reads: tuple[str, ...]
     test: Test = field(repr=False, compare=False)
+    explained: Text = field(repr=False, compare=False)  # "rule n (...): reason. References: ..."
 
     def describe(self) -> str:
         """Return the rule as ``condition → OUTCOME[M-..]`` in the catalogue's notation."""
@@ -131,6 +132,7 @@ class Question:
     min_evidence_any: str | None
     refs: tuple[Reference, ...]
     index: int
+    refs_text: Text = field(repr=False, compare=False)  # " References: ...; ...." or ""
     visible: Test | None = field(repr=False, compare=False)
     option_ids: frozenset[Value] = field(repr=False, compare=False)
     candidates: tuple[Value, ...] = field(repr=False, compare=False)

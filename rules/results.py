@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from rules.answers import Answer
 from rules.model import Reference, Text
@@ -19,6 +19,14 @@ VERDICT_SEVERITY: dict[str, int] = {
 }
 
 
+class Explanation(Protocol):
+    """What the engine knows about why an outcome came about; the reason text is written on demand."""
+
+    def text(self) -> Text:
+        """Return the reason in Swedish and English."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class QuestionResult:
     """The outcome of one question; ``outcome`` and ``reason`` are None when it is not shown."""
@@ -27,7 +35,6 @@ class QuestionResult:
     shown: bool
     outcome: str | None
     mitigations: tuple[str, ...]
-    reason: Text | None
     references: tuple[Reference, ...]
     answered_by: str
     effective: str | int | None
@@ -35,6 +42,12 @@ class QuestionResult:
     answer: Answer | None
     rule: int | None
     overridden: bool
+    explanation: Explanation | None = field(default=None, repr=False)
+
+    @property
+    def reason(self) -> Text | None:
+        """Return the reason (names the answer, the rule and the references), or None when not shown."""
+        return self.explanation.text() if self.explanation is not None else None
 
     @property
     def open(self) -> bool:
