@@ -12,7 +12,6 @@ from reportlab.platypus import (
     KeepTogether,
     NextPageTemplate,
     PageBreak,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -43,6 +42,7 @@ from assess.pdf.layout import (
     TINT,
     VERDICT_COLOUR,
     PageInfo,
+    Paragraph,
     badge,
     build_pdf,
     esc,
@@ -57,8 +57,8 @@ WIDTH = PAGE[0] - 2 * MARGIN
 VERIFY_MARK = "[verifiera]"
 
 
-def render_assessment_report(data: AssessmentReport) -> bytes:
-    """Render an assessment report as PDF/A-2b bytes."""
+def assessment_story(data: AssessmentReport) -> list[Flowable]:
+    """Return the flowables of the assessment report, cover first."""
     story: list[Flowable] = []
     story += _cover(data)
     story += [NextPageTemplate("body"), PageBreak()]
@@ -67,6 +67,12 @@ def render_assessment_report(data: AssessmentReport) -> bytes:
     story += _review(data)
     story += _decision(data)
     story += _appendix(data)
+    return story
+
+
+def render_assessment_report(data: AssessmentReport) -> bytes:
+    """Render an assessment report as PDF/A-2b bytes."""
+    story = assessment_story(data)
     status = labels.STATUS.get(data.status, data.status)
     info = PageInfo(
         document=data.title,

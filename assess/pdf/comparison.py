@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Spacer
+from reportlab.platypus import Flowable, Spacer
 
 from assess.pdf import labels
 from assess.pdf.archive import ArchiveMeta, make_pdfa
@@ -19,6 +19,7 @@ from assess.pdf.layout import (
     TINT,
     VERDICT_COLOUR,
     PageInfo,
+    Paragraph,
     build_pdf,
     esc,
     grid,

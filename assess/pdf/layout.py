@@ -14,7 +14,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Table, TableStyle
+from reportlab.platypus import Paragraph as _Paragraph
 
 from assess.pdf.fonts import BOLD, OBLIQUE, REGULAR, register_fonts
 
@@ -47,6 +48,32 @@ TINT = {
     RED: colors.HexColor("#F8DEDC"),
     SLATE: colors.HexColor("#E4E7EA"),
 }
+
+
+class Paragraph(_Paragraph):  # type: ignore[misc]
+    """A Paragraph that breaks its lines once per width.
+
+    KeepTogether and tables ask a flowable for its size several times at the same width before drawing it;
+    breaking the lines again each time made the report twice as slow as plain paragraphs.
+    """
+
+    _wrapped: tuple[float, float, float] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - ReportLab's names
+        """Return the size at this width, breaking lines only when the width changes."""
+        cached = self._wrapped
+        if cached is not None and cached[0] == availWidth:
+            self.width, self.height = cached[1], cached[2]
+            return cached[1], cached[2]
+        width, height = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, width, height)
+        return width, height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        """Split as ReportLab does, on fresh line breaks for the split width."""
+        self._wrapped = None
+        parts: list[Flowable] = super().split(availWidth, availHeight)
+        return parts
 
 
 def esc(text: str) -> str:
@@ -332,6 +359,9 @@ def build_pdf(
         initialFontSize=9.5,
         lang="sv-SE",
         invariant=1,
+        # pikepdf compresses every stream when it writes the PDF/A file; compressing (and ASCII85-encoding)
+        # the page streams here as well would only cost time.
+        pageCompression=0,
     )
     body_frame = Frame(MARGIN, 19 * mm, width - 2 * MARGIN, height - 39 * mm, id="body", showBoundary=0)
     cover_frame = Frame(MARGIN, 19 * mm, width - 2 * MARGIN, height - 45 * mm, id="cover", showBoundary=0)
