@@ -153,7 +153,8 @@ def _verdict_box(data: AssessmentReport, width: float) -> Flowable:
 
 def _facts(rows: Sequence[tuple[str, str]], width: float, label_width: float = 45 * mm) -> Flowable:
     s = styles()
-    data = [[para(key, s.label), para(value, s.cell)] for key, value in rows]
+    # Hashes in a monospaced face, so that a reader can compare them character by character.
+    data = [[para(key, s.label), para(value, s.mono if "SHA-256" in key else s.cell)] for key, value in rows]
     table = Table(data, colWidths=[label_width, width - label_width], hAlign="LEFT", splitInRow=1)
     table.setStyle(
         TableStyle(
@@ -308,8 +309,8 @@ def _summary(data: AssessmentReport) -> list[Flowable]:
             if ko.references:
                 parts.append(Paragraph(f"<b>Referenser:</b> {_refs(ko.references).replace('<br/>', '; ')}", s.muted))
             if ko.fixes:
-                fixes = "; ".join(_mitigation_text(fix) for fix in ko.fixes)
-                parts.append(markup([("b", "Kan ändras genom: "), fixes], s.muted))
+                parts.append(markup([("b", "Kan ändras genom:")], s.muted))
+                parts += [Paragraph(esc(_mitigation_text(fix)), s.numbered_muted, bulletText="–") for fix in ko.fixes]
             parts.append(Spacer(0, 2 * mm))
             story.append(KeepTogether(parts))
     else:
@@ -486,13 +487,13 @@ def _review(data: AssessmentReport) -> list[Flowable]:
     if data.comments:
         rows = [
             [
-                para(labels.AREA.get(c.target, c.target), s.cell_bold),
+                para(labels.AREA[c.target], s.cell) if c.target in labels.AREA else para(c.target, s.cell_bold),
                 markup([c.author, "\n", ("font color='#555555'", labels.fmt_time(c.time))], s.cell),
                 c.text,
             ]
             for c in data.comments
         ]
-        story.append(grid(["Gäller", "Av", "Kommentar"], rows, [40 * mm, 44 * mm, WIDTH - 84 * mm]))
+        story.append(grid(["Gäller", "Av", "Kommentar"], rows, [42 * mm, 60 * mm, WIDTH - 102 * mm]))
     else:
         story.append(para("Inga kommentarer.", s.small))
     return story
@@ -525,7 +526,7 @@ def _decision(data: AssessmentReport) -> list[Flowable]:
     if decision.conditions:
         story.append(para("Villkor i beslutet", s.h3))
         for number, text in enumerate(decision.conditions, start=1):
-            story.append(Paragraph(esc(text), s.field, bulletText=f"{number}."))
+            story.append(Paragraph(esc(text), s.numbered, bulletText=f"{number}."))
     return story
 
 
@@ -545,18 +546,31 @@ def _appendix(data: AssessmentReport) -> list[Flowable]:
         )
     )
     story.append(para("Så kontrolleras rapporten", s.h2))
-    steps = [
-        "Rapporten visar den lagrade bedömningen; den räknas inte om. Resultatet följer av svaren och av "
-        "regelverket ovan, vars SHA-256 identifierar exakt den fil som användes.",
-        f"Kontrollera posten: kör  flask --app assess records verify {data.record_id}  på servern. "
-        "Kommandot räknar om postens SHA-256 och jämför med det värde som står ovan.",
-        "Kontrollera filen: kör  sha256sum  på denna PDF-fil och jämför med rapportens SHA-256 i den "
-        "låsta posten (värdet lagras vid beslutet, efter att filen skapats).",
-        "Filen är PDF/A-2b. Post, regelverk och postens SHA-256 finns också i filens metadata (XMP och "
-        "dokumentinformationens nyckelord).",
+    steps: list[tuple[str, str]] = [
+        (
+            "Rapporten visar den lagrade bedömningen; den räknas inte om. Resultatet följer av svaren och av "
+            "regelverket ovan, vars SHA-256 identifierar exakt den fil som användes.",
+            "",
+        ),
+        (
+            "Kontrollera posten på servern. Kommandot räknar om postens SHA-256 och jämför med värdet ovan:",
+            f"flask --app assess records verify {data.record_id}",
+        ),
+        (
+            "Kontrollera filen. Jämför summan med rapportens SHA-256 i den låsta posten (värdet lagras vid "
+            "beslutet, efter att filen skapats):",
+            "sha256sum rapport.pdf",
+        ),
+        (
+            "Filen är PDF/A-2b. Post, regelverk och postens SHA-256 står också i filens metadata (XMP och "
+            "dokumentinformationens nyckelord).",
+            "",
+        ),
     ]
-    for number, text in enumerate(steps, start=1):
-        story.append(Paragraph(esc(text), s.field, bulletText=f"{number}."))
+    for number, (text, command) in enumerate(steps, start=1):
+        story.append(Paragraph(esc(text), s.numbered, bulletText=f"{number}."))
+        if command:
+            story.append(para(command, s.code))
     story.append(para("Förklaringar", s.h2))
     rows: list[list[Flowable | str]] = [[f"{code}", text] for code, text in labels.EVIDENCE.items()]
     story.append(grid(["Underlag", "Betydelse"], rows, [25 * mm, WIDTH - 25 * mm]))

@@ -17,7 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Table, TableStyle
 from reportlab.platypus import Paragraph as _Paragraph
 
-from assess.pdf.fonts import BOLD, OBLIQUE, REGULAR, register_fonts
+from assess.pdf.fonts import BOLD, MONO, OBLIQUE, REGULAR, register_fonts
 
 # Colours: dark enough for white text (contrast at least 4.5:1), each always paired with words.
 INK = colors.HexColor("#1A1A1A")
@@ -106,6 +106,9 @@ class Styles:
     intro: ParagraphStyle
     question: ParagraphStyle
     field: ParagraphStyle
+    numbered: ParagraphStyle
+    numbered_muted: ParagraphStyle
+    code: ParagraphStyle
     wide_field: ParagraphStyle
     label: ParagraphStyle
     h1: ParagraphStyle
@@ -165,7 +168,20 @@ def styles() -> Styles:
                 spaceAfter=1.5,
             ),
             label=_style("label", fontSize=8.5, leading=11, fontName=BOLD, textColor=MUTED),
-            h1=_style("h1", fontName=BOLD, fontSize=16, leading=20, textColor=ACCENT, spaceAfter=6),
+            h1=_style("h1", fontName=BOLD, fontSize=16, leading=20, textColor=ACCENT, spaceBefore=14, spaceAfter=6),
+            numbered=_style(
+                "numbered",
+                fontSize=8.8,
+                leading=11.5,
+                leftIndent=7 * mm,
+                bulletIndent=0,
+                bulletFontName=BOLD,
+                spaceAfter=2.5,
+            ),
+            numbered_muted=_style(
+                "numbered_muted", fontSize=8.5, leading=11, textColor=MUTED, leftIndent=5 * mm, bulletIndent=1 * mm
+            ),
+            code=_style("code", fontName=MONO, fontSize=8, leading=10.5, leftIndent=7 * mm, spaceAfter=3),
             h2=_style(
                 "h2",
                 fontName=BOLD,
@@ -186,7 +202,7 @@ def styles() -> Styles:
             cover_verdict=_style(
                 "cover_verdict", fontName=BOLD, fontSize=18, leading=23, textColor=WHITE, alignment=TA_LEFT
             ),
-            mono=_style("mono", fontSize=8, leading=10.5, textColor=INK),
+            mono=_style("mono", fontName=MONO, fontSize=7.8, leading=10.5, textColor=INK),
             right=_style("right", fontSize=8.5, leading=10.8, alignment=TA_RIGHT),
         )
     return _styles
