@@ -251,12 +251,15 @@ class _RuleReason:
     answer: Answer | None
     rule: Rule
     override: Override | None = None
+    written: Text | None = field(default=None, compare=False)
 
     def text(self) -> Text:
         """Write the reason: the answer, the rule with its reason and the references."""
-        a_sv, a_en = _answer_text(self.question, self.answer)
-        reason = Text(f"{a_sv}: {self.rule.explained.sv}", f"{a_en}: {self.rule.explained.en}")
-        return _override_reason(self.override, reason) if self.override is not None else reason
+        if self.written is None:
+            a_sv, a_en = _answer_text(self.question, self.answer)
+            reason = Text(f"{a_sv}: {self.rule.explained.sv}", f"{a_en}: {self.rule.explained.en}")
+            self.written = _override_reason(self.override, reason) if self.override is not None else reason
+        return self.written
 
 
 @dataclass(slots=True)
@@ -270,12 +273,21 @@ class _UnknownReason:
     stopped_on: Rule | None
     unknown_reads: tuple[str, ...]
     outcome: str
+    written: Text | None = field(default=None, compare=False)
 
     def text(self) -> Text:
         """Write the reason for the on_unknown outcome."""
-        return _unknown_reason(
-            self.question, self.own_unknown, self.answer, self.why, self.stopped_on, self.unknown_reads, self.outcome
-        )
+        if self.written is None:
+            self.written = _unknown_reason(
+                self.question,
+                self.own_unknown,
+                self.answer,
+                self.why,
+                self.stopped_on,
+                self.unknown_reads,
+                self.outcome,
+            )
+        return self.written
 
 
 def _answer_text(q: Question, answer: Answer | None) -> tuple[str, str]:

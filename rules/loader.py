@@ -53,7 +53,24 @@ from rules.schema import STANDARD_OPTIONS, QuestionSpec, RuleSetSpec
 
 AREA_PREFIX: Final[dict[str, str]] = {"G": "context", "L": "legal", "S": "infosec", "P": "patient_safety"}
 COMBINATION_LIMIT: Final = 200_000
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader, refusing a key that appears twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """Build a mapping, refusing duplicate keys."""
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} in one mapping", key_node.start_mark
+                )
+            seen.add(key)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 class RuleSetError(ValueError):
@@ -86,7 +103,7 @@ def load_ruleset(path: str | Path, label: str | None = None) -> RuleSet:
 def load_ruleset_bytes(data: bytes, label: str, source: str | None = None) -> RuleSet:
     """Validate and compile a rule set from the bytes of its file; ``label`` prefixes every error."""
     try:
-        raw = yaml.load(data, Loader=_SafeLoader)  # noqa: S506 - the safe loader (C or pure Python)
+        raw = yaml.load(data, Loader=_StrictLoader)  # noqa: S506 - a safe loader (C or pure Python)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""

@@ -56,17 +56,15 @@ class QuestionResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the question's member of ``questions`` in scoring.md §8."""
-        effective = self.effective
-        if isinstance(effective, str) and effective.startswith("\x00"):
-            effective = None
+        reason = self.explanation.text() if self.explanation is not None else None
         return {
             "shown": self.shown,
             "outcome": self.outcome,
             "mitigations": list(self.mitigations),
-            "reason": self.reason.to_dict() if self.reason is not None else None,
+            "reason": reason.to_dict() if reason is not None else None,
             "references": [r.to_dict() for r in self.references],
             "answered_by": self.answered_by,
-            "effective": effective,
+            "effective": self.effective,
             "worst": self.worst,
             "answer": (
                 {"value": self.answer.value, "evidence": self.answer.evidence} if self.answer is not None else None

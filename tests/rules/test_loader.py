@@ -192,3 +192,10 @@ def test_the_published_rule_set_is_the_catalogue(ruleset: RuleSet) -> None:
     for area in ruleset.areas:
         assert [qid for g in area.groups for qid in g.questions] != []
         assert sorted(qid for g in area.groups for qid in g.questions) == sorted(area.questions)
+
+
+def test_duplicate_yaml_key(tmp_path: Path) -> None:
+    text = yaml.safe_dump(MINI, allow_unicode=True).replace("id: mini\n", "id: mini\nid: other\n", 1)
+    (line,) = problems(tmp_path, text)
+    assert line.startswith("mini.yaml: line ")
+    assert line.endswith("not valid YAML: duplicate key 'id' in one mapping")
