@@ -126,15 +126,11 @@ def _verdict_box(data: AssessmentReport, width: float) -> Flowable:
     s = styles()
     colour = VERDICT_COLOUR.get(data.verdict, MUTED)
     rows: list[list[Flowable]] = [
-        [markup([("font size=10", "Bedömning"), "\n", labels.VERDICT[data.verdict]], s.cover_verdict)]
+        [markup([("font size=10", "Bedömning"), "\n", _verdict_words(data)], s.cover_verdict)]
     ]
-    if data.worst_case != data.verdict:
-        worse = labels.VERDICT_SEVERITY[data.worst_case] > labels.VERDICT_SEVERITY[data.verdict]
-        text = (
-            f"Risk för {labels.VERDICT[data.worst_case]}: så kan det bli om de okända svaren faller ut ogynnsamt."
-            if worse
-            else f"Värsta utfall: {labels.VERDICT[data.worst_case]}"
-        )
+    if labels.VERDICT_SEVERITY[data.worst_case] > labels.VERDICT_SEVERITY[data.verdict]:
+        worst = labels.VERDICT[data.worst_case]
+        text = f"Obesvarade frågor kan ännu ge {worst}. Vilka och vem som ska besvara dem står i sammanfattningen."
         rows.append([para(text, s.head)])
     table = Table(rows, colWidths=[width], hAlign="LEFT")
     table.setStyle(
@@ -286,7 +282,7 @@ def _summary(data: AssessmentReport) -> list[Flowable]:
     s = styles()
     story: list[Flowable] = [para("Sammanfattning", s.h1)]
     colour = VERDICT_COLOUR.get(data.verdict, MUTED)
-    story.append(badge(f"Bedömning: {_verdict_words(data)}", colour, WIDTH, s.cover_verdict))
+    story.append(badge(f"Bedömning: {_verdict_words(data)}", colour, WIDTH, s.summary_verdict))
     story.append(Spacer(0, 2 * mm))
     story.append(
         para(

@@ -25,7 +25,7 @@ MUTED = colors.HexColor("#555555")
 RULE = colors.HexColor("#BFBFBF")
 SHADE = colors.HexColor("#F2F4F7")
 ACCENT = colors.HexColor("#1F3A5F")
-WATERMARK = colors.HexColor("#C4C4C4")
+WATERMARK = colors.HexColor("#CCCCCC")
 WHITE = colors.HexColor("#FFFFFF")
 
 GREEN = colors.HexColor("#1E6B33")
@@ -121,6 +121,7 @@ class Styles:
     cover_title: ParagraphStyle
     cover_sub: ParagraphStyle
     cover_verdict: ParagraphStyle
+    summary_verdict: ParagraphStyle
     mono: ParagraphStyle
     right: ParagraphStyle
 
@@ -199,6 +200,7 @@ def styles() -> Styles:
             badge=_style("badge", fontSize=8.5, leading=10.5, fontName=BOLD, textColor=WHITE, alignment=TA_CENTER),
             cover_title=_style("cover_title", fontName=BOLD, fontSize=24, leading=30, textColor=ACCENT),
             cover_sub=_style("cover_sub", fontSize=13, leading=17, textColor=INK),
+            summary_verdict=_style("summary_verdict", fontName=BOLD, fontSize=14, leading=18, textColor=WHITE),
             cover_verdict=_style(
                 "cover_verdict", fontName=BOLD, fontSize=18, leading=23, textColor=WHITE, alignment=TA_LEFT
             ),
@@ -284,7 +286,7 @@ def _draw_watermark(canvas: Canvas, doc: BaseDocTemplate) -> None:
     size = min(width, height) / 4.2
     canvas.saveState()
     canvas.setStrokeColor(WATERMARK)
-    canvas.setLineWidth(1.2)
+    canvas.setLineWidth(1)
     canvas.translate(width / 2, height / 2)
     canvas.rotate(45 if height > width else 30)
     text = canvas.beginText()

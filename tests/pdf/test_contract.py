@@ -99,6 +99,6 @@ def test_every_code_has_swedish_words() -> None:
 
 def test_fonts_and_their_licence_ship_with_the_package() -> None:
     fonts = PDF_ROOM / "fonts"
-    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"):
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSansMono.ttf"):
         assert (fonts / name).stat().st_size > 100_000
     assert "Bitstream" in (fonts / "LICENSE").read_text(encoding="utf-8")
