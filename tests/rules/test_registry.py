@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
-from rules import RuleSetError, load_published, newest, published_rulesets
+from rules import RuleSetError, load_published, newest, published_rulesets, registry
 from rules.registry import RULESETS_DIR, parse_ref
 
 
@@ -42,3 +43,17 @@ def test_unknown_rule_set() -> None:
         parse_ref("molnlamplighet@latest")
     assert parse_ref("molnlamplighet@1") == ("molnlamplighet", 1)
     assert parse_ref("molnlamplighet") == ("molnlamplighet", None)
+
+
+def test_an_edited_published_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    entry = newest("molnlamplighet")
+    copy = tmp_path / entry.id / f"{entry.version}.yaml"
+    copy.parent.mkdir()
+    copy.write_bytes(entry.path.read_bytes() + b"# a harmless-looking edit\n")
+    monkeypatch.setattr(registry, "RULESETS_DIR", tmp_path)
+    registry._load.cache_clear()
+    try:
+        with pytest.raises(RuleSetError, match="differs from the lock .* a published rule set was edited"):
+            load_published(entry.id, entry.version)
+    finally:
+        registry._load.cache_clear()
