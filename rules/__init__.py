@@ -8,14 +8,44 @@ Pure Python (standard library, pydantic, PyYAML); usable without Flask: ``python
     result.verdict, result.worst_case, result.to_dict()
 """
 
-from rules.answers import Answer, AnswerSet, AnswerSetError, Override, parse_answer_json, parse_answer_set
+from rules.answers import (
+    Answer,
+    AnswerSet,
+    AnswerSetError,
+    Override,
+    check_answers,
+    check_value,
+    parse_answer_json,
+    parse_answer_set,
+    value_from_form,
+)
 from rules.engine import evaluate
 from rules.loader import LoadError, RuleSetError, load_ruleset
-from rules.model import Area, Group, Mitigation, Option, Question, Reference, Rule, RuleSet, Text
+from rules.model import (
+    ANSWERED_BY_LABELS,
+    AREA_RESULT_LABELS,
+    AREA_TITLES,
+    OUTCOME_LABELS,
+    VERDICT_LABELS,
+    Area,
+    Group,
+    Mitigation,
+    Option,
+    Question,
+    Reference,
+    Rule,
+    RuleSet,
+    Text,
+)
 from rules.registry import default_ruleset, load_published, newest, published_rulesets
 from rules.results import AreaResult, ConditionItem, Evaluation, QuestionResult
 
 __all__ = [
+    "ANSWERED_BY_LABELS",
+    "AREA_RESULT_LABELS",
+    "AREA_TITLES",
+    "OUTCOME_LABELS",
+    "VERDICT_LABELS",
     "Answer",
     "AnswerSet",
     "AnswerSetError",
@@ -39,6 +69,9 @@ __all__ = [
     "evaluate",
     "load_published",
     "load_ruleset",
+    "check_answers",
+    "check_value",
+    "value_from_form",
     "newest",
     "parse_answer_json",
     "parse_answer_set",

@@ -91,6 +91,20 @@ def check_value(question: Question, value: object) -> str | None:
     return None
 
 
+def value_from_form(question: Question, raw: str | None) -> str | int | None:
+    """Turn a submitted form string into an answer value: None when empty, an int for level and maturity."""
+    if raw is None:
+        return None
+    if question.type == "text":
+        return raw if raw.strip() else None
+    raw = raw.strip()
+    if not raw:
+        return None
+    if question.type in ("level", "maturity") and raw.lstrip("-").isdigit():
+        return int(raw)
+    return raw
+
+
 def check_answers(ruleset: RuleSet, answers: Mapping[str, Answer]) -> list[str]:
     """Return every problem of typed answers (unknown question, invalid value, evidence outside E0-E4)."""
     problems = []

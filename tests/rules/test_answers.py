@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules import Answer, AnswerSetError, Override, RuleSet, parse_answer_json, parse_answer_set
+from rules import Answer, AnswerSetError, Override, RuleSet, parse_answer_json, parse_answer_set, value_from_form
 
 
 def test_bare_value_means_e1_and_objects_keep_note(ruleset: RuleSet) -> None:
@@ -98,3 +98,13 @@ def test_override_completeness() -> None:
     assert Override("PM", "A", "2026-02-28").is_complete()
     assert not Override("PM", "A", "2026-02-30").is_complete()
     assert not Override("", "A", "2026-02-28").is_complete()
+
+
+def test_value_from_form(ruleset: RuleSet) -> None:
+    assert value_from_form(ruleset.question("G-09"), "3") == 3
+    assert value_from_form(ruleset.question("G-09"), "unknown") == "unknown"
+    assert value_from_form(ruleset.question("S-12"), " ") is None
+    assert value_from_form(ruleset.question("G-04"), "yes") == "yes"
+    assert value_from_form(ruleset.question("G-01"), "  ") is None
+    assert value_from_form(ruleset.question("G-01"), "Exempel AB ") == "Exempel AB "
+    assert value_from_form(ruleset.question("G-04"), None) is None
