@@ -21,8 +21,6 @@ from rules.model import (
 )
 from rules.results import SEVERITY, AreaResult, ConditionItem, Evaluation, QuestionResult
 
-AREA_IDS: Final = ("context", "legal", "infosec", "patient_safety")
-
 # Why a shown question's effective answer is unknown (scoring.md §3.2)
 _UNANSWERED: Final = "unanswered"
 _ANSWERED_UNKNOWN: Final = "unknown"
