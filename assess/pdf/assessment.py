@@ -9,7 +9,6 @@ from reportlab.lib.units import mm
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
-    KeepTogether,
     NextPageTemplate,
     PageBreak,
     Spacer,
@@ -41,6 +40,7 @@ from assess.pdf.layout import (
     SHADE,
     TINT,
     VERDICT_COLOUR,
+    KeepBlock,
     PageInfo,
     Paragraph,
     badge,
@@ -308,7 +308,7 @@ def _summary(data: AssessmentReport) -> list[Flowable]:
                 parts.append(markup([("b", "Kan ändras genom:")], s.muted))
                 parts += [Paragraph(esc(_mitigation_text(fix)), s.numbered_muted, bulletText="–") for fix in ko.fixes]
             parts.append(Spacer(0, 2 * mm))
-            story.append(KeepTogether(parts))
+            story.append(KeepBlock(parts))
     else:
         story += [heading, para("Inga stoppträffar.", s.small)]
 
@@ -433,7 +433,7 @@ def _question(question: Question) -> Flowable:
     if question.references:
         field("Referenser", _refs(question.references))
     parts.append(Spacer(0, 4 * mm))
-    return KeepTogether(parts)
+    return KeepBlock(parts)
 
 
 def _areas(data: AssessmentReport) -> list[Flowable]:

@@ -14,7 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Table, TableStyle
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Table, TableStyle
 from reportlab.platypus import Paragraph as _Paragraph
 
 from assess.pdf.fonts import BOLD, MONO, OBLIQUE, REGULAR, register_fonts
@@ -72,6 +72,23 @@ class Paragraph(_Paragraph):  # type: ignore[misc]
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
         """Split as ReportLab does, on fresh line breaks for the split width."""
         self._wrapped = None
+        parts: list[Flowable] = super().split(availWidth, availHeight)
+        return parts
+
+
+class KeepBlock(KeepTogether):  # type: ignore[misc]
+    """Keep a block on one page when it fits on a page; a taller block flows on from where it starts.
+
+    ReportLab's KeepTogether moves even a block taller than a page to a new page, leaving a blank one behind.
+    """
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803 - ReportLab's names
+        """Split in place when the block cannot fit on any page and enough room is left here."""
+        if getattr(self, "_wrapInfo", None) != (availWidth, availHeight):
+            self.wrap(availWidth, availHeight)
+        frame = getattr(self, "_frame", None)
+        if frame is not None and frame._height < self._H and availHeight >= 60 * mm:
+            return list(self._content)
         parts: list[Flowable] = super().split(availWidth, availHeight)
         return parts
 

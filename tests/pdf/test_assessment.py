@@ -207,3 +207,22 @@ def test_an_assessment_without_findings_still_renders() -> None:
     assert "Lämplig" in text
     assert "Inga stoppträffar." in text
     assert "Inget beslut är fattat." in text
+
+
+def test_texts_longer_than_a_page_split_instead_of_failing() -> None:
+    sentence = "Leverantören redovisar underbiträden, lagringsplatser och supportåtkomst i bilaga 7. "
+    huge = sentence * 120  # about 10,000 characters: more than one page in a question block or a table cell
+    report = make_assessment()
+    legal = report.areas[1]
+    first = dataclasses.replace(legal.questions[0], motivation=huge, reason=huge[:3000])
+    areas = (report.areas[0], dataclasses.replace(legal, questions=(first, *legal.questions[1:])), *report.areas[2:])
+    comment = dataclasses.replace(report.comments[0], text=huge)
+    assert report.decision is not None
+    decision = dataclasses.replace(report.decision, residual_risks=huge)
+    data = dataclasses.replace(report, areas=areas, comments=(comment, *report.comments[1:]), decision=decision)
+    pages = page_texts(render_assessment_report(data))
+    # Nothing is cut off: every sentence is printed, except where a page break (with its header and footer)
+    # falls inside one.
+    printed = squashed(" ".join(pages)).count(squashed(sentence))
+    expected = 3 * 120 + huge[:3000].count(sentence)
+    assert expected - len(pages) <= printed <= expected
