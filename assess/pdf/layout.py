@@ -294,6 +294,8 @@ class NumberedCanvas(Canvas):  # type: ignore[misc]
 
 
 MARGIN = 18 * mm
+# Frames without inner padding: the text column is exactly the page minus MARGIN, as the header rule is.
+NO_PADDING = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
 
 
 def _draw_watermark(canvas: Canvas, doc: BaseDocTemplate) -> None:
@@ -363,6 +365,24 @@ def _on_body(info: PageInfo) -> Callable[[Canvas, BaseDocTemplate], None]:
     return draw
 
 
+class ReportDocTemplate(BaseDocTemplate):  # type: ignore[misc]
+    """A document whose first- and second-level headings become the PDF outline (bookmarks)."""
+
+    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - ReportLab's name
+        """Add a bookmark for a heading."""
+        if not isinstance(flowable, _Paragraph):
+            return
+        level = OUTLINE_LEVELS.get(flowable.style.name)
+        if level is None:
+            return
+        key = f"h{id(flowable)}"
+        self.canv.bookmarkPage(key)
+        self.canv.addOutlineEntry(flowable.getPlainText(), key, level=level, closed=True)
+
+
+OUTLINE_LEVELS = {"h1": 0, "h2": 1}
+
+
 def build_pdf(
     story: list[Flowable],
     info: PageInfo,
@@ -378,7 +398,7 @@ def build_pdf(
     register_fonts()
     buffer = io.BytesIO()
     width, height = pagesize
-    doc = BaseDocTemplate(
+    doc = ReportDocTemplate(
         buffer,
         pagesize=pagesize,
         leftMargin=MARGIN,
@@ -398,8 +418,8 @@ def build_pdf(
         # the page streams here as well would only cost time.
         pageCompression=0,
     )
-    body_frame = Frame(MARGIN, 19 * mm, width - 2 * MARGIN, height - 39 * mm, id="body", showBoundary=0)
-    cover_frame = Frame(MARGIN, 19 * mm, width - 2 * MARGIN, height - 45 * mm, id="cover", showBoundary=0)
+    body_frame = Frame(MARGIN, 19 * mm, width - 2 * MARGIN, height - 39 * mm, id="body", showBoundary=0, **NO_PADDING)
+    cover_frame = Frame(MARGIN, 19 * mm, width - 2 * MARGIN, height - 45 * mm, id="cover", showBoundary=0, **NO_PADDING)
     end = _draw_watermark if info.is_draft else _nothing
     templates = [PageTemplate(id="body", frames=[body_frame], onPage=_on_body(info), onPageEnd=end)]
     if cover:
