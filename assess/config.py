@@ -57,6 +57,8 @@ def finish_config(config: dict[str, Any], instance_path: str) -> None:
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = url or "sqlite:///" + str(Path(instance_path) / "assess.sqlite3")
 
+    if env == "development":
+        config.setdefault("TEMPLATES_AUTO_RELOAD", True)
     if env in RELAXED_ENVIRONMENTS:
         config["SESSION_COOKIE_SECURE"] = False
         config["REMEMBER_COOKIE_SECURE"] = False

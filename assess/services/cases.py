@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -9,9 +11,11 @@ from sqlalchemy.orm import selectinload
 
 import rules
 from assess.extensions import db
-from assess.models import Alternative, Answer, Assessment, Case
-from assess.services.errors import NotFound
-from assess.services.evaluation import evaluate_assessment
+from assess.models import OPERATING_MODELS, Alternative, Answer, Assessment, Case, User
+from assess.models.types import utcnow
+from assess.services.audit import diff_fields, record_event
+from assess.services.errors import Conflict, NotFound, ValidationFailed
+from assess.services.evaluation import evaluate_assessment, ruleset_for
 
 
 def list_cases() -> list[Case]:
@@ -40,11 +44,7 @@ def get_case(case_id: int) -> Case:
     query = (
         select(Case)
         .where(Case.id == case_id)
-        .options(
-            selectinload(Case.alternatives)
-            .selectinload(Alternative.assessments)
-            .selectinload(Assessment.owner)
-        )
+        .options(selectinload(Case.alternatives).selectinload(Alternative.assessments).selectinload(Assessment.owner))
     )
     case = db.session.scalar(query)
     if case is None:
@@ -85,3 +85,117 @@ def case_to_dict(case: Case) -> dict[str, Any]:
             for alt in case.alternatives
         ],
     }
+
+
+def _stamp(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _check_unchanged(current: datetime, loaded_at: str | None, what: str) -> None:
+    """Refuse a save based on a stale page (someone else saved after it was loaded)."""
+    if loaded_at and loaded_at != _stamp(current):
+        raise Conflict(
+            f"Någon annan har sparat {what} efter att du öppnade sidan. Ladda om sidan för att se deras ändringar; "
+            "dina värden finns kvar i formuläret."
+        )
+
+
+CASE_FIELDS = ("title", "need_statement", "information_owner", "decision_maker")
+ALTERNATIVE_FIELDS = ("name", "description", "operating_model", "provider")
+
+
+def create_case(values: dict[str, str], actor: User) -> Case:
+    """Create a case."""
+    case = Case(**{k: values.get(k, "").strip() for k in CASE_FIELDS})
+    db.session.add(case)
+    db.session.flush()
+    record_event(actor, "case", case.id, "case.create", None, {k: getattr(case, k) for k in CASE_FIELDS})
+    return case
+
+
+def update_case(case: Case, values: dict[str, str], actor: User, loaded_at: str | None = None) -> Case:
+    """Change a case's fields; refuse if someone else saved it after loaded_at."""
+    _check_unchanged(case.updated_at, loaded_at, "ärendet")
+    before = {k: getattr(case, k) for k in CASE_FIELDS}
+    for key in CASE_FIELDS:
+        setattr(case, key, values.get(key, "").strip())
+    changed_before, changed_after = diff_fields(before, {k: getattr(case, k) for k in CASE_FIELDS})
+    if changed_after:
+        case.updated_at = utcnow()
+        db.session.flush()
+        record_event(actor, "case", case.id, "case.update", changed_before, changed_after)
+    return case
+
+
+def create_alternative(case: Case, values: dict[str, str], actor: User) -> Alternative:
+    """Add an alternative to a case, with one assessment of the whole alternative."""
+    if values.get("operating_model") and values["operating_model"] not in OPERATING_MODELS:
+        raise ValidationFailed("Okänd driftmodell.", fields={"operating_model": "Okänd driftmodell."})
+    alternative = Alternative(
+        case_id=case.id, position=len(case.alternatives), **{k: values.get(k, "").strip() for k in ALTERNATIVE_FIELDS}
+    )
+    db.session.add(alternative)
+    db.session.flush()
+    record_event(
+        actor,
+        "alternative",
+        alternative.id,
+        "alternative.create",
+        None,
+        {k: getattr(alternative, k) for k in ALTERNATIVE_FIELDS},
+    )
+    return alternative
+
+
+def update_alternative(
+    alternative: Alternative, values: dict[str, str], actor: User, loaded_at: str | None = None
+) -> Alternative:
+    """Change an alternative's fields; refuse if someone else saved it after loaded_at."""
+    _check_unchanged(alternative.updated_at, loaded_at, "alternativet")
+    if values.get("operating_model") and values["operating_model"] not in OPERATING_MODELS:
+        raise ValidationFailed("Okänd driftmodell.", fields={"operating_model": "Okänd driftmodell."})
+    before = {k: getattr(alternative, k) for k in ALTERNATIVE_FIELDS}
+    for key in ALTERNATIVE_FIELDS:
+        setattr(alternative, key, values.get(key, "").strip())
+    changed_before, changed_after = diff_fields(before, {k: getattr(alternative, k) for k in ALTERNATIVE_FIELDS})
+    if changed_after:
+        alternative.updated_at = utcnow()
+        db.session.flush()
+        record_event(actor, "alternative", alternative.id, "alternative.update", changed_before, changed_after)
+    return alternative
+
+
+def get_alternative(alternative_id: int) -> Alternative:
+    """Return an alternative with its case and assessments, or raise NotFound."""
+    query = (
+        select(Alternative)
+        .where(Alternative.id == alternative_id)
+        .options(selectinload(Alternative.assessments), selectinload(Alternative.case))
+    )
+    alternative = db.session.scalar(query)
+    if alternative is None:
+        raise NotFound(f"Alternativ {alternative_id} finns inte.")
+    return alternative
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One assessed module of an alternative and its evaluation."""
+
+    alternative: Alternative
+    assessment: Assessment
+    evaluation: rules.Evaluation
+    ruleset: rules.RuleSet
+
+
+def comparison(case_id: int) -> tuple[Case, list[ComparisonRow]]:
+    """Return a case and one row per assessment (alternative and module), evaluated, in display order."""
+    case = get_case(case_id)
+    evaluations = case_evaluations(case)
+    rows = [
+        ComparisonRow(alt, a, evaluations[a.id], ruleset_for(a))
+        for alt in case.alternatives
+        for a in sorted(alt.assessments, key=lambda x: (x.position, x.id))
+        if a.status.value != "superseded"
+    ]
+    return case, rows

@@ -72,9 +72,7 @@ DEMO_ALTERNATIVES = [
     },
     {
         "name": "D – Hybrid/modulär",
-        "description": (
-            "Kärnjournalen i B eller C, kompletterad med omgivande moduler som bedöms var för sig."
-        ),
+        "description": ("Kärnjournalen i B eller C, kompletterad med omgivande moduler som bedöms var för sig."),
         "operating_model": "hybrid",
         "provider": "Flera leverantörer",
         "modules": [
@@ -156,9 +154,7 @@ def load_demo_case(pin: RulesetPin, answer_sets: dict[str, dict[str, object]]) -
         )
         db.session.add(alternative)
         db.session.flush()
-        record_event(
-            None, "alternative", alternative.id, "alternative.create", None, {"name": alternative.name}
-        )
+        record_event(None, "alternative", alternative.id, "alternative.create", None, {"name": alternative.name})
         for module_position, (key, scope, scope_description) in enumerate(spec["modules"]):  # type: ignore[arg-type]
             assessment = Assessment(
                 alternative_id=alternative.id,

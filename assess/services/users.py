@@ -64,9 +64,7 @@ def _role_rows(roles: Iterable[str], areas: Iterable[str]) -> list[tuple[Role, R
         try:
             parsed_areas.append(ReviewArea(raw))
         except ValueError:
-            problems.append(
-                f"Okänt granskningsområde: {raw!r} (giltiga: {', '.join(a.value for a in ReviewArea)})."
-            )
+            problems.append(f"Okänt granskningsområde: {raw!r} (giltiga: {', '.join(a.value for a in ReviewArea)}).")
     if not parsed and not problems:
         problems.append("Ange minst en roll.")
     if Role.REVIEWER in parsed and not parsed_areas and not problems:
@@ -117,9 +115,7 @@ def create_user(
     problems: list[str] = []
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
-        problems.append(
-            "Användarnamnet får bara innehålla a–z, 0–9, punkt, bindestreck och understreck (2–64 tecken)."
-        )
+        problems.append("Användarnamnet får bara innehålla a–z, 0–9, punkt, bindestreck och understreck (2–64 tecken).")
     elif db.session.scalar(select(User.id).where(User.username == username)) is not None:
         problems.append(f"Användarnamnet {username!r} är upptaget.")
     if not display_name.strip():
@@ -172,25 +168,19 @@ def list_users() -> list[User]:
 
 
 def _failures_since(since: datetime, **where: str) -> int:
-    query = select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.success.is_(False), LoginAttempt.at >= since
-    )
+    query = select(func.count(LoginAttempt.id)).where(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
     for column, value in where.items():
         query = query.where(getattr(LoginAttempt, column) == value)
     return int(db.session.scalar(query) or 0)
 
 
-def check_throttle(
-    username: str, ip: str, *, window: int, max_account_ip: int, max_account: int, max_ip: int
-) -> None:
+def check_throttle(username: str, ip: str, *, window: int, max_account_ip: int, max_account: int, max_ip: int) -> None:
     """Raise Throttled if recent failures for this account, account and IP, or IP exceed the limits."""
     now = utcnow()
     since = now - timedelta(seconds=window)
     minutes = max(1, window // 60)
     if _failures_since(since, ip=ip) >= max_ip:
-        raise Throttled(
-            f"För många misslyckade inloggningar från din adress. Vänta {minutes} minuter och försök igen."
-        )
+        raise Throttled(f"För många misslyckade inloggningar från din adress. Vänta {minutes} minuter och försök igen.")
     if (
         _failures_since(since, username=username, ip=ip) >= max_account_ip
         or _failures_since(since, username=username) >= max_account

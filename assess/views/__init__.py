@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -14,6 +16,8 @@ from assess import models
 from assess.extensions import db, login_manager
 from assess.services.errors import DomainError
 from rules.model import ANSWERED_BY_LABELS, AREA_RESULT_LABELS, AREA_TITLES, OUTCOME_LABELS, VERDICT_LABELS
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 ERROR_TITLES = {
     400: "Felaktig begäran",
@@ -52,9 +56,16 @@ def render_error(code: int, problems: list[str] | None = None) -> tuple[str, int
     )
 
 
+def local_dt(value: datetime | None) -> str:
+    """Format a UTC datetime in Swedish local time (Europe/Stockholm), to the minute."""
+    if value is None:
+        return "–"
+    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
 def register_views(app: Flask) -> None:
     """Register blueprints, access control, error handlers and template helpers."""
-    from assess.views import auth, cases
+    from assess.views import assessments, auth, cases
     from assess.views.access import init_access
 
     login_manager.login_view = "auth.login"
@@ -70,6 +81,8 @@ def register_views(app: Flask) -> None:
     init_access(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
+    app.register_blueprint(assessments.bp)
+    app.jinja_env.filters["local_dt"] = local_dt
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:

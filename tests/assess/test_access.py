@@ -15,6 +15,7 @@ from tests import factories
 from tests.conftest import csrf_token, login_as
 
 ALL = {"admin", "architect", "reviewer", "decision_maker", "viewer"}
+EDIT = frozenset({"admin", "architect"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,20 @@ ROUTES = [
     Route("cases.list_cases", "GET", lambda w: "/arenden", frozenset(ALL)),
     Route("cases.view_case", "GET", lambda w: f"/arenden/{w['case'].id}", frozenset(ALL)),
     Route("auth.logout", "POST", lambda w: "/logga-ut", frozenset(ALL)),
+    Route("cases.compare", "GET", lambda w: f"/arenden/{w['case'].id}/jamforelse", frozenset(ALL)),
+    Route("cases.new_case", "GET", lambda w: "/arenden/ny", EDIT),
+    Route("cases.new_case", "POST", lambda w: "/arenden/ny", EDIT),
+    Route("cases.edit_case", "GET", lambda w: f"/arenden/{w['case'].id}/redigera", EDIT),
+    Route("cases.edit_case", "POST", lambda w: f"/arenden/{w['case'].id}/redigera", EDIT),
+    Route("cases.new_alternative", "GET", lambda w: f"/arenden/{w['case'].id}/alternativ/nytt", EDIT),
+    Route("cases.new_alternative", "POST", lambda w: f"/arenden/{w['case'].id}/alternativ/nytt", EDIT),
+    Route("cases.edit_alternative", "GET", lambda w: f"/alternativ/{w['alternative'].id}/redigera", EDIT),
+    Route("cases.edit_alternative", "POST", lambda w: f"/alternativ/{w['alternative'].id}/redigera", EDIT),
+    Route("cases.new_module", "GET", lambda w: f"/alternativ/{w['alternative'].id}/moduler/ny", EDIT),
+    Route("cases.new_module", "POST", lambda w: f"/alternativ/{w['alternative'].id}/moduler/ny", EDIT),
+    Route("assessments.view", "GET", lambda w: f"/bedomningar/{w['assessment'].id}", frozenset(ALL)),
+    Route("assessments.save", "POST", lambda w: f"/bedomningar/{w['assessment'].id}", EDIT),
+    Route("assessments.autosave", "POST", lambda w: f"/bedomningar/{w['assessment'].id}/autospara", EDIT),
 ]
 PUBLIC = {"static", "auth.login"}
 

@@ -13,9 +13,7 @@ from tests.conftest import csrf_token
 
 def _login(client: FlaskClient, username: str, password: str, **extra: str) -> tuple[int, str, str | None]:
     token = csrf_token(client)
-    response = client.post(
-        "/logga-in", data={"csrf_token": token, "username": username, "password": password, **extra}
-    )
+    response = client.post("/logga-in", data={"csrf_token": token, "username": username, "password": password, **extra})
     return response.status_code, response.get_data(as_text=True), response.headers.get("Location")
 
 

@@ -23,14 +23,10 @@ def test_defaults_then_env_then_test_config(monkeypatch: pytest.MonkeyPatch, tmp
     assert app2.config["LOGIN_MAX_FAILURES_IP"] == 7  # the environment beats the defaults (JSON-parsed)
 
 
-def test_instance_config_file_sits_between_defaults_and_env(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_instance_config_file_sits_between_defaults_and_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     instance = tmp_path / "instance"
     instance.mkdir()
-    (instance / "config.py").write_text(
-        "SECRET_KEY = 'from-file'\nLOGIN_MAX_FAILURES_IP = 3\nREPORTS_DIR = 'r'\n"
-    )
+    (instance / "config.py").write_text("SECRET_KEY = 'from-file'\nLOGIN_MAX_FAILURES_IP = 3\nREPORTS_DIR = 'r'\n")
     monkeypatch.setattr("assess.ROOT", tmp_path)
     monkeypatch.setenv("ASSESS_LOGIN_MAX_FAILURES_IP", "4")
     app = create_app()

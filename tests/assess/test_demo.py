@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask.testing import FlaskCliRunner, FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
 from assess.extensions import db
@@ -45,12 +45,18 @@ def test_demo_case_has_the_alternatives_and_modules_of_the_worked_example(app: F
     assert names == ["A", "B", "C", "D"]
     scopes = [[a["scope"][:2] for a in alt["assessments"]] for alt in case["alternatives"]]
     assert scopes[3] == ["D1", "D2", "D3"]
-    assert all(a["status"] == "draft" and a["ruleset"]["id"] == "molnlamplighet"
-               for alt in case["alternatives"] for a in alt["assessments"])
+    assert all(
+        a["status"] == "draft" and a["ruleset"]["id"] == "molnlamplighet"
+        for alt in case["alternatives"]
+        for a in alt["assessments"]
+    )
     expected = {m["key"]: len(m["answers"]) for m in example_modules()}
     counts = dict(db.session.execute(select(Answer.assessment_id, func.count()).group_by(Answer.assessment_id)).all())
-    ids = {a["scope"][:2] if a["scope"].startswith("D") else alt["name"][0]: a["id"]
-           for alt in case["alternatives"] for a in alt["assessments"]}
+    ids = {
+        a["scope"][:2] if a["scope"].startswith("D") else alt["name"][0]: a["id"]
+        for alt in case["alternatives"]
+        for a in alt["assessments"]
+    }
     assert {key: counts[ids[key]] for key in expected} == expected
 
 
@@ -58,8 +64,15 @@ def test_demo_accounts_file_and_every_account_can_sign_in(app: Flask, runner: Fl
     runner.invoke(args=["demo", "load"])
     lines = (Path(app.instance_path) / "demo-accounts.txt").read_text().splitlines()
     roles = [line.split()[2] for line in lines]
-    assert roles == ["architect", "reviewer:legal", "reviewer:infosec", "reviewer:patient_safety",
-                     "decision_maker", "admin", "viewer"]
+    assert roles == [
+        "architect",
+        "reviewer:legal",
+        "reviewer:infosec",
+        "reviewer:patient_safety",
+        "decision_maker",
+        "admin",
+        "viewer",
+    ]
     assert db.session.scalar(select(func.count(User.id))) == 7
     for line in lines:
         username, password, _ = line.split()
@@ -77,6 +90,6 @@ def test_case_page_shows_each_assessments_verdict(app: Flask, runner: FlaskCliRu
     client.post("/logga-in", data={"csrf_token": csrf_token(client), "username": username, "password": password})
     (case,) = json.loads(runner.invoke(args=["cases", "list", "--json"]).output)
     html = client.get(f"/arenden/{case['id']}").get_data(as_text=True)
-    assert html.count("Kan ej bedömas ännu</span> <span class=\"risk\">– risk för <strong>Ej lämplig") == 4  # A B C D3
+    assert html.count('Kan ej bedömas ännu</span> <span class="risk">– risk för <strong>Ej lämplig') == 4  # A B C D3
     assert html.count('verdict--not_suitable">Ej lämplig</span>') == 1  # D1
     assert html.count('verdict--suitable_with_conditions">Lämplig med villkor</span>') == 1  # D2

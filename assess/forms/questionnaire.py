@@ -1,0 +1,130 @@
+"""Questionnaire forms, built at run time from the rule set: one form class per (rule set, area)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, Regexp
+
+import rules
+from assess.forms.fields import RadioChoiceField, SelectChoiceField, SwedishDateField
+from assess.models import EVIDENCE_LABELS, Answer
+from assess.services.assessments import MAX_OWNER, MAX_REF, MAX_TEXT, AnswerInput
+
+SUFFIXES = ("", "_unknown", "_evidence", "_motivation", "_ref", "_owner", "_due")
+
+
+class QuestionnaireForm(FlaskForm):
+    """Base class: the version the user loaded, for optimistic concurrency."""
+
+    base_version = HiddenField(validators=[InputRequired("Sidans version saknas."), Regexp(r"^\d{1,9}$")])
+
+    #: Set on each built class: the rule set and the area it was built for.
+    ruleset: rules.RuleSet
+    area_id: str
+
+    def question_fields(self, qid: str) -> dict[str, Field]:
+        """Return the fields of one question by suffix ('' is the value)."""
+        return {suffix: self[f"q_{qid}{suffix}"] for suffix in SUFFIXES if f"q_{qid}{suffix}" in self}
+
+
+def field_names(ruleset: rules.RuleSet, area_id: str) -> set[str]:
+    """Return every question field name of an area's form."""
+    return {
+        f"q_{q.id}{s}" for q in ruleset.questions_in(area_id) for s in SUFFIXES if s != "_unknown" or q.type == "text"
+    }
+
+
+def _build(ruleset: rules.RuleSet, area_id: str) -> type[QuestionnaireForm]:
+    attrs: dict[str, Any] = {"ruleset": ruleset, "area_id": area_id}
+    evidence_choices = [SelectChoice(e.value, label) for e, label in EVIDENCE_LABELS.items()]
+    for q in ruleset.questions_in(area_id):
+        name = f"q_{q.id}"
+        if q.type == "text":
+            attrs[name] = TextAreaField(
+                q.title.sv, validators=[Optional(), Length(max=MAX_TEXT, message=f"Högst {MAX_TEXT} tecken.")]
+            )
+            attrs[f"{name}_unknown"] = BooleanField("Okänt ännu")
+        else:
+            choices = [SelectChoice(str(o.id), o.label.sv) for o in q.options]
+            attrs[name] = RadioChoiceField(q.title.sv, choices=choices, validators=[Optional()])
+        attrs[f"{name}_evidence"] = SelectChoiceField("Underlag", choices=evidence_choices, default="E1")
+        attrs[f"{name}_motivation"] = TextAreaField(
+            "Motivering", validators=[Optional(), Length(max=MAX_TEXT, message=f"Högst {MAX_TEXT} tecken.")]
+        )
+        attrs[f"{name}_ref"] = StringField(
+            "Underlagsreferens (dokument eller länk)",
+            validators=[Optional(), Length(max=MAX_REF, message=f"Högst {MAX_REF} tecken.")],
+        )
+        attrs[f"{name}_owner"] = StringField(
+            "Vem tar reda på det?", validators=[Optional(), Length(max=MAX_OWNER, message=f"Högst {MAX_OWNER} tecken.")]
+        )
+        attrs[f"{name}_due"] = SwedishDateField("Senast (datum)", validators=[Optional()])
+    return type(f"QuestionnaireForm_{ruleset.id}_{ruleset.version}_{area_id}", (QuestionnaireForm,), attrs)
+
+
+_FORM_CLASSES: dict[tuple[str, int, str, str], type[QuestionnaireForm]] = {}
+
+
+def area_form_class(ruleset: rules.RuleSet, area_id: str) -> type[QuestionnaireForm]:
+    """Return the form class for one area of a rule set (built once, then cached)."""
+    key = (ruleset.id, ruleset.version, ruleset.sha256, area_id)
+    if key not in _FORM_CLASSES:
+        _FORM_CLASSES[key] = _build(ruleset, area_id)
+    return _FORM_CLASSES[key]
+
+
+def form_data(ruleset: rules.RuleSet, area_id: str, answers: list[Answer], version: int) -> dict[str, Any]:
+    """Return the initial data of an area form from stored answers."""
+    stored = {row.question_id: row for row in answers}
+    data: dict[str, Any] = {"base_version": str(version)}
+    for q in ruleset.questions_in(area_id):
+        row = stored.get(q.id)
+        name = f"q_{q.id}"
+        if row is None:
+            data[f"{name}_evidence"] = "E1"
+            continue
+        if q.type == "text":
+            data[f"{name}_unknown"] = row.value == "unknown"
+            data[name] = "" if row.value in (None, "unknown") else row.value
+        else:
+            data[name] = None if row.value is None else str(row.value)
+        data[f"{name}_evidence"] = row.evidence.value
+        data[f"{name}_motivation"] = row.motivation
+        data[f"{name}_ref"] = row.evidence_ref
+        data[f"{name}_owner"] = row.unknown_owner
+        data[f"{name}_due"] = row.unknown_due
+    return data
+
+
+def _value(q: rules.Question, raw: Any, unknown: bool) -> Any:
+    if q.type == "text":
+        if unknown:
+            return "unknown"
+        text = (raw or "").strip()
+        return text or None
+    if raw in (None, ""):
+        return None
+    if q.type in ("level", "maturity") and raw != "unknown":
+        return int(raw) if str(raw).isdigit() else raw
+    return raw
+
+
+def inputs_from_form(form: QuestionnaireForm) -> dict[str, AnswerInput]:
+    """Return the answers a validated form holds, one AnswerInput per question of the area."""
+    inputs = {}
+    for q in form.ruleset.questions_in(form.area_id):
+        f = form.question_fields(q.id)
+        unknown = bool(f["_unknown"].data) if "_unknown" in f else False
+        inputs[q.id] = AnswerInput(
+            value=_value(q, f[""].data, unknown),
+            evidence=f["_evidence"].data or "E1",
+            motivation=(f["_motivation"].data or "").strip(),
+            evidence_ref=(f["_ref"].data or "").strip(),
+            unknown_owner=(f["_owner"].data or "").strip(),
+            unknown_due=f["_due"].data,
+        )
+    return inputs

@@ -1,0 +1,314 @@
+"""Assessments: starting one, reading it, and saving answers with optimistic concurrency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+import rules
+from assess.extensions import db
+from assess.models import Alternative, Answer, Assessment, AssessmentStatus, Evidence, Role, User
+from assess.models.types import utcnow
+from assess.rulesets import registry
+from assess.services.audit import record_event
+from assess.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from assess.services.evaluation import evaluate_assessment, ruleset_for
+
+MAX_TEXT = 5000
+MAX_REF = 500
+MAX_OWNER = 200
+EDITABLE_STATUSES = {AssessmentStatus.DRAFT}
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """What a user gives for one question: the value and its evidence and notes."""
+
+    value: Any = None
+    evidence: str = "E1"
+    motivation: str = ""
+    evidence_ref: str = ""
+    unknown_owner: str = ""
+    unknown_due: date | None = None
+
+    def key(self) -> tuple[Any, ...]:
+        """Return the fields that make up a change, for comparison."""
+        return (self.value, self.evidence, self.motivation, self.evidence_ref, self.unknown_owner, self.unknown_due)
+
+
+@dataclass(frozen=True)
+class OtherChange:
+    """An answer someone else saved after the caller loaded the assessment."""
+
+    question_id: str
+    title: str
+    value_label: str
+    evidence: str
+    by: str
+    at: datetime
+
+
+class SaveConflict(Conflict):
+    """Someone else saved the assessment after the caller loaded it; nothing was written."""
+
+    def __init__(self, changes: list[OtherChange], current_version: int) -> None:
+        super().__init__(
+            "Någon annan har sparat bedömningen efter att du öppnade den. Dina ändringar är inte sparade men finns "
+            "kvar i formuläret: ladda om för att se deras svar, eller spara igen för att behålla dina värden."
+        )
+        self.changes = changes
+        self.current_version = current_version
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """The outcome of a save: which questions changed and the new version."""
+
+    changed: tuple[str, ...]
+    version: int
+
+
+def answer_input_of(row: Answer | None) -> AnswerInput:
+    """Return the stored answer as an AnswerInput (empty when unanswered)."""
+    if row is None:
+        return AnswerInput()
+    return AnswerInput(
+        value=row.value,
+        evidence=row.evidence.value,
+        motivation=row.motivation,
+        evidence_ref=row.evidence_ref,
+        unknown_owner=row.unknown_owner,
+        unknown_due=row.unknown_due,
+    )
+
+
+def get_assessment(assessment_id: int) -> Assessment:
+    """Return an assessment with its alternative, case, owner and answers loaded, or raise NotFound."""
+    query = (
+        select(Assessment)
+        .where(Assessment.id == assessment_id)
+        .options(
+            joinedload(Assessment.alternative).joinedload(Alternative.case),
+            joinedload(Assessment.owner),
+            selectinload(Assessment.answers).joinedload(Answer.updated_by),
+        )
+    )
+    assessment = db.session.scalar(query)
+    if assessment is None:
+        raise NotFound(f"Bedömning {assessment_id} finns inte.")
+    return assessment
+
+
+def can_edit(user: User, assessment: Assessment) -> bool:
+    """Tell whether the user may change the assessment's answers now."""
+    return user.has_role(Role.ARCHITECT, Role.ADMIN) and assessment.status in EDITABLE_STATUSES
+
+
+def start_assessment(alternative: Alternative, scope: str, actor: User, description: str = "") -> Assessment:
+    """Start an assessment of an alternative for a scope, pinned to the newest published rule set."""
+    scope = scope.strip()
+    problems = {}
+    if not scope:
+        problems["scope"] = "Ange omfattningen (modulen) som bedöms."
+    elif len(scope) > 200:
+        problems["scope"] = "Högst 200 tecken."
+    elif any(a.scope.casefold() == scope.casefold() for a in alternative.assessments):
+        problems["scope"] = f"Alternativet har redan en bedömning med omfattningen {scope!r}."
+    if len(description) > MAX_TEXT:
+        problems["description"] = f"Högst {MAX_TEXT} tecken."
+    if problems:
+        raise ValidationFailed(*problems.values(), fields=problems)
+    pin = registry().newest_pin()
+    assessment = Assessment(
+        alternative_id=alternative.id,
+        scope=scope,
+        scope_description=description.strip(),
+        position=len(alternative.assessments),
+        ruleset_id=pin.id,
+        ruleset_version=pin.version,
+        ruleset_sha256=pin.sha256,
+        owner_id=actor.id,
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    record_event(
+        actor,
+        "assessment",
+        assessment.id,
+        "assessment.create",
+        None,
+        {"scope": scope, "ruleset": pin.label, "alternative": alternative.name},
+        assessment_id=assessment.id,
+    )
+    return assessment
+
+
+def validate_inputs(ruleset: rules.RuleSet, inputs: dict[str, AnswerInput]) -> dict[str, str]:
+    """Return problems by form field name (q_<id>, q_<id>_evidence, ...); empty when all is valid."""
+    problems: dict[str, str] = {}
+    for qid, given in inputs.items():
+        question = ruleset.by_id.get(qid)
+        if question is None:
+            problems[f"q_{qid}"] = f"Okänd fråga {qid}."
+            continue
+        if rules.answers.check_value(question, given.value) is not None:
+            problems[f"q_{qid}"] = "Välj ett av svarsalternativen."
+        if given.value is not None and question.type == "text" and len(str(given.value)) > MAX_TEXT:
+            problems[f"q_{qid}"] = f"Högst {MAX_TEXT} tecken."
+        if given.evidence not in Evidence.__members__:
+            problems[f"q_{qid}_evidence"] = "Välj en underlagsnivå E0–E4."
+        if len(given.motivation) > MAX_TEXT:
+            problems[f"q_{qid}_motivation"] = f"Högst {MAX_TEXT} tecken."
+        if len(given.evidence_ref) > MAX_REF:
+            problems[f"q_{qid}_ref"] = f"Högst {MAX_REF} tecken."
+        if len(given.unknown_owner) > MAX_OWNER:
+            problems[f"q_{qid}_owner"] = f"Högst {MAX_OWNER} tecken."
+    return problems
+
+
+def changes_since(assessment: Assessment, version: int, ruleset: rules.RuleSet) -> list[OtherChange]:
+    """Return the answers saved after the given version, by catalogue order."""
+    changes = []
+    for row in assessment.answers:
+        if row.changed_in_version > version and row.question_id in ruleset.by_id:
+            question = ruleset.by_id[row.question_id]
+            label = "Obesvarad" if row.value is None else question.label(row.value, "sv")
+            changes.append(
+                OtherChange(
+                    row.question_id,
+                    question.title.sv,
+                    label,
+                    row.evidence.value,
+                    row.updated_by.display_name if row.updated_by else "okänd",
+                    row.updated_at,
+                )
+            )
+    return sorted(changes, key=lambda c: ruleset.by_id[c.question_id].index)
+
+
+def save_answers(assessment: Assessment, inputs: dict[str, AnswerInput], base_version: int, actor: User) -> SaveResult:
+    """Save the changed answers; refuse if someone else saved after base_version (nothing is overwritten)."""
+    if not actor.has_role(Role.ARCHITECT, Role.ADMIN):
+        raise PermissionDenied("Bara arkitekter och administratörer kan ändra svar.")
+    if assessment.status not in EDITABLE_STATUSES:
+        raise Conflict("Bedömningen är inte ett utkast och kan inte ändras. Skapa en ny revision för att ändra den.")
+    ruleset = ruleset_for(assessment)
+    problems = validate_inputs(ruleset, inputs)
+    if problems:
+        raise ValidationFailed(*problems.values(), fields=problems)
+    stored = {row.question_id: row for row in assessment.answers}
+    changed = [qid for qid, given in inputs.items() if given.key() != answer_input_of(stored.get(qid)).key()]
+    if not changed:
+        return SaveResult((), assessment.version)
+    if base_version != assessment.version:
+        raise SaveConflict(changes=changes_since(assessment, base_version, ruleset), current_version=assessment.version)
+    new_version = assessment.version + 1
+    now = utcnow()
+    for qid in sorted(changed, key=lambda q: ruleset.by_id[q].index):
+        given = inputs[qid]
+        row = stored.get(qid)
+        before = _answer_dict(answer_input_of(row)) if row is not None else None
+        if row is None:
+            row = Answer(assessment_id=assessment.id, question_id=qid)
+            assessment.answers.append(row)
+        row.value = given.value
+        row.evidence = Evidence(given.evidence)
+        row.motivation = given.motivation
+        row.evidence_ref = given.evidence_ref
+        row.unknown_owner = given.unknown_owner
+        row.unknown_due = given.unknown_due
+        row.changed_in_version = new_version
+        row.updated_by_id = actor.id
+        row.updated_at = now
+        record_event(
+            actor,
+            "answer",
+            None,
+            "answer.save",
+            before,
+            {"question": qid, **_answer_dict(given)},
+            assessment_id=assessment.id,
+        )
+    assessment.updated_at = now  # raises the version; the UPDATE checks the old one (optimistic lock)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("Någon annan har sparat bedömningen samtidigt. Ladda om sidan och försök igen.") from None
+    return SaveResult(tuple(changed), assessment.version)
+
+
+def _answer_dict(given: AnswerInput) -> dict[str, Any]:
+    return {
+        "value": given.value,
+        "evidence": given.evidence,
+        "motivation": given.motivation,
+        "evidence_ref": given.evidence_ref,
+        "unknown_owner": given.unknown_owner,
+        "unknown_due": given.unknown_due.isoformat() if given.unknown_due else None,
+    }
+
+
+@dataclass(frozen=True)
+class AreaProgress:
+    """How many of an area's shown questions are answered (unknown counts as an answer)."""
+
+    area: str
+    answered: int
+    shown: int
+
+
+def progress(assessment: Assessment, evaluation: rules.Evaluation) -> list[AreaProgress]:
+    """Return answered / shown per area, in area order."""
+    ruleset = ruleset_for(assessment)
+    answered_ids = {row.question_id for row in assessment.answers if row.value not in (None, "")}
+    result = []
+    for area in ruleset.areas:
+        shown = [qid for qid in area.questions if evaluation.questions[qid].shown]
+        result.append(AreaProgress(area.id, sum(1 for qid in shown if qid in answered_ids), len(shown)))
+    return result
+
+
+@dataclass(frozen=True)
+class QuestionnaireData:
+    """Everything the questionnaire page shows, computed from one load of the assessment."""
+
+    assessment: Assessment
+    ruleset: rules.RuleSet
+    evaluation: rules.Evaluation
+    progress: list[AreaProgress]
+    newer_ruleset: tuple[str, int] | None
+
+    @property
+    def answered(self) -> int:
+        """Return the number of answered shown questions."""
+        return sum(p.answered for p in self.progress)
+
+    @property
+    def shown(self) -> int:
+        """Return the number of shown questions."""
+        return sum(p.shown for p in self.progress)
+
+    def hidden_answered(self, area_id: str) -> list[str]:
+        """Return the ids of the area's hidden questions that have a stored answer (kept, never counted)."""
+        return [qid for qid in self.ruleset.area(area_id).questions if qid in self.evaluation.ignored_answers]
+
+
+def load_questionnaire(assessment_id: int) -> QuestionnaireData:
+    """Load an assessment and evaluate it, for the questionnaire page."""
+    assessment = get_assessment(assessment_id)
+    return questionnaire_data(assessment)
+
+
+def questionnaire_data(assessment: Assessment) -> QuestionnaireData:
+    """Evaluate a loaded assessment and gather what its page shows."""
+    ruleset = ruleset_for(assessment)
+    evaluation = evaluate_assessment(assessment)
+    newest = registry().newest(assessment.ruleset_id)
+    newer = (newest.id, newest.version) if newest.version > assessment.ruleset_version else None
+    return QuestionnaireData(assessment, ruleset, evaluation, progress(assessment, evaluation), newer)

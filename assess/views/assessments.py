@@ -1,0 +1,146 @@
+"""The questionnaire: one step per area, a live result panel, explicit save and autosave."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from assess.extensions import db
+from assess.forms.questionnaire import QuestionnaireForm, area_form_class, field_names, form_data, inputs_from_form
+from assess.services import assessments as service
+from assess.services.errors import ValidationFailed
+from assess.views.access import ANY_ROLE, EDITORS, allow
+
+bp = Blueprint("assessments", __name__)
+AREAS = ("context", "legal", "infosec", "patient_safety")
+
+
+def _step() -> str:
+    step = request.args.get("steg", "context")
+    if step not in AREAS:
+        abort(404)
+    return step
+
+
+def _check_posted_fields(form_class: type[QuestionnaireForm]) -> None:
+    """Refuse a post that names questions this step does not have (a forged or stale form): 400, nothing saved."""
+    allowed = field_names(form_class.ruleset, form_class.area_id)
+    forged = [k for k in request.form if k.startswith("q_") and k not in allowed]
+    if forged:
+        abort(400)
+
+
+def _apply_errors(form: QuestionnaireForm, exc: ValidationFailed) -> None:
+    for name, message in exc.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            form.form_errors.append(message)
+
+
+def _page(
+    data: service.QuestionnaireData,
+    step: str,
+    form: QuestionnaireForm,
+    status: int = 200,
+    conflict: service.SaveConflict | None = None,
+) -> tuple[str, int]:
+    return render_template(
+        "assessments/view.html",
+        data=data,
+        a=data.assessment,
+        ruleset=data.ruleset,
+        ev=data.evaluation,
+        step=step,
+        form=form,
+        editable=service.can_edit(current_user, data.assessment),
+        conflict=conflict,
+    ), status
+
+
+@bp.route("/bedomningar/<int:assessment_id>", methods=["GET"])
+@allow(*ANY_ROLE)
+def view(assessment_id: int) -> tuple[str, int]:
+    step = _step()
+    data = service.load_questionnaire(assessment_id)
+    form_class = area_form_class(data.ruleset, step)
+    form = form_class(
+        formdata=None, data=form_data(data.ruleset, step, data.assessment.answers, data.assessment.version)
+    )
+    return _page(data, step, form)
+
+
+@bp.route("/bedomningar/<int:assessment_id>", methods=["POST"])
+@allow(*EDITORS)
+def save(assessment_id: int) -> Response | tuple[str, int]:
+    step = _step()
+    assessment = service.get_assessment(assessment_id)
+    data = service.questionnaire_data(assessment)
+    form_class = area_form_class(data.ruleset, step)
+    _check_posted_fields(form_class)
+    form = form_class()
+    if not form.validate():
+        return _page(data, step, form, 400)
+    try:
+        result = service.save_answers(assessment, inputs_from_form(form), int(form.base_version.data), current_user)
+    except service.SaveConflict as conflict:
+        db.session.rollback()
+        form.base_version.data = str(conflict.current_version)
+        return _page(service.load_questionnaire(assessment_id), step, form, 409, conflict)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        _apply_errors(form, exc)
+        return _page(data, step, form, 400)
+    db.session.commit()
+    flash(
+        f"Sparat ({len(result.changed)} {'fråga' if len(result.changed) == 1 else 'frågor'} ändrade)."
+        if result.changed
+        else "Inga ändringar att spara.",
+        "success",
+    )
+    return redirect(url_for("assessments.view", assessment_id=assessment_id, steg=step))
+
+
+@bp.route("/bedomningar/<int:assessment_id>/autospara", methods=["POST"])
+@allow(*EDITORS)
+def autosave(assessment_id: int) -> tuple[Response, int]:
+    step = _step()
+    assessment = service.get_assessment(assessment_id)
+    data = service.questionnaire_data(assessment)
+    form_class = area_form_class(data.ruleset, step)
+    _check_posted_fields(form_class)
+    form = form_class()
+    if not form.validate():
+        return jsonify(ok=False, errors={k: v for k, v in form.errors.items()}), 400
+    try:
+        result = service.save_answers(assessment, inputs_from_form(form), int(form.base_version.data), current_user)
+    except service.SaveConflict as conflict:
+        db.session.rollback()
+        html = render_template("assessments/_conflict.html", conflict=conflict, a=assessment, step=step)
+        return jsonify(ok=False, conflict_html=html, version=conflict.current_version), 409
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return jsonify(ok=False, errors={k: [v] for k, v in exc.fields.items()}), 400
+    db.session.commit()
+    fresh = service.load_questionnaire(assessment_id)
+    return jsonify(**_live(fresh, step), ok=True, changed=list(result.changed), version=result.version), 200
+
+
+def _live(data: service.QuestionnaireData, step: str) -> dict[str, Any]:
+    """Return what the page updates after a save: panel, step navigator, visibility and outcomes."""
+    ev = data.evaluation
+    return {
+        "panel_html": render_template(
+            "assessments/_panel.html", data=data, a=data.assessment, ruleset=data.ruleset, ev=ev, step=step
+        ),
+        "nav_html": render_template("assessments/_steps.html", data=data, a=data.assessment, step=step),
+        "visible": {qid: q.shown for qid, q in ev.questions.items()},
+        "outcomes": {
+            qid: render_template("assessments/_outcome.html", qr=q)
+            for qid, q in ev.questions.items()
+            if data.ruleset.by_id[qid].area == step
+        },
+    }

@@ -1,0 +1,311 @@
+"""The questionnaire on the server: visibility, progress, saving, conflicts, garbage input, query counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from assess.extensions import db
+from assess.models import Answer, AuditEvent
+from tests import factories
+from tests.assess.helpers import answers_snapshot, count_queries, load_demo, page_form, version_of
+from tests.conftest import login_as
+
+
+@pytest.fixture
+def demo(app: Flask) -> dict[str, int]:
+    return load_demo(app)
+
+
+@pytest.fixture
+def architect(client: FlaskClient, app: Flask) -> Any:
+    user = factories.create_user("architect", display_name="Arne Arkitekt")
+    db.session.commit()
+    return login_as(client, user)
+
+
+def url(assessment_id: int, step: str = "context") -> str:
+    return f"/bedomningar/{assessment_id}?steg={step}"
+
+
+def test_hidden_question_is_hidden_until_its_condition_is_unknown(
+    client: FlaskClient, demo: dict[str, int], architect: Any
+) -> None:
+    d2 = demo["D2"]
+    legal = client.get(url(d2, "legal")).get_data(as_text=True)
+    assert 'id="q-L-20" data-question="L-20" data-type="choice" hidden' in legal
+    assert 'data-verdict="suitable_with_conditions"' in legal
+    form = page_form(client, url(d2))
+    form["q_G-22"] = "unknown"
+    response = client.post(url(d2), data=form)
+    assert response.status_code == 302
+    legal = client.get(url(d2, "legal")).get_data(as_text=True)
+    assert 'id="q-L-20" data-question="L-20" data-type="choice">' in legal  # shown: its ask_if is unknown
+    assert 'data-verdict="cannot_assess"' in legal
+    assert "Besvaras av: <strong>juristen</strong>" in legal
+
+
+def test_answer_to_hidden_question_is_kept_but_not_counted(
+    client: FlaskClient, demo: dict[str, int], architect: Any
+) -> None:
+    d2 = demo["D2"]
+    form = page_form(client, url(d2, "legal"))
+    form["q_L-20"] = "needs_new_procurement"  # a knock-out, but L-20 is hidden (G-22 = no)
+    form["q_L-20_evidence"] = "E2"
+    assert client.post(url(d2, "legal"), data=form).status_code == 302
+    html = client.get(url(d2, "legal")).get_data(as_text=True)
+    assert 'data-verdict="suitable_with_conditions"' in html
+    assert "Sparade svar på frågor som inte visas" in html
+    assert 'Kräver ny upphandling <span class="muted">(räknas inte)</span>' in html
+    stored = db.session.scalar(select(Answer).where(Answer.assessment_id == d2, Answer.question_id == "L-20"))
+    assert stored is not None
+    assert stored.value == "needs_new_procurement"
+
+
+def test_progress_counts_answered_of_shown(client: FlaskClient, architect: Any, app: Flask) -> None:
+    a = factories.create_assessment(owner=architect)
+    db.session.commit()
+    html = client.get(url(a.id)).get_data(as_text=True)
+    # Nothing answered: only the questions whose ask_if is always, or still unknown, are shown.
+    assert "Besvarade frågor: <strong>0 av" in html
+    form = page_form(client, url(a.id))
+    form["q_G-04"] = "no"
+    form["q_G-04_evidence"] = "E4"
+    client.post(url(a.id), data=form)
+    html = client.get(url(a.id)).get_data(as_text=True)
+    assert '1. Förutsättningar</span>\n        <span class="steps__count">1 av' in html
+    shown_after = int(html.split("Besvarade frågor: <strong>1 av ")[1].split("<")[0])
+    assert 'data-question="G-05" data-type="ynu" hidden' in html  # G-04 = no hides G-05, G-07, G-08
+    assert shown_after < 74
+
+
+def test_save_writes_audit_events_and_raises_the_version(
+    client: FlaskClient, demo: dict[str, int], architect: Any
+) -> None:
+    d2 = demo["D2"]
+    before = version_of(d2)
+    form = page_form(client, url(d2))
+    form["q_G-03_motivation"] = "Ny motivering"
+    client.post(url(d2), data=form)
+    assert version_of(d2) == before + 1
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "answer.save")).one()
+    assert event.assessment_id == d2
+    assert event.actor_id == architect.id
+    assert event.after["question"] == "G-03"
+    assert event.after["motivation"] == "Ny motivering"
+
+
+def test_conflicting_save_is_refused_and_shows_what_changed(
+    client: FlaskClient, app: Flask, demo: dict[str, int], architect: Any
+) -> None:
+    d2 = demo["D2"]
+    mine = page_form(client, url(d2))
+    other_user = factories.create_user("architect", display_name="Olga Annan")
+    db.session.commit()
+    other = app.test_client()
+    login_as(other, other_user)
+    theirs = page_form(other, url(d2))
+    theirs["q_G-17"] = "no"
+    assert other.post(url(d2), data=theirs).status_code == 302
+    saved = answers_snapshot(d2)
+    mine["q_G-03"] = "Mitt nya ändamål"
+    response = client.post(url(d2), data=mine)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Någon annan har sparat bedömningen" in html
+    assert "G-17</span> Informationsägare och mandat</a>: Nej (E4) – Olga Annan" in html
+    assert "Mitt nya ändamål</textarea>" in html  # what I typed is still there
+    assert answers_snapshot(d2) == saved  # nothing overwritten
+    # Saving again from the conflict page keeps my values deliberately.
+    again = page_form_from_html(html)
+    response = client.post(url(d2), data=again)
+    assert response.status_code == 302
+    stored = {r[0]: r for r in answers_snapshot(d2)}
+    assert stored["G-03"][1] == "Mitt nya ändamål"
+    assert stored["G-17"][1] == "yes"  # my form still said yes: kept deliberately
+
+
+def page_form_from_html(html: str) -> dict[str, Any]:
+    from tests.assess import helpers
+
+    class _Fake:
+        def get(self, _url: str) -> Any:
+            class R:
+                def get_data(self, as_text: bool = True) -> str:
+                    return html
+
+            return R()
+
+    return helpers.page_form(_Fake(), "")  # type: ignore[arg-type]
+
+
+def test_autosave_returns_live_panel_visibility_and_version(
+    client: FlaskClient, demo: dict[str, int], architect: Any
+) -> None:
+    d2 = demo["D2"]
+    form = page_form(client, url(d2))
+    form["q_G-22"] = "unknown"
+    response = client.post(f"/bedomningar/{d2}/autospara?steg=context", data=form)
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["ok"] is True
+    assert data["changed"] == ["G-22"]
+    assert data["version"] == version_of(d2)
+    assert data["visible"]["L-20"] is True
+    assert 'data-verdict="cannot_assess"' in data["panel_html"]
+    assert "L-20" in data["panel_html"]
+    # The stale version is refused with the conflict box, as JSON.
+    response = client.post(f"/bedomningar/{d2}/autospara?steg=context", data={**form, "q_G-22": "no"})
+    assert response.status_code == 409
+    assert "Någon annan har sparat" in response.get_json()["conflict_html"]
+
+
+GARBAGE = [
+    ("unknown question id", {"q_X-99": "yes"}),
+    ("question of another step", {"q_L-05": "yes"}),
+    ("invalid option", {"q_G-22": "perhaps"}),
+    ("level out of range", {"q_G-09": "7"}),
+    ("oversized text", {"q_G-03": "x" * 6000}),
+    ("oversized motivation", {"q_G-04_motivation": "y" * 6000}),
+    ("bad evidence", {"q_G-04_evidence": "E9"}),
+    ("bad date", {"q_G-04_due": "31/12/2026"}),
+    ("bad base version", {"base_version": "abc"}),
+    ("missing base version", {"base_version": ""}),
+]
+
+
+@pytest.mark.parametrize(("label", "patch"), GARBAGE, ids=[g[0] for g in GARBAGE])
+@pytest.mark.parametrize("endpoint", ["save", "autosave"])
+def test_garbage_input_is_refused_and_changes_nothing(
+    client: FlaskClient, demo: dict[str, int], architect: Any, label: str, patch: dict[str, str], endpoint: str
+) -> None:
+    d2 = demo["D2"]
+    form = page_form(client, url(d2))
+    form["q_G-03"] = "En ändring som inte får sparas"
+    form.update(patch)
+    before, version = answers_snapshot(d2), version_of(d2)
+    target = url(d2) if endpoint == "save" else f"/bedomningar/{d2}/autospara?steg=context"
+    response = client.post(target, data=form)
+    assert response.status_code == 400
+    assert answers_snapshot(d2) == before
+    assert version_of(d2) == version
+    if endpoint == "save" and label in ("invalid option", "bad date", "oversized text"):
+        html = response.get_data(as_text=True)
+        assert "Det finns problem att rätta" in html
+        assert "En ändring som inte får sparas" in html or label == "oversized text"
+    if endpoint == "autosave" and label not in ("unknown question id", "question of another step"):
+        assert response.get_json()["errors"]
+
+
+def test_swedish_messages_next_to_the_field(client: FlaskClient, demo: dict[str, int], architect: Any) -> None:
+    d2 = demo["D2"]
+    form = page_form(client, url(d2))
+    form["q_G-22"] = "perhaps"
+    form["q_G-04_due"] = "2026-13-45"
+    html = client.post(url(d2), data=form).get_data(as_text=True)
+    assert 'href="#q_G-22">Befintligt avtal: Välj ett av svarsalternativen.</a>' in html
+    assert '<p class="field__error" id="q_G-04_due-error">Ange ett giltigt datum som ÅÅÅÅ-MM-DD. </p>' in html
+
+
+def test_missing_csrf_token_is_refused(client: FlaskClient, demo: dict[str, int], architect: Any) -> None:
+    d2 = demo["D2"]
+    form = page_form(client, url(d2))
+    del form["csrf_token"]
+    form["q_G-03"] = "utan token"
+    before = answers_snapshot(d2)
+    assert client.post(url(d2), data=form).status_code == 400
+    assert answers_snapshot(d2) == before
+
+
+@pytest.mark.parametrize("role", ["viewer", "reviewer", "decision_maker"])
+def test_readers_see_answers_but_cannot_save(client: FlaskClient, demo: dict[str, int], role: str) -> None:
+    login_as(client, factories.create_user(role))
+    db.session.commit()
+    d2 = demo["D2"]
+    html = client.get(url(d2)).get_data(as_text=True)
+    assert "Du kan läsa bedömningen men inte ändra svaren." in html
+    assert 'value="saas" disabled' in html or 'disabled id="q_G-02-0"' in html or "disabled" in html
+    assert "questionnaire.js" not in html
+    before = answers_snapshot(d2)
+    form = page_form(client, url(d2))
+    assert client.post(url(d2), data=form).status_code == 403
+    assert client.post(f"/bedomningar/{d2}/autospara?steg=context", data=form).status_code == 403
+    assert answers_snapshot(d2) == before
+
+
+def test_unknown_step_is_404(client: FlaskClient, demo: dict[str, int], architect: Any) -> None:
+    assert client.get(f"/bedomningar/{demo['D2']}?steg=nope").status_code == 404
+
+
+def test_result_panel_lists_knockouts_unknowns_by_who_and_conditions(
+    client: FlaskClient, demo: dict[str, int], architect: Any
+) -> None:
+    html = client.get(url(demo["D1"])).get_data(as_text=True)
+    panel = html[html.index('id="result-panel"') :]
+    assert 'data-verdict="not_suitable"' in panel
+    assert "Stoppträffar (2)" in panel
+    assert "Sakliga uppgifter omfattas inte av 10 kap. 2 a § OSL" in panel  # L-01's rule text
+    assert "OSL (2009:400), 10 kap. 2 a §" in panel  # its reference
+    assert "Besvaras av leverantören" in panel
+    assert "Besvaras av juristen" in panel
+    assert f'href="/bedomningar/{demo["D1"]}?steg=legal#q-L-01"' in panel
+    html = client.get(url(demo["D2"])).get_data(as_text=True)
+    assert "<strong>M-09</strong> Exitplan med dataförordningens bytesvillkor" in html
+
+
+def test_verify_mark_is_visible_on_references(client: FlaskClient, demo: dict[str, int], architect: Any) -> None:
+    html = client.get(url(demo["D2"])).get_data(as_text=True)
+    section = html[html.index('id="q-G-07"') : html.index('id="q-G-08"')]
+    assert 'OSL (2009:400), 22 kap. 1 § <span class="verify"' in section
+    assert "[verifiera]" in section
+
+
+def _many_alternatives(architect: Any, alternatives: int, modules: int) -> tuple[int, int]:
+    from rules.examples import example_modules
+
+    answers = next(m["answers"] for m in example_modules() if m["key"] == "D2")
+    case = factories.create_case("Stort ärende")
+    first = None
+    for i in range(alternatives):
+        alt = factories.create_alternative(case, f"Alternativ {i}")
+        for j in range(modules):
+            a = factories.create_assessment(alt, scope=f"Modul {j}", owner=architect)
+            first = first or a.id
+            for qid, raw in answers.items():
+                db.session.add(
+                    Answer(assessment_id=a.id, question_id=qid, value=raw["value"], evidence=raw["evidence"])
+                )
+    db.session.commit()
+    return case.id, first or 0
+
+
+def test_pages_do_a_bounded_number_of_queries(client: FlaskClient, app: Flask, architect: Any) -> None:
+    small_case, small_a = _many_alternatives(architect, 1, 1)
+    big_case, big_a = _many_alternatives(architect, 8, 3)
+    counts = {}
+    for label, case_id, a_id in (("small", small_case, small_a), ("big", big_case, big_a)):
+        pages = {
+            "comparison": f"/arenden/{case_id}/jamforelse",
+            "case": f"/arenden/{case_id}",
+            "context": url(a_id),
+            "legal": url(a_id, "legal"),
+        }
+        for kind, page in pages.items():
+            with count_queries(app) as statements:
+                assert client.get(page).status_code == 200
+            counts[(label, kind)] = len(statements)
+    for (label, page), n in counts.items():
+        if label == "big":
+            assert n == counts[("small", page)], (page, n, counts)
+        assert n <= 8, (page, n)
+
+
+def test_autosave_without_csrf_token_is_refused(client: FlaskClient, demo: dict[str, int], architect: Any) -> None:
+    before = answers_snapshot(demo["D2"])
+    response = client.post(f"/bedomningar/{demo['D2']}/autospara?steg=context", data={"q_G-22": "yes"})
+    assert response.status_code == 400
+    assert answers_snapshot(demo["D2"]) == before
