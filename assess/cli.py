@@ -61,9 +61,7 @@ def _password() -> str:
     multiple=True,
     help="Review area for a reviewer: legal, infosec or patient_safety (repeat for several).",
 )
-def users_create(
-    username: str, display_name: str, email: str, roles: tuple[str, ...], areas: tuple[str, ...]
-) -> None:
+def users_create(username: str, display_name: str, email: str, roles: tuple[str, ...], areas: tuple[str, ...]) -> None:
     """Create an account. The password comes from ASSESS_NEW_PASSWORD or a prompt, never from argv."""
     from assess.services import users as user_service
 
@@ -106,9 +104,7 @@ def users_list(as_json: bool) -> None:
     for row in rows:
         state = "aktiv" if row["active"] else "inaktiv"
         areas = f" [{', '.join(row['review_areas'])}]" if row["review_areas"] else ""
-        click.echo(
-            f"{row['username']:<16} {state:<8} {', '.join(row['roles'])}{areas}  {row['display_name']}"
-        )
+        click.echo(f"{row['username']:<16} {state:<8} {', '.join(row['roles'])}{areas}  {row['display_name']}")
 
 
 @users_cli.command("set-roles")
