@@ -375,7 +375,8 @@ class ReportDocTemplate(BaseDocTemplate):  # type: ignore[misc]
         level = OUTLINE_LEVELS.get(flowable.style.name)
         if level is None:
             return
-        key = f"h{id(flowable)}"
+        self._headings = getattr(self, "_headings", 0) + 1
+        key = f"h{self._headings}"  # numbered, not id(): equal data gives equal bytes
         self.canv.bookmarkPage(key)
         self.canv.addOutlineEntry(flowable.getPlainText(), key, level=level, closed=True)
 

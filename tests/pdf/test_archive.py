@@ -13,6 +13,7 @@ The checks, named for the README:
 6. trailer-id: the trailer has an /ID of two byte strings.
 7. no-transparency: no soft mask, no constant alpha below 1, no blend mode other than Normal.
 8. header: version 1.4–1.7 and a binary comment line; catalog /Lang set.
+9. reproducible: equal report data gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -191,3 +192,9 @@ def test_header_and_language(pdf_bytes: bytes, pdf: pikepdf.Pdf) -> None:
     assert binary.startswith(b"%")
     assert all(byte > 127 for byte in binary[1:5])
     assert str(pdf.Root.Lang) == "sv-SE"
+
+
+def test_equal_data_gives_equal_bytes() -> None:
+    # An archived report can be rendered again from its frozen record and compared by SHA-256.
+    assert render_assessment_report(make_assessment()) == render_assessment_report(make_assessment())
+    assert render_comparison_report(make_comparison()) == render_comparison_report(make_comparison())
