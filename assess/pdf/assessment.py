@@ -40,6 +40,7 @@ from assess.pdf.layout import (
     SHADE,
     TINT,
     VERDICT_COLOUR,
+    Band,
     KeepBlock,
     PageInfo,
     Paragraph,
@@ -393,22 +394,12 @@ def _question(question: Question) -> Flowable:
     outcome = labels.OUTCOME.get(question.outcome, question.outcome)
     if question.overridden:
         outcome += " (hävd)"
-    head = Table(
-        [[markup([("b", question.id), "  ", ("b", question.title)], s.body), para(outcome, s.badge)]],
-        colWidths=[WIDTH - 36 * mm, 36 * mm],
-        hAlign="LEFT",
-    )
-    head.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-                ("BACKGROUND", (0, 0), (0, 0), TINT.get(colour, SHADE)),
-                ("BACKGROUND", (1, 0), (1, 0), colour),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
+    head = Band(
+        markup([("b", question.id), "  ", ("b", question.title)], s.body),
+        para(outcome, s.badge),
+        36 * mm,
+        TINT.get(colour, SHADE),
+        colour,
     )
     parts: list[Flowable] = [head, Spacer(0, 1.5 * mm), para(question.text, s.question)]
 

@@ -93,6 +93,47 @@ class KeepBlock(KeepTogether):  # type: ignore[misc]
         return parts
 
 
+class Band(Flowable):  # type: ignore[misc]
+    """A heading band: text on a tinted field and a word on a coloured field at the right.
+
+    Drawn directly rather than as a one-row Table: the report has one per question, and a Table's layout
+    machinery was a noticeable share of the render time.
+    """
+
+    PAD = 4.0
+
+    def __init__(self, left: Flowable, right: Flowable, right_width: float, left_fill: Any, right_fill: Any):
+        super().__init__()
+        self.left, self.right = left, right
+        self.right_width = right_width
+        self.left_fill, self.right_fill = left_fill, right_fill
+        self._sizes = (0.0, 0.0, 0.0)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - ReportLab's names
+        """Return the band's size: the taller of its two texts plus padding."""
+        pad = self.PAD
+        _, left_height = self.left.wrap(availWidth - self.right_width - 2 * pad, availHeight)
+        _, right_height = self.right.wrap(self.right_width - 2 * pad, availHeight)
+        self.width = availWidth
+        self.height = max(left_height, right_height) + 2 * pad
+        self._sizes = (availWidth, left_height, right_height)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        """Draw both fields and centre each text vertically."""
+        width, left_height, right_height = self._sizes
+        pad, canvas = self.PAD, self.canv
+        split = width - self.right_width
+        canvas.saveState()
+        canvas.setFillColor(self.left_fill)
+        canvas.rect(0, 0, split, self.height, stroke=0, fill=1)
+        canvas.setFillColor(self.right_fill)
+        canvas.rect(split, 0, self.right_width, self.height, stroke=0, fill=1)
+        canvas.restoreState()
+        self.left.drawOn(canvas, pad, (self.height - left_height) / 2)
+        self.right.drawOn(canvas, split + pad, (self.height - right_height) / 2)
+
+
 def esc(text: str) -> str:
     """Escape user or rule text for a Paragraph and keep its line breaks."""
     return escape(text).replace("\r\n", "\n").replace("\n", "<br/>")
