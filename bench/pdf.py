@@ -19,7 +19,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTempl
 from assess.pdf import render_assessment_report, render_comparison_report
 from assess.pdf.assessment import assessment_story
 from assess.pdf.data import AssessmentReport
-from assess.pdf.layout import esc, styles
+from assess.pdf.layout import Band, esc, styles
 from tests.pdf.factories import make_assessment, make_comparison
 
 RUNS = 7
@@ -31,6 +31,8 @@ def _paragraphs(flowables: Iterable[Flowable]) -> Iterator[Paragraph]:
             yield flowable
         elif isinstance(flowable, KeepTogether):
             yield from _paragraphs(flowable._content)
+        elif isinstance(flowable, Band):
+            yield from _paragraphs([flowable.left, flowable.right])
         elif isinstance(flowable, Table):
             for row in flowable._cellvalues:
                 yield from _paragraphs(cell for cell in row if isinstance(cell, Flowable))
