@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from reportlab.lib.colors import Color
 
-from assess.pdf import labels
+from assess.pdf import labels, layout
 from assess.pdf.data import AREAS, AssessmentReport
 
 from .factories import make_assessment
@@ -102,3 +103,26 @@ def test_fonts_and_their_licence_ship_with_the_package() -> None:
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSansMono.ttf"):
         assert (fonts / name).stat().st_size > 100_000
     assert "Bitstream" in (fonts / "LICENSE").read_text(encoding="utf-8")
+
+
+def _luminance(colour: Color) -> float:
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(colour.red) + 0.7152 * channel(colour.green) + 0.0722 * channel(colour.blue)
+
+
+def _contrast(one: Color, other: Color) -> float:
+    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_white_words_on_every_verdict_and_outcome_colour_meet_wcag_aa() -> None:
+    for colour in {*layout.VERDICT_COLOUR.values(), *layout.OUTCOME_COLOUR.values(), layout.ACCENT}:
+        assert _contrast(layout.WHITE, colour) >= 4.5, colour.hexval()
+
+
+def test_dark_words_on_every_tint_are_easy_to_read() -> None:
+    for tint in layout.TINT.values():
+        assert _contrast(layout.INK, tint) >= 7.0, tint.hexval()
+    assert _contrast(layout.MUTED, layout.WHITE) >= 4.5
