@@ -7,10 +7,13 @@ are listed in `tests/pdf/test_archive.py`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from xml.sax.saxutils import escape
 
 import pikepdf
@@ -84,8 +87,22 @@ def _pdf_date(value: datetime) -> str:
     return f"{text}{sign}{minutes // 60:02d}'{minutes % 60:02d}'"
 
 
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def _clean(meta: ArchiveMeta) -> ArchiveMeta:
+    """Drop the characters XML cannot hold, so that the XMP is well formed and equals the info dictionary."""
+    changes: dict[str, Any] = {
+        f.name: _NOT_XML.sub("", value)
+        for f in dataclasses.fields(meta)
+        if isinstance(value := getattr(meta, f.name), str)
+    }
+    return dataclasses.replace(meta, **changes)
+
+
 def xmp_packet(meta: ArchiveMeta) -> bytes:
     """Return the XMP packet: PDF/A-2b identification, Dublin Core, custom properties and their schema."""
+    meta = _clean(meta)
     x = escape
     created = _xmp_date(meta.created)
     custom = "".join(f"<{PREFIX}:{name}>{x(value)}</{PREFIX}:{name}>" for name, value in meta.custom().items())
@@ -135,11 +152,12 @@ def xmp_packet(meta: ArchiveMeta) -> bytes:
         "</rdf:Description></rdf:RDF></x:xmpmeta>\n"
         "<?xpacket end='w'?>"
     )
-    return text.encode("utf-8")
+    return text.encode("utf-8", "replace")
 
 
 def make_pdfa(pdf_bytes: bytes, meta: ArchiveMeta) -> bytes:
     """Turn a ReportLab PDF into PDF/A-2b: output intent, XMP, matching info dictionary, trailer id."""
+    meta = _clean(meta)
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         root = pdf.Root
         for key in ("/OpenAction", "/AA", "/AcroForm"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -134,9 +135,13 @@ class Band(Flowable):  # type: ignore[misc]
         self.right.drawOn(canvas, split + pad, (self.height - right_height) / 2)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def esc(text: str) -> str:
-    """Escape user or rule text for a Paragraph and keep its line breaks."""
-    return escape(text).replace("\r\n", "\n").replace("\n", "<br/>")
+    """Escape user or rule text for a Paragraph, drop control characters and keep its line breaks."""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+    return escape(text).replace("\n", "<br/>")
 
 
 def _style(name: str, **kwargs: Any) -> ParagraphStyle:

@@ -198,3 +198,11 @@ def test_equal_data_gives_equal_bytes() -> None:
     # An archived report can be rendered again from its frozen record and compared by SHA-256.
     assert render_assessment_report(make_assessment()) == render_assessment_report(make_assessment())
     assert render_comparison_report(make_comparison()) == render_comparison_report(make_comparison())
+
+
+def test_control_characters_in_titles_keep_the_xmp_well_formed() -> None:
+    data = make_assessment(case_title="Fall\x00 <ett> & \x0btvå")
+    with pikepdf.open(io.BytesIO(render_assessment_report(data))) as pdf:
+        meta = pdf.open_metadata()
+        assert "Fall <ett> & två" in meta["dc:title"]
+        assert str(pdf.docinfo.Title) == meta["dc:title"]
