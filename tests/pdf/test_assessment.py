@@ -244,3 +244,18 @@ def test_the_outline_leads_to_every_part(pdf: bytes) -> None:
         "Beslut",
         "Bilaga: spårbarhet och kontroll",
     ]
+
+
+def test_an_approved_decision_names_the_accepted_residual_risks() -> None:
+    report = make_assessment()
+    assert report.decision is not None
+    decision = dataclasses.replace(
+        report.decision, approved=True, residual_risks="Restrisk R-3: driftstörning hos leverantören, accepterad."
+    )
+    data = dataclasses.replace(
+        report, verdict="suitable_with_conditions", worst_case="suitable_with_conditions", decision=decision
+    )
+    text = all_text(render_assessment_report(data))
+    assert "Godkänt: tjänsten får användas inom angiven omfattning och på angivna villkor." in text
+    assert "Restrisk R-3: driftstörning hos leverantören, accepterad." in text
+    assert "Godkänd av Regiondirektör Åsa Grönlund" in text
