@@ -11,9 +11,35 @@ from assess.models.assessment import (
 )
 from assess.models.audit import AppendOnlyError, AuditEvent
 from assess.models.case import CASE_STATUS_LABELS, OPERATING_MODELS, Alternative, Case, CaseStatus
+from assess.models.review import (
+    GATE_LABELS,
+    AreaApproval,
+    ChangeRequest,
+    Decision,
+    DecisionCondition,
+    DecisionOutcome,
+    FrozenRecord,
+    Gate,
+    KnockoutOverride,
+    OverrideKind,
+    ReviewComment,
+    Submission,
+)
 from assess.models.user import AREA_LABELS, ROLE_LABELS, LoginAttempt, ReviewArea, Role, User, UserRole
 
 __all__ = [
+    "GATE_LABELS",
+    "AreaApproval",
+    "ChangeRequest",
+    "Decision",
+    "DecisionCondition",
+    "DecisionOutcome",
+    "FrozenRecord",
+    "Gate",
+    "KnockoutOverride",
+    "OverrideKind",
+    "ReviewComment",
+    "Submission",
     "AREA_LABELS",
     "CASE_STATUS_LABELS",
     "DEFAULT_SCOPE",

@@ -14,6 +14,7 @@ from assess.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from assess.models.case import Alternative
+    from assess.models.review import KnockoutOverride
     from assess.models.user import User
 
 
@@ -77,6 +78,9 @@ class Assessment(Base):
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     answers: Mapped[list[Answer]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="Answer.question_id"
+    )
+    overrides: Mapped[list[KnockoutOverride]] = relationship(
+        cascade="all, delete-orphan", order_by="KnockoutOverride.id"
     )
 
     @property

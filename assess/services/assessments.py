@@ -96,6 +96,7 @@ def get_assessment(assessment_id: int) -> Assessment:
             joinedload(Assessment.alternative).joinedload(Alternative.case),
             joinedload(Assessment.owner),
             selectinload(Assessment.answers).joinedload(Answer.updated_by),
+            selectinload(Assessment.overrides),
         )
     )
     assessment = db.session.scalar(query)

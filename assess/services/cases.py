@@ -44,7 +44,11 @@ def get_case(case_id: int) -> Case:
     query = (
         select(Case)
         .where(Case.id == case_id)
-        .options(selectinload(Case.alternatives).selectinload(Alternative.assessments).selectinload(Assessment.owner))
+        .options(
+            selectinload(Case.alternatives)
+            .selectinload(Alternative.assessments)
+            .options(selectinload(Assessment.owner), selectinload(Assessment.overrides))
+        )
     )
     case = db.session.scalar(query)
     if case is None:

@@ -37,4 +37,10 @@ def evaluate_assessment(
     ruleset = ruleset_for(assessment)
     answers = engine_answers(assessment.answers if rows is None else rows)
     known = {qid: a for qid, a in answers.items() if qid in ruleset.by_id}
-    return rules.evaluate(ruleset, known, overrides or {}, validate=False)
+    if overrides is None:
+        overrides = {
+            o.question_id: rules.Override(o.reference, o.author, o.finding_date.isoformat(), o.kind.value,
+                                          o.review_date.isoformat())
+            for o in assessment.overrides
+        }
+    return rules.evaluate(ruleset, known, overrides, validate=False)
