@@ -204,18 +204,43 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def new_page(browser: Browser, live_server: LiveServer) -> Iterator[Callable[..., Page]]:
-    """Return a function that opens a page in a new context (own cookies) on a server (default: live_server)."""
-    contexts: list[BrowserContext] = []
+    """Return a function that opens a page in a new context (own cookies) on a server (default: live_server).
 
-    def _new_page(server: LiveServer | None = None) -> Page:
-        context = browser.new_context(base_url=(server or live_server).url, locale="sv-SE")
+    Keyword arguments go to ``browser.new_context`` (e.g. ``java_script_enabled=False``).
+    """
+    contexts: list[BrowserContext] = []
+    problems: list[str] = []
+
+    def _new_page(server: LiveServer | None = None, **options: Any) -> Page:
+        context = browser.new_context(base_url=(server or live_server).url, locale="sv-SE", **options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        _watch(page, problems)
+        return page
 
     yield _new_page
     for context in contexts:
         context.close()
+    if problems:
+        pytest.fail("the browser saw problems:\n" + "\n".join(problems), pytrace=False)
+
+
+def _watch(page: Page, problems: list[str]) -> None:
+    """Record what no user should meet: server errors, uncaught script errors, Content-Security-Policy blocks."""
+    page.on(
+        "response",
+        lambda r: problems.append(f"HTTP {r.status} {r.request.method} {r.url}") if r.status >= 500 else None,
+    )
+    page.on("pageerror", lambda error: problems.append(f"script error on {page.url}: {error}"))
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console on {page.url}: {m.text}")
+            if m.type == "error" and "Content Security Policy" in m.text
+            else None
+        ),
+    )
 
 
 @pytest.fixture

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 #: WCAG 2.1 A and AA: what Swedish law (DOS-lagen) asks of public-sector services.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -78,3 +79,34 @@ def focus_is_visible(info: dict[str, Any]) -> bool:
     """Whether a focused element draws a focus indicator: an outline or a box shadow, and is on screen."""
     outline = info["outlineStyle"] != "none" and info["outlineWidth"] > 0
     return info["onScreen"] and (outline or info["boxShadow"] != "none")
+
+
+def tab_stops(page: Page, limit: int = 400) -> list[dict[str, Any]]:
+    """Press Tab until focus leaves the page or wraps around; return each focused element in order."""
+    stops: list[dict[str, Any]] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        info = focused(page)
+        if info is None or (stops and info == stops[0]):
+            return stops
+        stops.append(info)
+    raise AssertionError(f"more than {limit} tab stops, or a keyboard trap: {stops[-3:]}")
+
+
+def tab_to(page: Page, predicate: Any, limit: int = 400) -> dict[str, Any]:
+    """Press Tab until the focused element satisfies predicate(info); return its description."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        info = focused(page)
+        if info is not None and predicate(info):
+            return info
+    raise AssertionError(f"Tab never reached the element within {limit} presses")
+
+
+def expect_saved(page: Page, nothing_new: bool = False) -> None:
+    """A status message (the aria-live #save-status, or the flash after a full save) says "Sparat".
+
+    With nothing_new, "Inga ändringar att spara" will do too: the autosave may have saved everything already.
+    """
+    words = re.compile("Sparat|Inga ändringar att spara") if nothing_new else "Sparat"
+    expect(page.get_by_role("status").filter(has_text=words).first).to_be_visible()

@@ -8,9 +8,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Demo
-from tests.browser.helpers import focus_is_visible, focused
-
-MAX_TAB_STOPS = 200
+from tests.browser.helpers import focus_is_visible, focused, tab_stops, tab_to
 
 
 def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(page: Page) -> None:
@@ -29,13 +27,7 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_the_content(page: Pa
 
 def test_login_form_can_be_filled_and_submitted_with_tab_and_enter_only(page: Page, demo: Demo) -> None:
     page.goto("/logga-in")
-    for _ in range(10):
-        page.keyboard.press("Tab")
-        info = focused(page)
-        if info and info["id"] == "username":
-            break
-    else:
-        raise AssertionError("Tab never reached the username field")
+    info = tab_to(page, lambda f: f["id"] == "username", limit=10)
     assert focus_is_visible(info), info
     page.keyboard.type("arkitekt")
     page.keyboard.press("Tab")
@@ -49,21 +41,9 @@ def test_login_form_can_be_filled_and_submitted_with_tab_and_enter_only(page: Pa
     expect(page.get_by_text("Anna Arkitekt")).to_be_visible()
 
 
-def _tab_through(page: Page) -> list[dict]:
-    """Press Tab until focus wraps around; return each focused element."""
-    stops: list[dict] = []
-    for _ in range(MAX_TAB_STOPS):
-        page.keyboard.press("Tab")
-        info = focused(page)
-        if info is None or (stops and info == stops[0]):
-            return stops
-        stops.append(info)
-    raise AssertionError(f"more than {MAX_TAB_STOPS} tab stops, or a keyboard trap: {stops[-3:]}")
-
-
 def test_every_tab_stop_on_the_login_page_shows_focus(page: Page) -> None:
     page.goto("/logga-in")
-    stops = _tab_through(page)
+    stops = tab_stops(page)
     assert [s["id"] for s in stops if s["id"] in ("username", "password")] == ["username", "password"]
     assert any(s["tag"] == "button" and s["text"] == "Logga in" for s in stops), stops
     invisible = [s for s in stops if not focus_is_visible(s)]
@@ -75,7 +55,7 @@ def test_every_tab_stop_on_the_case_page_shows_focus(
 ) -> None:
     login(page, "arkitekt")
     page.goto(f"/arenden/{demo.case['id']}")
-    stops = _tab_through(page)
+    stops = tab_stops(page)
     assert stops[0]["text"] == "Hoppa till innehållet"
     assert any(s["text"] == "Logga ut" for s in stops), stops
     invisible = [s for s in stops if not focus_is_visible(s)]
