@@ -1,4 +1,4 @@
-"""`flask --app assess ...` commands: users, demo, cases (and later records, rules, report)."""
+"""`flask --app assess ...` commands: users, demo, cases, records, rules (report lives in cli_report)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from assess.services.errors import DomainError
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 cases_cli = AppGroup("cases", help="Cases, for scripting.")
+records_cli = AppGroup("records", help="Frozen decision records.")
+rules_cli = AppGroup("rules", help="Published rule sets and the assessments pinned to them.")
 
 PASSWORD_ENV = "ASSESS_NEW_PASSWORD"  # noqa: S105 (a variable name, not a password)
 
@@ -172,7 +174,59 @@ def cases_list(as_json: bool) -> None:
                 )
 
 
+@records_cli.command("verify")
+def records_verify() -> None:
+    """Recompute every frozen record's SHA-256, compare it with the live tables and check its stored report."""
+    from assess.models import FrozenRecord
+    from assess.services import workflow
+
+    problems = workflow.verify_records(Path(current_app.instance_path))
+    count = db.session.query(FrozenRecord).count()
+    if problems:
+        fail([*problems, f"{len(problems)} av {count} poster stämmer inte."])
+    click.echo(f"{count} beslutade poster kontrollerade: alla stämmer med sin SHA-256.")
+
+
+@rules_cli.command("reevaluate")
+@click.option("--dry-run", is_flag=True, help="Only list what the newest version would change; move nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def rules_reevaluate(dry_run: bool, as_json: bool) -> None:
+    """Show what the newest published rule set changes for open assessments; move drafts to it."""
+    from assess import rulesets
+    from assess.services import reevaluation
+
+    registry = rulesets.registry()
+    if dry_run:
+        plans = reevaluation.plan_reevaluation(registry)
+    else:
+        plans = reevaluation.apply_reevaluation(registry, None)
+        db.session.commit()
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in plans], ensure_ascii=False, indent=2))
+        return
+    if not plans:
+        click.echo("Alla öppna bedömningar använder redan den senaste publicerade versionen.")
+        return
+    for p in plans:
+        state = "flyttad" if p.moved else ("flyttas" if p.movable else f"flyttas inte ({p.status.value})")
+        click.echo(f"#{p.assessment_id} {p.label}: v{p.from_version} -> v{p.to_version}, {state}")
+        click.echo(f"    utlåtande: {p.verdict_before} -> {p.verdict_after}")
+        click.echo(f"    värsta fall: {p.worst_before} -> {p.worst_after}")
+        if p.questions_added:
+            click.echo(f"    nya frågor: {', '.join(p.questions_added)}")
+        if p.questions_removed:
+            click.echo(f"    borttagna frågor: {', '.join(p.questions_removed)}")
+        for o in p.outcomes:
+            click.echo(f"    {o.question}: {o.before or '-'} -> {o.after or '-'}")
+        if p.answers_dropped:
+            click.echo(f"    svar som inte följer med (sparas i historiken): {', '.join(p.answers_dropped)}")
+    if dry_run:
+        click.echo("Torrkörning: inget är ändrat.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (users_cli, demo_cli, cases_cli):
+    from assess.cli_report import report_cli
+
+    for group in (users_cli, demo_cli, cases_cli, records_cli, rules_cli, report_cli):
         app.cli.add_command(group)

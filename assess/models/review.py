@@ -14,6 +14,7 @@ from assess.models.types import UTCDateTime, str_enum, utcnow
 from assess.models.user import ReviewArea
 
 if TYPE_CHECKING:
+    from assess.models.assessment import Assessment
     from assess.models.user import User
 
 
@@ -179,6 +180,7 @@ class DecisionCondition(Base):
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     fulfilled_by: Mapped[User | None] = relationship(foreign_keys=[fulfilled_by_id])
     decision: Mapped[Decision] = relationship()
+    assessment: Mapped[Assessment] = relationship()
 
     def overdue(self, today: date) -> bool:
         """Tell whether the deadline has passed without the condition being fulfilled."""

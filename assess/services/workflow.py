@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -146,7 +147,8 @@ def authorize(assessment: Assessment, action: Action, actor: User) -> Assessment
         raise PermissionDenied("Bara bedömningens ansvariga arkitekt kan skicka in den.")
     if action in FOUR_EYES and actor.id in authors_of(assessment):
         raise PermissionDenied(
-            "Fyra ögon: du har skrivit eller ändrat den här bedömningen och kan därför inte granska eller besluta om den."
+            "Fyra ögon: du har skrivit eller ändrat den här bedömningen och kan därför inte granska "
+            "eller besluta om den."
         )
     return target
 
@@ -460,6 +462,10 @@ def conditions_to_set(evaluation: rules.Evaluation) -> list[tuple[str, str, tupl
     return sorted(items, key=lambda item: order.index(item[0]))
 
 
+#: Writes the report of a just-built (not yet stored) record; returns (path under instance/, SHA-256 of the file).
+ReportWriter = Callable[[Assessment, FrozenRecord], tuple[str, str]]
+
+
 def decide(
     assessment: Assessment,
     actor: User,
@@ -468,6 +474,7 @@ def decide(
     next_review: date | None,
     conditions: Iterable[ConditionInput],
     today: date,
+    write_report: ReportWriter | None = None,
 ) -> Decision:
     """Record the decision (approve only a suitable verdict), its conditions, and freeze the record."""
     target = authorize(assessment, Action.DECIDE, actor)
@@ -547,7 +554,7 @@ def decide(
         )
     db.session.flush()
     _move(assessment, target, actor, "decide", {"outcome": decision_outcome.value, "verdict": evaluation.verdict})
-    freeze_record(assessment, evaluation)
+    freeze_record(assessment, evaluation, write_report)
     return decision
 
 
@@ -665,24 +672,44 @@ def build_record(assessment: Assessment, evaluation: rules.Evaluation | None = N
     }
 
 
-def freeze_record(assessment: Assessment, evaluation: rules.Evaluation | None = None) -> FrozenRecord:
-    """Store the record as canonical JSON with its SHA-256."""
+def freeze_record(
+    assessment: Assessment, evaluation: rules.Evaluation | None = None, write_report: ReportWriter | None = None
+) -> FrozenRecord:
+    """Store the record as canonical JSON with its SHA-256, and the hash of its report when one is written.
+
+    The report is written before the row is stored because the database refuses any later change to the row.
+    """
     text = canonical_json(build_record(assessment, evaluation))
     record = FrozenRecord(assessment_id=assessment.id, canonical_json=text, sha256=sha256_hex(text))
+    if write_report is not None:
+        record.report_path, record.report_sha256 = write_report(assessment, record)
     db.session.add(record)
     db.session.flush()
     record_event(
-        None, "record", record.id, "record.freeze", None, {"sha256": record.sha256}, assessment_id=assessment.id
+        None,
+        "record",
+        record.id,
+        "record.freeze",
+        None,
+        {"sha256": record.sha256, "report_sha256": record.report_sha256},
+        assessment_id=assessment.id,
     )
     return record
 
 
-def verify_records() -> list[str]:
-    """Recompute every frozen record's hash and rebuild it from the live tables; return every mismatch."""
+def verify_records(instance: Path | None = None) -> list[str]:
+    """Recompute every frozen record's hash, rebuild it from the live tables and check its stored report.
+
+    Return every mismatch; the report file is checked when `instance` (the folder it lives under) is given.
+    """
     from assess.services.assessments import get_assessment
 
     problems = []
     for record in db.session.scalars(select(FrozenRecord).order_by(FrozenRecord.id)):
+        if instance is not None and record.report_path:
+            problem = _check_report_file(instance, record.report_path, record.report_sha256 or "")
+            if problem:
+                problems.append(f"post {record.id} (bedömning {record.assessment_id}): {problem}")
         if sha256_hex(record.canonical_json) != record.sha256:
             problems.append(
                 f"post {record.id} (bedömning {record.assessment_id}): den lagrade posten matchar inte "
@@ -698,6 +725,16 @@ def verify_records() -> list[str]:
                 f"beslutet ({', '.join(changed)})"
             )
     return problems
+
+
+def _check_report_file(instance: Path, relative: str, expected: str) -> str | None:
+    base = instance.resolve()
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        return f"den lagrade rapporten {relative} saknas"
+    if hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+        return f"den lagrade rapporten {relative} matchar inte sin SHA-256 {expected}"
+    return None
 
 
 def revise(assessment: Assessment, actor: User) -> Assessment:

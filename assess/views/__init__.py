@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,7 +65,7 @@ def local_dt(value: datetime | None) -> str:
 
 def register_views(app: Flask) -> None:
     """Register blueprints, access control, error handlers and template helpers."""
-    from assess.views import assessments, auth, cases
+    from assess.views import assessments, auth, cases, reports, review
     from assess.views.access import init_access
 
     login_manager.login_view = "auth.login"
@@ -82,6 +82,8 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(assessments.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(reports.bp)
     app.jinja_env.filters["local_dt"] = local_dt
 
     @app.errorhandler(CSRFError)
@@ -120,6 +122,19 @@ def register_views(app: Flask) -> None:
         return response
 
     app.jinja_env.globals.update(_labels())
+    app.jinja_env.globals["overdue_ids"] = overdue_ids
+
+
+def overdue_ids() -> set[int]:
+    """Return the ids of assessments with a condition past its deadline (one query per request, for every list)."""
+    from flask import g
+
+    from assess.services.workflow import overdue_assessment_ids
+
+    if "overdue_ids" not in g:
+        g.overdue_ids = overdue_assessment_ids(date.today())
+    ids: set[int] = g.overdue_ids
+    return ids
 
 
 def _labels() -> dict[str, Any]:
@@ -136,4 +151,5 @@ def _labels() -> dict[str, Any]:
         "EVIDENCE_LABELS": models.EVIDENCE_LABELS,
         "OPERATING_MODELS": models.OPERATING_MODELS,
         "CASE_STATUS_LABELS": models.CASE_STATUS_LABELS,
+        "GATE_LABELS": models.GATE_LABELS,
     }

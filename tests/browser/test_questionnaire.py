@@ -1,0 +1,236 @@
+"""The questionnaire as the demo architect uses it: conditional questions, the live verdict, saving, conflicts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Demo, LiveServer
+from tests.browser.helpers import assert_accessible, expect_saved, focus_is_visible, tab_stops, tab_to
+
+TYPED = "Admins motivering som inte får försvinna"
+STEPS = ["context", "legal", "infosec", "patient_safety"]
+
+#: Every q_* field of the questionnaire form: the checked option of a radio group (None if none), else the value.
+FORM_STATE_JS = """form => {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name || !el.name.startsWith('q_')) continue;
+    if (el.type === 'radio' || el.type === 'checkbox') {
+      if (el.checked) out[el.name] = el.value;
+      else if (!(el.name in out)) out[el.name] = null;
+    } else {
+      out[el.name] = el.value;
+    }
+  }
+  return out;
+}"""
+
+
+def open_step(page: Page, assessment_id: int, step: str) -> None:
+    page.goto(f"/bedomningar/{assessment_id}?steg={step}")
+    expect(page.locator("form#questionnaire")).to_be_visible()
+
+
+def form_state(page: Page) -> dict[str, Any]:
+    state: dict[str, Any] = page.locator("form#questionnaire").evaluate(FORM_STATE_JS)
+    return state
+
+
+def verdict(page: Page) -> Any:
+    return page.locator("#result-panel [data-verdict]")
+
+
+def option(page: Page, qid: str, label: str) -> Any:
+    """The radio button of one question, found by its Swedish label as a user would."""
+    return page.locator(f"#q-{qid}").get_by_label(label, exact=True)
+
+
+def test_unknown_answer_shows_a_hidden_question_changes_the_live_verdict_and_is_kept_after_reload(
+    new_page: Callable[..., Page], login: Callable[[Page, str], Page], fresh_server: LiveServer, demo: Demo
+) -> None:
+    page = login(new_page(fresh_server), "arkitekt")
+    d2 = demo.assessment_id("D2")
+    before = {}
+    for step in STEPS:
+        open_step(page, d2, step)
+        before[step] = form_state(page)
+    assert sum(1 for v in before["context"].values() if v) > 10, "the demo's D2 answers are not in the form"
+    assert before["context"]["q_G-22"] == "no"
+    open_step(page, d2, "legal")
+    expect(page.locator("#q-L-20")).to_have_attribute("hidden", re.compile(".*"))  # G-22 = no hides L-20
+
+    open_step(page, d2, "context")
+    expect(verdict(page)).to_have_attribute("data-verdict", "suitable_with_conditions")
+    expect(verdict(page)).to_contain_text("Lämplig med villkor")
+    option(page, "G-22", "Okänt").check()
+    expect(verdict(page)).to_have_attribute("data-verdict", "cannot_assess")  # live, before any explicit save
+    expect(verdict(page)).to_contain_text("Kan ej bedömas ännu")
+    expect(page.locator("#save-status")).to_contain_text("Sparat")  # autosaved, announced in the live region
+    page.locator('[name="q_G-22_owner"]').fill("Upphandlingsenheten")
+    page.locator('[name="q_G-22_due"]').fill("2027-03-31")
+    page.locator('button[name="action"][value="save"]').click()
+    page.wait_for_load_state()
+    expect_saved(page)
+    expect(page.locator(".conflict")).to_have_count(0)
+
+    open_step(page, d2, "legal")
+    expect(page.locator("#q-L-20")).not_to_have_attribute("hidden", re.compile(".*"))
+    expect(page.locator("#q-L-20")).to_be_visible()
+
+    after = {}
+    for step in reversed(STEPS):
+        open_step(page, d2, step)
+        after[step] = form_state(page)
+    expected = {step: dict(fields) for step, fields in before.items()}
+    expected["context"].update({"q_G-22": "unknown", "q_G-22_owner": "Upphandlingsenheten", "q_G-22_due": "2027-03-31"})
+    assert after == expected
+    page.reload()  # on the context step
+    expect(option(page, "G-22", "Okänt")).to_be_checked()
+    expect(verdict(page)).to_have_attribute("data-verdict", "cannot_assess")
+
+
+def test_without_javascript_a_save_shows_the_question_its_answer_made_relevant(
+    new_page: Callable[..., Page], login: Callable[[Page, str], Page], fresh_server: LiveServer, demo: Demo
+) -> None:
+    page = login(new_page(fresh_server, java_script_enabled=False), "arkitekt")
+    d2 = demo.assessment_id("D2")
+    open_step(page, d2, "context")
+    option(page, "G-22", "Okänt").check()
+    expect(verdict(page)).to_have_attribute("data-verdict", "suitable_with_conditions")  # nothing live without JS
+    page.locator('button[name="action"][value="save"]').click()
+    page.wait_for_load_state()
+    expect(verdict(page)).to_have_attribute("data-verdict", "cannot_assess")
+    open_step(page, d2, "legal")
+    expect(page.locator("#q-L-20")).to_be_visible()
+    open_step(page, d2, "context")
+    expect(option(page, "G-22", "Okänt")).to_be_checked()
+
+
+def _conflict(
+    new_page: Callable[..., Page], login: Callable[[Page, str], Page], server: LiveServer, assessment_id: int
+) -> tuple[Page, Any]:
+    """Two people open the same step; the first saves an answer, then the second saves another field."""
+    first = login(new_page(server), "arkitekt")
+    second = login(new_page(server), "admin")
+    open_step(first, assessment_id, "context")
+    open_step(second, assessment_id, "context")
+
+    option(first, "G-22", "Okänt").check()
+    expect(first.locator("#save-status")).to_contain_text("Sparat")  # autosaved
+    first.locator('button[name="action"][value="save"]').click()
+    first.wait_for_load_state()
+    expect_saved(first, nothing_new=True)
+    expect(first.locator(".conflict")).to_have_count(0)
+
+    other = second.locator("#questionnaire [data-question]:not([hidden]):not(#q-G-22)").first.get_attribute("id")
+    assert other, "no other question shown on the context step"
+    motivation = second.locator(f'[name="q_{other.removeprefix("q-")}_motivation"]')
+    motivation.fill(TYPED)
+    second.locator('button[name="action"][value="save"]').click()
+    second.wait_for_load_state()
+    return second, motivation
+
+
+def test_second_session_saving_the_same_assessment_gets_the_conflict_message_and_keeps_its_text(
+    new_page: Callable[..., Page], login: Callable[[Page, str], Page], fresh_server: LiveServer, demo: Demo
+) -> None:
+    second, motivation = _conflict(new_page, login, fresh_server, demo.assessment_id("D2"))
+    conflict = second.locator(".conflict")
+    expect(conflict).to_contain_text("Någon annan har sparat")
+    expect(conflict).to_contain_text(re.compile(r"G-22|Befintligt avtal"))  # what the other person changed
+    expect(motivation).to_have_value(TYPED)
+
+
+def test_keeping_my_value_after_a_conflict_saves_it_without_undoing_the_other_persons_answer(
+    new_page: Callable[..., Page], login: Callable[[Page, str], Page], fresh_server: LiveServer, demo: Demo
+) -> None:
+    second, motivation = _conflict(new_page, login, fresh_server, demo.assessment_id("D2"))
+    expect(second.locator(".conflict")).to_be_visible()
+    second.locator('button[name="action"][value="save"]').click()  # keep my value, deliberately
+    second.wait_for_load_state()
+    expect_saved(second)
+    expect(second.locator(".conflict")).to_have_count(0)
+    second.reload()
+    expect(motivation).to_have_value(TYPED)
+    expect(option(second, "G-22", "Okänt")).to_be_checked()  # the first person's answer was not overwritten
+
+
+def test_conflict_message_has_no_serious_accessibility_violations(
+    new_page: Callable[..., Page], login: Callable[[Page, str], Page], fresh_server: LiveServer, demo: Demo
+) -> None:
+    second, _ = _conflict(new_page, login, fresh_server, demo.assessment_id("D2"))
+    expect(second.locator(".conflict")).to_be_visible()
+    assert_accessible(second)
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_questionnaire_step_has_no_serious_accessibility_violations(
+    page: Page, login: Callable[[Page, str], Page], demo: Demo, step: str
+) -> None:
+    login(page, "arkitekt")
+    open_step(page, demo.assessment_id("D2"), step)
+    expect(verdict(page)).to_be_visible()
+    assert_accessible(page)
+
+
+def test_the_architect_reaches_each_assessment_from_the_case_page_by_its_links(
+    page: Page, login: Callable[[Page, str], Page], demo: Demo
+) -> None:
+    login(page, "arkitekt")
+    page.get_by_role("link", name=demo.case["title"]).click()
+    hrefs = page.locator("main a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    linked = {int(m.group(1)) for h in hrefs if (m := re.search(r"/bedomningar/(\d+)(?:[?#].*)?$", h))}
+    assert linked == set(demo.assessment_ids().values())
+    page.locator(f'main a[href$="/bedomningar/{demo.assessment_id("D2")}"]').first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("D2")
+    expect(page.locator("form#questionnaire")).to_be_visible()
+    expect(verdict(page)).to_contain_text("Lämplig med villkor")
+
+
+def test_a_viewer_reads_the_questionnaire_but_cannot_change_it(
+    page: Page, login: Callable[[Page, str], Page], demo: Demo
+) -> None:
+    login(page, "lasare")
+    open_step(page, demo.assessment_id("D2"), "context")
+    expect(option(page, "G-22", "Nej")).to_be_checked()
+    expect(option(page, "G-22", "Okänt")).to_be_disabled()
+    expect(page.locator('button[name="action"][value="save"]')).to_have_count(0)
+    expect(verdict(page)).to_have_attribute("data-verdict", "suitable_with_conditions")
+
+
+def test_every_tab_stop_on_the_questionnaire_shows_focus(
+    page: Page, login: Callable[[Page, str], Page], demo: Demo
+) -> None:
+    login(page, "arkitekt")
+    page.goto(f"/bedomningar/{demo.assessment_id('D2')}?steg=context")
+    stops = tab_stops(page)
+    assert stops[0]["text"] == "Hoppa till innehållet"
+    assert any(s["name"] == "q_G-22" for s in stops), "the answer of G-22 is not reachable with Tab"
+    assert any(s["tag"] == "button" and s["text"] == "Spara" for s in stops), "Spara is not reachable with Tab"
+    invisible = [s for s in stops if not focus_is_visible(s)]
+    assert not invisible, invisible
+
+
+def test_a_question_can_be_answered_and_saved_with_the_keyboard_only(
+    new_page: Callable[..., Page], login: Callable[[Page, str], Page], fresh_server: LiveServer, demo: Demo
+) -> None:
+    page = login(new_page(fresh_server), "arkitekt")
+    page.goto(f"/bedomningar/{demo.assessment_id('D2')}?steg=context")
+    verdict = page.locator("#result-panel [data-verdict]")
+    expect(verdict).to_have_attribute("data-verdict", "suitable_with_conditions")
+    tab_to(page, lambda f: f["name"] == "q_G-22")  # Tab enters the radio group on the checked option: Nej
+    page.keyboard.press("ArrowDown")  # ... and the arrow keys choose another: Okänt
+    expect(page.locator("#q-G-22").get_by_label("Okänt", exact=True)).to_be_checked()
+    expect(verdict).to_have_attribute("data-verdict", "cannot_assess")
+    expect(page.locator("#save-status")).to_contain_text("Sparat")  # autosaved
+    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Spara")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect_saved(page, nothing_new=True)
+    page.reload()
+    expect(page.locator("#q-G-22").get_by_label("Okänt", exact=True)).to_be_checked()
