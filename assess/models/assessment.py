@@ -64,9 +64,7 @@ class Assessment(Base):
     status: Mapped[AssessmentStatus] = mapped_column(
         str_enum(AssessmentStatus, "assessment_status"), default=AssessmentStatus.DRAFT, index=True
     )
-    owner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True
-    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True)
     #: Optimistic-locking counter: every save of the assessment or its answers raises it.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

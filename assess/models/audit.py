@@ -21,9 +21,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT"), index=True, nullable=True
-    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True, nullable=True)
     #: Name at the time of the event, kept even if the account is renamed.
     actor_name: Mapped[str] = mapped_column(String(200), default="system")
     entity_type: Mapped[str] = mapped_column(String(32))

@@ -50,9 +50,7 @@ class Case(Base):
     decision_maker_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True
     )
-    status: Mapped[CaseStatus] = mapped_column(
-        str_enum(CaseStatus, "case_status"), default=CaseStatus.OPEN, index=True
-    )
+    status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus, "case_status"), default=CaseStatus.OPEN, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

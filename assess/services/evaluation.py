@@ -39,8 +39,9 @@ def evaluate_assessment(
     known = {qid: a for qid, a in answers.items() if qid in ruleset.by_id}
     if overrides is None:
         overrides = {
-            o.question_id: rules.Override(o.reference, o.author, o.finding_date.isoformat(), o.kind.value,
-                                          o.review_date.isoformat())
+            o.question_id: rules.Override(
+                o.reference, o.author, o.finding_date.isoformat(), o.kind.value, o.review_date.isoformat()
+            )
             for o in assessment.overrides
         }
     return rules.evaluate(ruleset, known, overrides, validate=False)

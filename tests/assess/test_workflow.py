@@ -81,7 +81,8 @@ def test_transition_table(app: Flask, state: S, action: A, role: str) -> None:
             workflow.authorize(assessment, action, actor)
         # The wrong role is a 403; the right role in the wrong state is a 409; both say why in Swedish.
         assert caught.value.status_code == (403 if role not in WHO[action] else 409)
-        assert caught.value.problems and all(p for p in caught.value.problems)
+        assert caught.value.problems
+        assert all(p for p in caught.value.problems)
 
 
 @pytest.fixture
@@ -142,7 +143,8 @@ def test_whole_path_freezes_a_verifiable_record_with_its_report(app: Flask, demo
     }
     assert data["decision"]["by"] == "Beata Beslutsfattare"
     assert data["evaluation"]["verdict"] == "suitable_with_conditions"
-    assert data["conditions"] and all(c["owner"] == "Anna Arkitekt" for c in data["conditions"])
+    assert data["conditions"]
+    assert all(c["owner"] == "Anna Arkitekt" for c in data["conditions"])
     # The report was written once, at decision, and its hash is in the record's row.
     report = Path(app.instance_path) / record.report_path
     assert report.read_bytes().startswith(b"%PDF")
@@ -241,11 +243,13 @@ def test_decision_asks_for_every_condition_term(app: Flask, demo: dict[str, Any]
     with pytest.raises(ValidationFailed) as caught:
         decide_and_store(d2, users["beslutsfattare"], "approved", "", None, [], TODAY, Path(app.instance_path))
     fields = caught.value.fields
-    assert "residual_risks" in fields and "next_review" in fields
+    assert "residual_risks" in fields
+    assert "next_review" in fields
     to_set = workflow.conditions_to_set(workflow.evaluation_with_overrides(d2))
     assert to_set, "D2 has conditions"
     for qid, _kind, _m in to_set:
-        assert f"cond_{qid}_owner" in fields and f"cond_{qid}_gate" in fields
+        assert f"cond_{qid}_owner" in fields
+        assert f"cond_{qid}_gate" in fields
     db.session.rollback()
     assert _get(d2.id).status == S.REVIEWED
 
@@ -310,12 +314,14 @@ def test_records_verify_names_a_changed_report_file(app: Flask, demo: dict[str, 
     _review_all(d2, users)
     _decide(d2, users, Path(app.instance_path))
     record = db.session.scalar(select(FrozenRecord))
-    assert record is not None and record.report_path
+    assert record is not None
+    assert record.report_path
     path = Path(app.instance_path) / record.report_path
     path.write_bytes(path.read_bytes() + b"\n% tampered")
     result = app.test_cli_runner().invoke(args=["records", "verify"])
     assert result.exit_code == 1
-    assert "rapporten" in result.output and record.report_path in result.output
+    assert "rapporten" in result.output
+    assert record.report_path in result.output
 
 
 def test_revision_copies_the_answers_and_supersedes_the_old(app: Flask, demo: dict[str, Any]) -> None:
@@ -326,7 +332,9 @@ def test_revision_copies_the_answers_and_supersedes_the_old(app: Flask, demo: di
     new = workflow.revise(d2, users["arkitekt"])
     db.session.commit()
     assert d2.status == S.SUPERSEDED
-    assert new.status == S.DRAFT and new.revision_of_id == d2.id and new.revision == 2
+    assert new.status == S.DRAFT
+    assert new.revision_of_id == d2.id
+    assert new.revision == 2
     assert {a.question_id: a.value for a in new.answers} == old_answers
     assert workflow.verify_records() == []
 
@@ -383,4 +391,5 @@ def test_every_step_is_in_the_history_page(app: Flask, client: FlaskClient, demo
         assert expected in actions
     login_as(client, users["lasare"])
     page = client.get(f"/bedomningar/{d2.id}/historik").get_data(as_text=True)
-    assert "Beata Beslutsfattare" in page and "Johan Jurist" in page
+    assert "Beata Beslutsfattare" in page
+    assert "Johan Jurist" in page
