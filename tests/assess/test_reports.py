@@ -1,0 +1,152 @@
+"""Reports from the database: the CLI, the download buttons, and the report stored at decision time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from assess.extensions import db
+from assess.models import Alternative, Assessment, FrozenRecord, User
+from assess.services import workflow
+from assess.services.evaluation import evaluate_assessment
+from assess.services.review_queries import decide_and_store
+from tests.assess.helpers import count_queries, load_demo
+from tests.conftest import login_as
+from tests.pdf.helpers import all_text, squashed
+
+TODAY = dt.date(2026, 11, 29)
+
+
+@pytest.fixture
+def demo(app: Flask) -> dict[str, Any]:
+    ids = load_demo(app)
+    return {"ids": ids, "users": {u.username: u for u in db.session.scalars(select(User))}}
+
+
+def _decide_d2(app: Flask, demo: dict[str, Any]) -> Assessment:
+    users = demo["users"]
+    d2 = db.session.get(Assessment, demo["ids"]["D2"])
+    assert d2 is not None
+    workflow.submit(d2, users["arkitekt"])
+    for username, area in (("jurist", "legal"), ("infosak", "infosec"), ("patientsak", "patient_safety")):
+        workflow.approve_area(d2, users[username], area, "Inga anmärkningar.")
+    workflow.add_comment(d2, users["jurist"], "Avtalsbilagan om underbiträden ska bifogas.", "L-05")
+    evaluation = workflow.evaluation_with_overrides(d2)
+    conditions = [
+        workflow.ConditionInput(q, users["arkitekt"].id, TODAY + dt.timedelta(days=60), "before_go_live")
+        for q, _k, _m in workflow.conditions_to_set(evaluation)
+    ]
+    decide_and_store(
+        d2, users["beslutsfattare"], "approved", "Kvarstående risk <accepteras> & följs upp.",
+        TODAY + dt.timedelta(days=365), conditions, TODAY, Path(app.instance_path),
+    )  # fmt: skip
+    db.session.commit()
+    return d2
+
+
+def test_cli_case_report_holds_every_alternative(app: Flask, demo: dict[str, Any], tmp_path: Path) -> None:
+    case_id = db.session.scalar(select(Alternative.case_id))
+    out = tmp_path / "jamforelse.pdf"
+    result = app.test_cli_runner().invoke(args=["report", "case", str(case_id), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = squashed(all_text(out.read_bytes()))
+    for alternative in db.session.scalars(select(Alternative)):
+        assert squashed(alternative.name) in text, alternative.name
+    for scope in ("D1", "D2", "D3"):
+        assert scope in text
+
+
+def test_cli_assessment_report_shows_verdict_and_every_shown_question(
+    app: Flask, demo: dict[str, Any], tmp_path: Path
+) -> None:
+    d1 = db.session.get(Assessment, demo["ids"]["D1"])
+    assert d1 is not None
+    out = tmp_path / "d1.pdf"
+    result = app.test_cli_runner().invoke(args=["report", "assessment", str(d1.id), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    pdf = out.read_bytes()
+    text = all_text(pdf)
+    assert "Ej lämplig" in text
+    assert "UTKAST" in text
+    evaluation = evaluate_assessment(d1)
+    for qid, q in evaluation.questions.items():
+        if q.shown:
+            assert qid in text, qid
+    assert evaluation.knockouts == ("L-01", "L-04")
+
+
+def test_cli_report_of_a_missing_object_fails_clearly(app: Flask, demo: dict[str, Any], tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["report", "assessment", "9999", "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 1
+    assert "9999" in result.output
+    assert not (tmp_path / "x.pdf").exists()
+    result = runner.invoke(args=["report", "case", "9999", "-o", str(tmp_path / "y.pdf")])
+    assert result.exit_code == 1
+    assert not (tmp_path / "y.pdf").exists()
+
+
+def test_download_buttons_serve_pdfs_to_every_role(app: Flask, client: FlaskClient, demo: dict[str, Any]) -> None:
+    login_as(client, demo["users"]["lasare"])
+    d2 = demo["ids"]["D2"]
+    page = client.get(f"/bedomningar/{d2}").get_data(as_text=True)
+    assert f"/bedomningar/{d2}/rapport.pdf" in page
+    response = client.get(f"/bedomningar/{d2}/rapport.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert "attachment" in response.headers["Content-Disposition"]
+    case_id = db.session.scalar(select(Alternative.case_id))
+    compare = client.get(f"/arenden/{case_id}/jamforelse").get_data(as_text=True)
+    assert f"/arenden/{case_id}/jamforelse.pdf" in compare
+    response = client.get(f"/arenden/{case_id}/jamforelse.pdf")
+    assert response.status_code == 200
+    assert response.data.startswith(b"%PDF")
+    assert client.get("/bedomningar/9999/rapport.pdf").status_code == 404
+
+
+def test_decided_report_is_stored_once_and_served_as_stored(
+    app: Flask, client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    d2 = _decide_d2(app, demo)
+    record = db.session.scalar(select(FrozenRecord).where(FrozenRecord.assessment_id == d2.id))
+    assert record is not None
+    assert record.report_path is not None
+    assert record.report_path.startswith("reports/")
+    stored = (Path(app.instance_path) / record.report_path).read_bytes()
+    assert hashlib.sha256(stored).hexdigest() == record.report_sha256
+    login_as(client, demo["users"]["lasare"])
+    served = client.get(f"/bedomningar/{d2.id}/rapport.pdf").data
+    assert served == stored
+    text = all_text(stored)
+    assert "UTKAST" not in text
+    assert "Lämplig med villkor" in text
+    for name in ("Johan Jurist", "Ingrid Informationssäkerhet", "Per Patientsäkerhet", "Beata Beslutsfattare"):
+        assert squashed(name) in squashed(text), name
+    assert record.sha256 in squashed(text)
+    assert "<accepteras> & följs upp" in text
+    assert "Avtalsbilagan om underbiträden" in text
+
+
+def test_report_queries_are_bounded(app: Flask, demo: dict[str, Any]) -> None:
+    from assess.models.types import utcnow
+    from assess.services import reports
+
+    case_id = db.session.scalar(select(Alternative.case_id))
+    d1 = demo["ids"]["D1"]
+    db.session.expire_all()
+    with count_queries(app) as one:
+        reports.build_assessment_report(d1, utcnow())
+    db.session.expire_all()
+    with count_queries(app) as case_queries:
+        reports.build_comparison_report(case_id, utcnow())
+    # Six assessments, each with ~70 answers: a query per row would be hundreds.
+    assert len(one) <= 20, one
+    assert len(case_queries) <= 20, case_queries
