@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -12,7 +13,15 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 import rules
 from assess.forms.fields import RadioChoiceField, SelectChoiceField, SwedishDateField
 from assess.models import EVIDENCE_LABELS, Answer
-from assess.services.assessments import MAX_OWNER, MAX_REF, MAX_TEXT, AnswerInput
+from assess.services.assessments import (
+    MAX_OWNER,
+    MAX_REF,
+    MAX_TEXT,
+    AnswerInput,
+    decode_digests,
+    encode_digests,
+    page_digests,
+)
 
 SUFFIXES = ("", "_unknown", "_evidence", "_motivation", "_ref", "_owner", "_due")
 
@@ -21,6 +30,8 @@ class QuestionnaireForm(FlaskForm):
     """Base class: the version the user loaded, for optimistic concurrency."""
 
     base_version = HiddenField(validators=[InputRequired("Sidans version saknas."), Regexp(r"^\d{1,9}$")])
+    #: Fingerprints of the answers as this page showed them: only what the user changed is saved.
+    base_digest = HiddenField(validators=[Optional(), Length(max=20_000)])
 
     #: Set on each built class: the rule set and the area it was built for.
     ruleset: rules.RuleSet
@@ -80,7 +91,8 @@ def area_form_class(ruleset: rules.RuleSet, area_id: str) -> type[QuestionnaireF
 def form_data(ruleset: rules.RuleSet, area_id: str, answers: list[Answer], version: int) -> dict[str, Any]:
     """Return the initial data of an area form from stored answers."""
     stored = {row.question_id: row for row in answers}
-    data: dict[str, Any] = {"base_version": str(version)}
+    ids = [q.id for q in ruleset.questions_in(area_id)]
+    data: dict[str, Any] = {"base_version": str(version), "base_digest": encode_digests(page_digests(answers, ids))}
     for q in ruleset.questions_in(area_id):
         row = stored.get(q.id)
         name = f"q_{q.id}"
@@ -128,3 +140,15 @@ def inputs_from_form(form: QuestionnaireForm) -> dict[str, AnswerInput]:
             unknown_due=f["_due"].data,
         )
     return inputs
+
+
+def base_of(form: QuestionnaireForm) -> dict[str, str] | None:
+    """Return the fingerprints of the answers the user's page started from (None if the page sent none)."""
+    return decode_digests(form.base_digest.data)
+
+
+def keep_mine(form: QuestionnaireForm, posted: QuestionnaireForm, question_ids: Iterable[str]) -> None:
+    """Copy the user's posted values of the given questions into a form rebuilt from the stored answers."""
+    for qid in question_ids:
+        for suffix, field in posted.question_fields(qid).items():
+            form[f"q_{qid}{suffix}"].data = field.data

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -53,8 +56,41 @@ class OtherChange:
     at: datetime
 
 
+def answer_digest(given: AnswerInput) -> str:
+    """Return a short fingerprint of an answer, to tell later which answers a user changed on their page."""
+    text = json.dumps(given.key(), default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def encode_digests(digests: Mapping[str, str]) -> str:
+    """Return the fingerprints of a page's answers as one hidden-field value ("G-01:ab12...;G-02:...")."""
+    return ";".join(f"{qid}:{d}" for qid, d in sorted(digests.items()))
+
+
+def decode_digests(raw: str | None) -> dict[str, str] | None:
+    """Read the fingerprints back; None when missing or malformed (then the stored answers are the base)."""
+    if not raw:
+        return None
+    result = {}
+    for part in raw.split(";"):
+        qid, sep, digest = part.partition(":")
+        if not sep or not qid or len(digest) != 16:
+            return None
+        result[qid] = digest
+    return result
+
+
+def page_digests(answers: Iterable[Answer], question_ids: Iterable[str]) -> dict[str, str]:
+    """Return the fingerprint of the stored answer (or of no answer) of every question on a page."""
+    stored = {row.question_id: row for row in answers}
+    return {qid: answer_digest(answer_input_of(stored.get(qid))) for qid in question_ids}
+
+
 class SaveConflict(Conflict):
     """Someone else saved the assessment after the caller loaded it; nothing was written."""
+
+    #: The questions the caller changed on their page (their values are kept in the form).
+    mine: frozenset[str] = frozenset()
 
     def __init__(self, changes: list[OtherChange], current_version: int) -> None:
         super().__init__(
@@ -192,8 +228,18 @@ def changes_since(assessment: Assessment, version: int, ruleset: rules.RuleSet) 
     return sorted(changes, key=lambda c: ruleset.by_id[c.question_id].index)
 
 
-def save_answers(assessment: Assessment, inputs: dict[str, AnswerInput], base_version: int, actor: User) -> SaveResult:
-    """Save the changed answers; refuse if someone else saved after base_version (nothing is overwritten)."""
+def save_answers(
+    assessment: Assessment,
+    inputs: dict[str, AnswerInput],
+    base_version: int,
+    actor: User,
+    base: Mapping[str, str] | None = None,
+) -> SaveResult:
+    """Save the answers the user changed; refuse if someone else saved after base_version (nothing is overwritten).
+
+    `base` holds the fingerprints of the answers as the user's page showed them: only answers the user changed
+    from those are written, so a page that was stale on other questions never writes those back.
+    """
     if not actor.has_role(Role.ARCHITECT, Role.ADMIN):
         raise PermissionDenied("Bara arkitekter och administratörer kan ändra svar.")
     if assessment.status not in EDITABLE_STATUSES:
@@ -203,11 +249,17 @@ def save_answers(assessment: Assessment, inputs: dict[str, AnswerInput], base_ve
     if problems:
         raise ValidationFailed(*problems.values(), fields=problems)
     stored = {row.question_id: row for row in assessment.answers}
-    changed = [qid for qid, given in inputs.items() if given.key() != answer_input_of(stored.get(qid)).key()]
+    empty = answer_digest(AnswerInput())
+    mine = {qid for qid, given in inputs.items() if base is None or answer_digest(given) != base.get(qid, empty)}
+    changed = [qid for qid in mine if inputs[qid].key() != answer_input_of(stored.get(qid)).key()]
     if not changed:
         return SaveResult((), assessment.version)
     if base_version != assessment.version:
-        raise SaveConflict(changes=changes_since(assessment, base_version, ruleset), current_version=assessment.version)
+        conflict = SaveConflict(
+            changes=changes_since(assessment, base_version, ruleset), current_version=assessment.version
+        )
+        conflict.mine = frozenset(mine)
+        raise conflict
     new_version = assessment.version + 1
     now = utcnow()
     for qid in sorted(changed, key=lambda q: ruleset.by_id[q].index):

@@ -53,6 +53,7 @@
       if (el) { el.innerHTML = data.outcomes[qid]; }
     });
     if (data.version) { document.getElementById("base_version").value = data.version; }
+    if (data.digest !== undefined) { document.getElementById("base_digest").value = data.digest; }
   }
 
   function save() {

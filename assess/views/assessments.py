@@ -9,7 +9,15 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from assess.extensions import db
-from assess.forms.questionnaire import QuestionnaireForm, area_form_class, field_names, form_data, inputs_from_form
+from assess.forms.questionnaire import (
+    QuestionnaireForm,
+    area_form_class,
+    base_of,
+    field_names,
+    form_data,
+    inputs_from_form,
+    keep_mine,
+)
 from assess.services import assessments as service
 from assess.services.errors import ValidationFailed
 from assess.views.access import ANY_ROLE, EDITORS, allow
@@ -85,11 +93,19 @@ def save(assessment_id: int) -> Response | tuple[str, int]:
     if not form.validate():
         return _page(data, step, form, 400)
     try:
-        result = service.save_answers(assessment, inputs_from_form(form), int(form.base_version.data), current_user)
+        result = service.save_answers(
+            assessment, inputs_from_form(form), int(form.base_version.data), current_user, base_of(form)
+        )
     except service.SaveConflict as conflict:
         db.session.rollback()
-        form.base_version.data = str(conflict.current_version)
-        return _page(service.load_questionnaire(assessment_id), step, form, 409, conflict)
+        # Show the answers as they are now, with the user's own changes kept on top: saving again then
+        # keeps the user's values deliberately and never writes their stale view of the other answers back.
+        fresh = service.load_questionnaire(assessment_id)
+        rebuilt = form_class(
+            formdata=None, data=form_data(data.ruleset, step, fresh.assessment.answers, conflict.current_version)
+        )
+        keep_mine(rebuilt, form, conflict.mine)
+        return _page(fresh, step, rebuilt, 409, conflict)
     except ValidationFailed as exc:
         db.session.rollback()
         _apply_errors(form, exc)
@@ -116,7 +132,9 @@ def autosave(assessment_id: int) -> tuple[Response, int]:
     if not form.validate():
         return jsonify(ok=False, errors={k: v for k, v in form.errors.items()}), 400
     try:
-        result = service.save_answers(assessment, inputs_from_form(form), int(form.base_version.data), current_user)
+        result = service.save_answers(
+            assessment, inputs_from_form(form), int(form.base_version.data), current_user, base_of(form)
+        )
     except service.SaveConflict as conflict:
         db.session.rollback()
         html = render_template("assessments/_conflict.html", conflict=conflict, a=assessment, step=step)
@@ -126,7 +144,11 @@ def autosave(assessment_id: int) -> tuple[Response, int]:
         return jsonify(ok=False, errors={k: [v] for k, v in exc.fields.items()}), 400
     db.session.commit()
     fresh = service.load_questionnaire(assessment_id)
-    return jsonify(**_live(fresh, step), ok=True, changed=list(result.changed), version=result.version), 200
+    digest = form_data(fresh.ruleset, step, fresh.assessment.answers, result.version)["base_digest"]
+    return (
+        jsonify(**_live(fresh, step), ok=True, changed=list(result.changed), version=result.version, digest=digest),
+        200,
+    )
 
 
 def _live(data: service.QuestionnaireData, step: str) -> dict[str, Any]:

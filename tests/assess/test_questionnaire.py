@@ -126,7 +126,31 @@ def test_conflicting_save_is_refused_and_shows_what_changed(
     assert response.status_code == 302
     stored = {r[0]: r for r in answers_snapshot(d2)}
     assert stored["G-03"][1] == "Mitt nya ändamål"
-    assert stored["G-17"][1] == "yes"  # my form still said yes: kept deliberately
+    assert stored["G-17"][1] == "no"  # I never touched G-17: my page's stale "yes" is not written back
+
+
+def test_same_question_changed_by_both_keeps_mine_only_when_i_save_again(
+    client: FlaskClient, app: Flask, demo: dict[str, int], architect: Any
+) -> None:
+    d2 = demo["D2"]
+    mine = page_form(client, url(d2))
+    other_user = factories.create_user("architect", display_name="Olga Annan")
+    db.session.commit()
+    other = app.test_client()
+    login_as(other, other_user)
+    theirs = page_form(other, url(d2))
+    theirs["q_G-22"] = "unknown"
+    assert other.post(url(d2), data=theirs).status_code == 302
+    mine["q_G-22"] = "yes"
+    response = client.post(url(d2), data=mine)
+    assert response.status_code == 409
+    stored = {r[0]: r for r in answers_snapshot(d2)}
+    assert stored["G-22"][1] == "unknown"  # refused: theirs stands until I decide
+    again = page_form_from_html(response.get_data(as_text=True))
+    assert again["q_G-22"] == "yes"  # the conflict page still shows my value
+    assert client.post(url(d2), data=again).status_code == 302
+    stored = {r[0]: r for r in answers_snapshot(d2)}
+    assert stored["G-22"][1] == "yes"  # kept deliberately
 
 
 def page_form_from_html(html: str) -> dict[str, Any]:
@@ -159,7 +183,7 @@ def test_autosave_returns_live_panel_visibility_and_version(
     assert 'data-verdict="cannot_assess"' in data["panel_html"]
     assert "L-20" in data["panel_html"]
     # The stale version is refused with the conflict box, as JSON.
-    response = client.post(f"/bedomningar/{d2}/autospara?steg=context", data={**form, "q_G-22": "no"})
+    response = client.post(f"/bedomningar/{d2}/autospara?steg=context", data={**form, "q_G-22": "yes"})
     assert response.status_code == 409
     assert "Någon annan har sparat" in response.get_json()["conflict_html"]
 
