@@ -187,10 +187,19 @@ def _walk(q: Question, state: Mapping[str, StateValue]) -> tuple[str, Rule | Non
 
 
 def _worst(q: Question, state: dict[str, StateValue], has_override: bool) -> str:
-    """Return the most severe outcome q can still get (scoring.md §7, the candidate walk)."""
+    """Return the most severe outcome q can still get (scoring.md §7, the candidate walk).
+
+    With an override, each knock-out the walk adds counts as C (scoring.md §6) before the maximum is taken, so
+    an unknown that blocks (UB) still outranks the lifted knock-out.
+    """
     saved = state[q.id]
+    ko, c = SEVERITY["KO"], SEVERITY["C"]
+
+    def add(current: int, outcome: str) -> int:
+        severity = SEVERITY[outcome]
+        return max(current, c if has_override and severity == ko else severity)
+
     worst = 0
-    on_unknown = SEVERITY[q.on_unknown]
     try:
         for candidate in (*q.candidates, UNKNOWN):
             state[q.id] = candidate
@@ -198,17 +207,15 @@ def _worst(q: Question, state: dict[str, StateValue], has_override: bool) -> str
                 result = rule.test(state)
                 if result is False:
                     continue
-                worst = max(worst, SEVERITY[rule.outcome])
+                worst = add(worst, rule.outcome)
                 if result is True:
                     break
                 if rule.outcome != "OK":
-                    worst = max(worst, on_unknown)
+                    worst = add(worst, q.on_unknown)
             else:
-                worst = max(worst, on_unknown)
+                worst = add(worst, q.on_unknown)
     finally:
         state[q.id] = saved
-    if has_override and worst == SEVERITY["KO"]:
-        worst = SEVERITY["C"]
     return _OUTCOME_BY_SEVERITY[worst]
 
 
