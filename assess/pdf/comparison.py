@@ -92,7 +92,13 @@ def _heading(data: ComparisonReport, status: str) -> list[Flowable]:
     return story
 
 
+#: Above this many ids a matrix cell gives the count instead; the ids are listed under Detaljer.
+MAX_IDS_IN_CELL = 6
+
+
 def _ids(refs: Sequence[QuestionRef]) -> str:
+    if len(refs) > MAX_IDS_IN_CELL:
+        return f"{len(refs)} frågor (se Detaljer)"
     return ", ".join(ref.question_id for ref in refs) or "–"
 
 
@@ -146,7 +152,8 @@ def _legend() -> Flowable:
     return para(
         "Bedömningen och områdesresultaten står i ord; färgen upprepar bara ordet. "
         "»Risk för Ej lämplig« betyder att obesvarade frågor (avgörande okända) ännu kan ge Ej lämplig. "
-        "Stopp och avgörande okända anges med fråge-id; frågornas titlar står under Detaljer.",
+        f"Stopp och avgörande okända anges med fråge-id (fler än {MAX_IDS_IN_CELL} som antal); "
+        "frågornas id och titlar står under Detaljer.",
         s.muted,
     )
 
