@@ -155,7 +155,7 @@ def load_demo_case(pin: RulesetPin, answer_sets: dict[str, dict[str, object]]) -
         db.session.add(alternative)
         db.session.flush()
         record_event(None, "alternative", alternative.id, "alternative.create", None, {"name": alternative.name})
-        for module_position, (key, scope, scope_description) in enumerate(spec["modules"]):  # type: ignore[arg-type]
+        for module_position, (key, scope, scope_description) in enumerate(spec["modules"]):
             assessment = Assessment(
                 alternative_id=alternative.id,
                 scope=scope,
@@ -176,7 +176,7 @@ def load_demo_case(pin: RulesetPin, answer_sets: dict[str, dict[str, object]]) -
                         assessment_id=assessment.id,
                         question_id=question_id,
                         value=entry.get("value"),
-                        evidence=Evidence(entry.get("evidence") or "E1"),
+                        evidence=Evidence(str(entry.get("evidence") or "E1")),
                         motivation=str(entry.get("note") or ""),
                         changed_in_version=assessment.version,
                         updated_by_id=architect.id if architect else None,

@@ -98,7 +98,8 @@ def get_user(username: str) -> User:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"Det finns inget konto med användarnamnet {username!r}.")
-    return user
+    found: User = user
+    return found
 
 
 def create_user(
@@ -210,5 +211,6 @@ def authenticate(username: str, password: str, ip: str, limits: dict[str, int]) 
     db.session.flush()
     if ok and user is not None:
         record_event(user, "user", user.id, "user.login")
-        return user
+        signed_in: User = user
+        return signed_in
     return None
