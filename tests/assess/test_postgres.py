@@ -1,0 +1,165 @@
+"""The same schema and the same guarantees on PostgreSQL (production's database), on a real server.
+
+`.ci/run` starts Debian's PostgreSQL and sets MOLNBEDOMNING_TEST_POSTGRES_URL (an admin URL on the local socket).
+Without it these tests skip with a visible reason; on CI they fail instead. Each run makes its own database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError
+
+from assess.extensions import db
+from assess.models import Assessment, AssessmentStatus, FrozenRecord, User
+from assess.services import workflow
+from assess.services.review_queries import decide_and_store
+from tests.conftest import TEST_CONFIG
+
+ADMIN_URL = os.environ.get("MOLNBEDOMNING_TEST_POSTGRES_URL", "")
+TODAY = dt.date(2026, 11, 29)
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """Create a fresh database on the server for this module; drop it afterwards."""
+    if not ADMIN_URL:
+        if os.environ.get("CI"):
+            pytest.fail("MOLNBEDOMNING_TEST_POSTGRES_URL is not set on CI: .ci/run starts PostgreSQL")
+        pytest.skip("PostgreSQL not configured: set MOLNBEDOMNING_TEST_POSTGRES_URL (see .ci/postgres)")
+    name = f"assess_test_{secrets.token_hex(4)}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def pg_app(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An app on the PostgreSQL database, migrated with `flask db upgrade`, with the demo data loaded."""
+    from flask_migrate import upgrade
+
+    from assess import create_app
+
+    instance = tmp_path_factory.mktemp("pg-instance")
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": pg_url})
+    app.instance_path = str(instance)
+    with app.app_context():
+        upgrade()
+        result = app.test_cli_runner().invoke(args=["demo", "load"])
+        assert result.exit_code == 0, result.output
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_migrations_leave_no_drift_on_postgresql(pg_app: Flask) -> None:
+    result = pg_app.test_cli_runner().invoke(args=["db", "check"])
+    assert result.exit_code == 0, result.output
+    assert db.engine.dialect.name == "postgresql"
+
+
+def _decided_d2(app: Flask) -> Assessment:
+    d2 = db.session.scalar(select(Assessment).where(Assessment.scope.like("D2%")))
+    assert d2 is not None
+    if d2.status in (AssessmentStatus.DECIDED, AssessmentStatus.SUPERSEDED):  # the tests run in any order
+        return d2
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    workflow.submit(d2, users["arkitekt"])
+    for username, area in (("jurist", "legal"), ("infosak", "infosec"), ("patientsak", "patient_safety")):
+        workflow.approve_area(d2, users[username], area)
+    evaluation = workflow.evaluation_with_overrides(d2)
+    conditions = [
+        workflow.ConditionInput(q, users["arkitekt"].id, TODAY + dt.timedelta(days=30), "before_contract")
+        for q, _k, _m in workflow.conditions_to_set(evaluation)
+    ]
+    decide_and_store(
+        d2, users["beslutsfattare"], "approved", "Risk", TODAY + dt.timedelta(days=300), conditions, TODAY,
+        Path(app.instance_path),
+    )  # fmt: skip
+    db.session.commit()
+    return d2
+
+
+def test_decision_freezes_a_verifiable_record_on_postgresql(pg_app: Flask) -> None:
+    d2 = _decided_d2(pg_app)
+    record = db.session.scalar(select(FrozenRecord).where(FrozenRecord.assessment_id == d2.id))
+    assert record is not None
+    assert workflow.verify_records(Path(pg_app.instance_path)) == []
+    result = pg_app.test_cli_runner().invoke(args=["records", "verify"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE answers SET motivation = 'ändrad' WHERE assessment_id = :id",
+        "DELETE FROM answers WHERE assessment_id = :id",
+        "INSERT INTO answers (assessment_id, question_id, value, evidence, motivation, evidence_ref, unknown_owner,"
+        " changed_in_version, updated_at) VALUES (:id, 'X-01', '\"yes\"', 'E1', '', '', '', 1, now())",
+        "UPDATE frozen_records SET canonical_json = '{}' WHERE assessment_id = :id",
+        "DELETE FROM frozen_records WHERE assessment_id = :id",
+        "UPDATE decisions SET residual_risks = 'inga' WHERE assessment_id = :id",
+        "UPDATE assessments SET scope = 'annat' WHERE id = :id",
+    ],
+)
+def test_the_database_refuses_changes_to_a_decided_record(pg_app: Flask, statement: str) -> None:
+    d2 = _decided_d2(pg_app)
+    params: dict[str, Any] = {"id": d2.id}
+    with pytest.raises(DatabaseError, match="decided records are immutable"):
+        db.session.execute(text(statement), params)
+    db.session.rollback()
+
+
+def test_a_revision_is_still_possible_on_postgresql(pg_app: Flask) -> None:
+    d2 = _decided_d2(pg_app)
+    architect = db.session.scalar(select(User).where(User.username == "arkitekt"))
+    assert architect is not None
+    if d2.status == AssessmentStatus.DECIDED:
+        new = workflow.revise(d2, architect)
+        db.session.commit()
+        assert new.status == AssessmentStatus.DRAFT
+    assert d2.status == AssessmentStatus.SUPERSEDED
+    assert workflow.verify_records() == []
+
+
+def test_every_page_renders_on_postgresql(pg_app: Flask) -> None:
+    from tests.conftest import login_as
+
+    _decided_d2(pg_app)
+    client = pg_app.test_client()
+    viewer = db.session.scalar(select(User).where(User.username == "lasare"))
+    login_as(client, viewer)
+    d2 = db.session.scalar(select(Assessment).where(Assessment.scope.like("D2%"), Assessment.revision == 1))
+    assert d2 is not None
+    case_id = d2.alternative.case_id
+    for url in (
+        "/arenden",
+        f"/arenden/{case_id}",
+        f"/arenden/{case_id}/jamforelse",
+        f"/bedomningar/{d2.id}",
+        f"/bedomningar/{d2.id}/granskning",
+        f"/bedomningar/{d2.id}/protokoll",
+        f"/bedomningar/{d2.id}/historik",
+        "/mina-uppgifter",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    report = client.get(f"/bedomningar/{d2.id}/rapport.pdf")
+    assert report.data.startswith(b"%PDF")
