@@ -61,6 +61,10 @@ class ReviewPage:
     overdue: bool
     author: bool
     my_areas: list[ReviewArea] = field(default_factory=list)
+    #: The shown questions of each review area, in catalogue order (what each reviewer reviews).
+    area_questions: dict[ReviewArea, list[str]] = field(default_factory=dict)
+    #: The stored answer of each question, by id.
+    answers: dict[str, Answer] = field(default_factory=dict)
 
 
 def _allowed(assessment: Assessment, user: User) -> dict[str, bool]:
@@ -138,6 +142,15 @@ def review_page(assessment_id: int, user: User, today: date) -> ReviewPage:
         overdue=any(c.overdue(today) for c in conditions),
         author=user.id in authors,
         my_areas=[a for a in ReviewArea if a in user.review_areas],
+        area_questions={
+            area: [
+                qid
+                for qid, q in evaluation.questions.items()
+                if q.shown and ruleset.by_id[qid].area in workflow.REVIEW_SCOPE[area]
+            ]
+            for area in ReviewArea
+        },
+        answers={a.question_id: a for a in assessment.answers},
     )
 
 

@@ -393,3 +393,21 @@ def test_every_step_is_in_the_history_page(app: Flask, client: FlaskClient, demo
     page = client.get(f"/bedomningar/{d2.id}/historik").get_data(as_text=True)
     assert "Beata Beslutsfattare" in page
     assert "Johan Jurist" in page
+
+
+def test_review_page_lists_the_reviewers_questions_with_answers(
+    app: Flask, client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    users, d2 = demo["users"], _get(demo["ids"]["D2"])
+    workflow.submit(d2, users["arkitekt"])
+    workflow.add_comment(d2, users["jurist"], "Underbiträdesbilagan?", "L-05")
+    db.session.commit()
+    login_as(client, users["jurist"])
+    page = client.get(f"/bedomningar/{d2.id}/granskning").get_data(as_text=True)
+    section = page[page.index('id="questions-legal"') : page.index("</section>", page.index('id="questions-legal"'))]
+    assert "Frågor att granska: juridik" in section
+    row = section[section.index("L-05") : section.index("</tr>", section.index("L-05"))]
+    assert "Ja" in row
+    assert "E2" in row
+    assert "<td>1</td>" in row  # one comment on L-05
+    assert 'id="questions-patient_safety"' not in page  # a legal reviewer sees their own area

@@ -42,7 +42,7 @@ def test_architect_submits_reviewers_approve_decision_maker_decides_and_the_reco
     legal.get_by_role("button", name="Lägg till kommentar").click()
     expect(legal.locator(".comment__text").filter(has_text="underbiträdesbilagan")).to_have_text(COMMENT)
     legal.get_by_role("button", name="Godkänn juridik").click()
-    expect(legal.locator("tr", has_text="Juridik")).to_contain_text("Johan Jurist")
+    expect(legal.locator("#area-approvals tr", has_text="Juridik")).to_contain_text("Johan Jurist")
 
     for username, area, name in (
         ("infosak", "informationssäkerhet", "Ingrid Informationssäkerhet"),
@@ -53,7 +53,7 @@ def test_architect_submits_reviewers_approve_decision_maker_decides_and_the_reco
         # Four-eyes and areas: a reviewer sees only their own area's buttons.
         expect(reviewer.get_by_role("button", name="Godkänn juridik")).to_have_count(0)
         reviewer.get_by_role("button", name=f"Godkänn {area}").click()
-        expect(reviewer.locator("tr", has_text=area.capitalize())).to_contain_text(name)
+        expect(reviewer.locator("#area-approvals tr", has_text=area.capitalize())).to_contain_text(name)
     expect(reviewer.locator(".status-card")).to_contain_text("Granskad")
 
     # The architect sees the reviewer's comment, printed literally.
