@@ -75,6 +75,14 @@ def _act(assessment_id: int, form_name: str, do: Callable[[Any], Any], done: str
     return redirect(url_for("review.view", assessment_id=assessment_id))
 
 
+def _reply_to() -> int | None:
+    """Return the comment replied to; a given but malformed id becomes -1, which the service refuses by name."""
+    if not (request.form.get("parent_id") or "").strip():
+        return None
+    parent = _int("parent_id")
+    return parent if parent is not None else -1
+
+
 @bp.route("/bedomningar/<int:assessment_id>/granskning")
 @allow(*ANY_ROLE)
 def view(assessment_id: int) -> tuple[str, int]:
@@ -96,7 +104,7 @@ def comment(assessment_id: int) -> Response | tuple[str, int]:
         assessment_id,
         "comment",
         lambda a: workflow.add_comment(
-            a, current_user, request.form.get("text", ""), request.form.get("question_id") or None, _int("parent_id")
+            a, current_user, request.form.get("text", ""), request.form.get("question_id") or None, _reply_to()
         ),
         "Kommentaren är sparad.",
     )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from assess.extensions import db
@@ -411,3 +411,49 @@ def test_review_page_lists_the_reviewers_questions_with_answers(
     assert "E2" in row
     assert "<td>1</td>" in row  # one comment on L-05
     assert 'id="questions-patient_safety"' not in page  # a legal reviewer sees their own area
+
+
+REVIEW_GARBAGE = [
+    ("jurist", "kommentarer", {"text": "", "question_id": "X-99"}),
+    ("jurist", "kommentarer", {"text": "x" * 6000}),
+    ("jurist", "kommentarer", {"text": "svar", "parent_id": "99999999999999"}),
+    ("jurist", "kommentarer", {"text": "svar", "parent_id": "-1"}),
+    ("jurist", "godkann", {"area": "nonsense"}),
+    ("jurist", "godkann", {"area": "infosec"}),
+    ("jurist", "begar-andringar", {"area": "legal", "reason": "   "}),
+    ("jurist", "havning", {"question_id": "L-04", "reference": "PM", "author": "A", "finding_date": "igår"}),
+    ("jurist", "havning", {"question_id": "Q-00", "reference": "PM", "author": "A", "finding_date": "2026-01-01"}),
+    ("beslutsfattare", "beslut", {"outcome": "maybe"}),
+    ("beslutsfattare", "beslut", {"outcome": "approved", "next_review": "31/12", "cond_L-16_months": "abc"}),
+    ("beslutsfattare", "beslut", {"outcome": "approved", "cond_X_owner": "1", "cond_L-16_owner": "not-a-number"}),
+]
+
+
+@pytest.mark.parametrize(("username", "action", "form"), REVIEW_GARBAGE)
+def test_garbage_review_posts_get_a_clear_answer_and_change_nothing(
+    app: Flask, client: FlaskClient, demo: dict[str, Any], username: str, action: str, form: dict[str, str]
+) -> None:
+    users = demo["users"]
+    d1, d2 = _get(demo["ids"]["D1"]), _get(demo["ids"]["D2"])
+    workflow.submit(d1, users["arkitekt"])
+    _review_all(d2, users)  # D2 is waiting for the decision
+    target = d2 if action == "beslut" else d1
+    before = (target.status, len(target.overrides))
+    events = db.session.scalar(select(func.count(AuditEvent.id)))
+    login_as(client, users[username])
+    token = csrf_token(client, f"/bedomningar/{target.id}/granskning")
+    response = client.post(f"/bedomningar/{target.id}/{action}", data={"csrf_token": token, **form})
+    assert response.status_code in (400, 403, 409), response.status_code
+    body = response.get_data(as_text=True)
+    assert 'role="alert"' in body  # the page says what went wrong
+    db.session.expire_all()
+    assert (target.status, len(target.overrides)) == before
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == events
+
+
+def test_review_post_without_csrf_token_is_refused(app: Flask, client: FlaskClient, demo: dict[str, Any]) -> None:
+    users, d2 = demo["users"], _get(demo["ids"]["D2"])
+    login_as(client, users["arkitekt"])
+    response = client.post(f"/bedomningar/{d2.id}/skicka-in")
+    assert response.status_code == 400
+    assert _get(d2.id).status == S.DRAFT
