@@ -221,11 +221,16 @@ def my_tasks(user: User, today: date) -> Tasks:
     open_states = [S.SUBMITTED, S.IN_REVIEW]
     to_review: list[tuple[Assessment, list[ReviewArea]]] = []
     if user.has_role(Role.REVIEWER):
-        for a in db.session.scalars(select(Assessment).where(Assessment.status.in_(open_states)).options(*load)):
-            if user.id in workflow.authors_of(a):
+        waiting_review = list(
+            db.session.scalars(select(Assessment).where(Assessment.status.in_(open_states)).options(*load))
+        )
+        authors = workflow.authors_by_assessment(waiting_review)
+        approvals = workflow.approvals_by_assessment(waiting_review)
+        for a in waiting_review:
+            if user.id in authors[a.id]:
                 continue
             evaluation = workflow.evaluation_with_overrides(a)
-            approved = {x.area for x in workflow.approvals_of(a)}
+            approved = {x.area for x in approvals[a.id]}
             waiting = [
                 area
                 for area in workflow.required_areas(evaluation, ruleset_for(a))
@@ -235,11 +240,9 @@ def my_tasks(user: User, today: date) -> Tasks:
                 to_review.append((a, waiting))
     to_decide = []
     if user.has_role(Role.DECISION_MAKER):
-        to_decide = [
-            a
-            for a in db.session.scalars(select(Assessment).where(Assessment.status == S.REVIEWED).options(*load))
-            if user.id not in workflow.authors_of(a)
-        ]
+        reviewed = list(db.session.scalars(select(Assessment).where(Assessment.status == S.REVIEWED).options(*load)))
+        decided_by_authors = workflow.authors_by_assessment(reviewed)
+        to_decide = [a for a in reviewed if user.id not in decided_by_authors[a.id]]
     mine = list(
         db.session.scalars(
             select(Assessment)

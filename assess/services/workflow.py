@@ -130,6 +130,45 @@ def authors_of(assessment: Assessment) -> set[int]:
     return ids
 
 
+def authors_by_assessment(assessments: Iterable[Assessment]) -> dict[int, set[int]]:
+    """Return authors_of for many assessments in one query (their answers should be loaded already)."""
+    items = list(assessments)
+    result = {a.id: ({a.owner_id} if a.owner_id else set()) for a in items}
+    for a in items:
+        result[a.id] |= {row.updated_by_id for row in a.answers if row.updated_by_id}
+    if items:
+        query = (
+            select(AuditEvent.assessment_id, AuditEvent.actor_id)
+            .where(AuditEvent.assessment_id.in_(result), AuditEvent.action == "answer.save")
+            .distinct()
+        )
+        for assessment_id, actor_id in db.session.execute(query):
+            if actor_id is not None and assessment_id is not None:
+                result[assessment_id].add(actor_id)
+    return result
+
+
+def approvals_by_assessment(assessments: Iterable[Assessment]) -> dict[int, list[AreaApproval]]:
+    """Return approvals_of for many assessments in two queries."""
+    ids = [a.id for a in assessments]
+    result: dict[int, list[AreaApproval]] = {i: [] for i in ids}
+    if not ids:
+        return result
+    rounds: dict[int, int] = {
+        assessment_id: int(round_)
+        for assessment_id, round_ in db.session.execute(
+            select(Submission.assessment_id, func.max(Submission.round))
+            .where(Submission.assessment_id.in_(ids))
+            .group_by(Submission.assessment_id)
+        )
+    }
+    query = select(AreaApproval).where(AreaApproval.assessment_id.in_(ids)).order_by(AreaApproval.id)
+    for approval in db.session.scalars(query):
+        if approval.round == rounds.get(approval.assessment_id, 0):
+            result[approval.assessment_id].append(approval)
+    return result
+
+
 def authorize(assessment: Assessment, action: Action, actor: User) -> AssessmentStatus:
     """Return the state after the action, or raise PermissionDenied (403) or InvalidTransition (409)."""
     if not actor.has_role(*ACTION_ROLES[action]):

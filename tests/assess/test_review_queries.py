@@ -1,0 +1,70 @@
+"""The review pages do a bounded number of database queries, whatever the number of comments or assessments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from assess.extensions import db
+from assess.models import Assessment, User
+from assess.services import workflow
+from tests.assess.helpers import count_queries, load_demo
+from tests.conftest import login_as
+
+
+@pytest.fixture
+def demo(app: Flask) -> dict[str, Any]:
+    ids = load_demo(app)
+    return {"ids": ids, "users": {u.username: u for u in db.session.scalars(select(User))}}
+
+
+def _queries(app: Flask, client: FlaskClient, url: str) -> int:
+    db.session.expire_all()
+    with count_queries(app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(statements)
+
+
+def test_review_record_and_history_pages_do_not_grow_with_comments(
+    app: Flask, client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    users = demo["users"]
+    d2 = db.session.get(Assessment, demo["ids"]["D2"])
+    assert d2 is not None
+    workflow.submit(d2, users["arkitekt"])
+    workflow.add_comment(d2, users["jurist"], "En första kommentar", "L-05")
+    db.session.commit()
+    login_as(client, users["lasare"])
+    pages = [f"/bedomningar/{d2.id}/granskning", f"/bedomningar/{d2.id}/historik"]
+    few = {url: _queries(app, client, url) for url in pages}
+    for n in range(25):
+        author = users["jurist"] if n % 2 else users["infosak"]
+        first = workflow.add_comment(d2, author, f"Kommentar {n}", ["L-05", "S-01", "P-01", None][n % 4])
+        workflow.add_comment(d2, users["arkitekt"], f"Svar {n}", None, first.id)
+    db.session.commit()
+    many = {url: _queries(app, client, url) for url in pages}
+    assert many == few
+
+
+def test_tasks_page_does_not_grow_with_assessments_waiting(
+    app: Flask, client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    users = demo["users"]
+    login_as(client, users["jurist"])
+    ids = demo["ids"]
+    workflow.submit(db.session.get(Assessment, ids["D2"]), users["arkitekt"])
+    db.session.commit()
+    one = _queries(app, client, "/mina-uppgifter")
+    for key in ("A", "B", "C", "D1", "D3"):
+        assessment = db.session.get(Assessment, ids[key])
+        assert assessment is not None
+        assessment.status = workflow.S.SUBMITTED  # answers may be open: only the list matters here
+    db.session.commit()
+    page = client.get("/mina-uppgifter").get_data(as_text=True)
+    assert page.count("/granskning") >= 6
+    assert _queries(app, client, "/mina-uppgifter") == one
