@@ -38,10 +38,15 @@ def evaluate_assessment(
     answers = engine_answers(assessment.answers if rows is None else rows)
     known = {qid: a for qid, a in answers.items() if qid in ruleset.by_id}
     if overrides is None:
-        overrides = {
-            o.question_id: rules.Override(
-                o.reference, o.author, o.finding_date.isoformat(), o.kind.value, o.review_date.isoformat()
-            )
-            for o in assessment.overrides
-        }
+        overrides = engine_overrides(assessment)
     return rules.evaluate(ruleset, known, overrides, validate=False)
+
+
+def engine_overrides(assessment: Assessment) -> dict[str, rules.Override]:
+    """Return the assessment's recorded overrides as the engine's input."""
+    return {
+        o.question_id: rules.Override(
+            o.reference, o.author, o.finding_date.isoformat(), o.kind.value, o.review_date.isoformat()
+        )
+        for o in assessment.overrides
+    }

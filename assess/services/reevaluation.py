@@ -18,7 +18,8 @@ from assess.extensions import db
 from assess.models import Alternative, Answer, Assessment, AssessmentStatus, User
 from assess.rulesets import Registry
 from assess.services.audit import record_event
-from assess.services.evaluation import engine_answers
+from assess.services.evaluation import engine_answers, engine_overrides
+from assess.services.workflow import answer_json
 
 S = AssessmentStatus
 #: Statuses whose assessments keep their pin (the record is decided).
@@ -118,12 +119,7 @@ def plan_reevaluation(registry: Registry) -> list[Reevaluation]:
             continue
         current = registry.get(assessment.ruleset_id, assessment.ruleset_version, assessment.ruleset_sha256)
         kept, dropped = _kept_answers(newest, list(assessment.answers))
-        overrides = {
-            o.question_id: rules.Override(
-                o.reference, o.author, o.finding_date.isoformat(), o.kind.value, o.review_date.isoformat()
-            )
-            for o in assessment.overrides
-        }
+        overrides = engine_overrides(assessment)
         old_answers = {q: a for q, a in engine_answers(assessment.answers).items() if q in current.by_id}
         before = rules.evaluate(current, old_answers, overrides, validate=False)
         after = rules.evaluate(
@@ -175,15 +171,7 @@ def apply_reevaluation(registry: Registry, actor: User | None) -> list[Reevaluat
                 "sha256": assessment.ruleset_sha256,
             },
             "verdict": plan.verdict_before,
-            "dropped_answers": {
-                a.question_id: {
-                    "value": a.value,
-                    "evidence": a.evidence.value,
-                    "motivation": a.motivation,
-                    "evidence_ref": a.evidence_ref,
-                }
-                for a in dropped
-            },
+            "dropped_answers": {a.question_id: answer_json(a) for a in dropped},
         }
         for row in dropped:
             assessment.answers.remove(row)

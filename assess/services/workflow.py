@@ -248,7 +248,7 @@ def submit(assessment: Assessment, actor: User) -> Submission:
         round=_current_round(assessment) + 1,
         submitted_by_id=actor.id,
         ruleset=ruleset.pin(),
-        answers={a.question_id: _answer_json(a) for a in assessment.answers},
+        answers={a.question_id: answer_json(a) for a in assessment.answers},
         evaluation=evaluation.to_dict(),
     )
     db.session.add(submission)
@@ -256,7 +256,8 @@ def submit(assessment: Assessment, actor: User) -> Submission:
     return submission
 
 
-def _answer_json(a: Answer) -> dict[str, Any]:
+def answer_json(a: Answer) -> dict[str, Any]:
+    """Return a stored answer as plain JSON data (for snapshots, records and the audit trail)."""
     return {
         "value": a.value,
         "evidence": a.evidence.value,
@@ -639,7 +640,7 @@ def build_record(assessment: Assessment, evaluation: rules.Evaluation | None = N
             "version": assessment.ruleset_version,
             "sha256": assessment.ruleset_sha256,
         },
-        "answers": {a.question_id: _answer_json(a) for a in sorted(assessment.answers, key=lambda a: a.question_id)},
+        "answers": {a.question_id: answer_json(a) for a in sorted(assessment.answers, key=lambda a: a.question_id)},
         "evaluation": evaluation.to_dict(),
         "overrides": [
             {

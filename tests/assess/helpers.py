@@ -101,3 +101,48 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+REVIEWERS = (("jurist", "legal"), ("infosak", "infosec"), ("patientsak", "patient_safety"))
+
+
+def demo_users() -> dict[str, Any]:
+    """Return the demo accounts by username."""
+    from assess.models import User
+
+    return {u.username: u for u in db.session.scalars(select(User))}
+
+
+def submit_and_approve(assessment: Assessment, users: dict[str, Any], note: str = "") -> None:
+    """Submit as the demo architect and approve every area as the demo reviewers (not committed)."""
+    from assess.services import workflow
+
+    workflow.submit(assessment, users["arkitekt"])
+    for username, area in REVIEWERS:
+        workflow.approve_area(assessment, users[username], area, note)
+
+
+def approve_use(
+    assessment: Assessment,
+    users: dict[str, Any],
+    instance: Any,
+    today: Any,
+    residual_risks: str = "Kvarstående risk, accepterad.",
+    gate: str = "before_go_live",
+) -> None:
+    """Decide as the demo decision maker: approve, every condition owned by the architect (not committed)."""
+    import datetime as dt
+    from pathlib import Path
+
+    from assess.services import workflow
+    from assess.services.review_queries import decide_and_store
+
+    evaluation = workflow.evaluation_with_overrides(assessment)
+    conditions = [
+        workflow.ConditionInput(qid, users["arkitekt"].id, today + dt.timedelta(days=90), gate)
+        for qid, _kind, _mitigations in workflow.conditions_to_set(evaluation)
+    ]
+    decide_and_store(
+        assessment, users["beslutsfattare"], "approved", residual_risks, today + dt.timedelta(days=365),
+        conditions, today, Path(instance),
+    )  # fmt: skip

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DatabaseError
 from assess.extensions import db
 from assess.models import Assessment, AssessmentStatus, FrozenRecord, User
 from assess.services import workflow
-from assess.services.review_queries import decide_and_store
+from tests.assess.helpers import approve_use, demo_users, submit_and_approve
 from tests.conftest import TEST_CONFIG
 
 ADMIN_URL = os.environ.get("MOLNBEDOMNING_TEST_POSTGRES_URL", "")
@@ -80,19 +80,9 @@ def _decided_d2(app: Flask) -> Assessment:
     assert d2 is not None
     if d2.status in (AssessmentStatus.DECIDED, AssessmentStatus.SUPERSEDED):  # the tests run in any order
         return d2
-    users = {u.username: u for u in db.session.scalars(select(User))}
-    workflow.submit(d2, users["arkitekt"])
-    for username, area in (("jurist", "legal"), ("infosak", "infosec"), ("patientsak", "patient_safety")):
-        workflow.approve_area(d2, users[username], area)
-    evaluation = workflow.evaluation_with_overrides(d2)
-    conditions = [
-        workflow.ConditionInput(q, users["arkitekt"].id, TODAY + dt.timedelta(days=30), "before_contract")
-        for q, _k, _m in workflow.conditions_to_set(evaluation)
-    ]
-    decide_and_store(
-        d2, users["beslutsfattare"], "approved", "Risk", TODAY + dt.timedelta(days=300), conditions, TODAY,
-        Path(app.instance_path),
-    )  # fmt: skip
+    users = demo_users()
+    submit_and_approve(d2, users)
+    approve_use(d2, users, app.instance_path, TODAY)
     db.session.commit()
     return d2
 

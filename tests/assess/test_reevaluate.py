@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +17,9 @@ from assess.extensions import db
 from assess.models import Answer, Assessment, AssessmentStatus, AuditEvent, User
 from assess.rulesets import Registry
 from assess.services import workflow
-from assess.services.review_queries import decide_and_store
 from rules.loader import load_ruleset_bytes
 from rules.registry import LOCK_FILE
-from tests.assess.helpers import load_demo
+from tests.assess.helpers import approve_use, load_demo, submit_and_approve
 from tests.conftest import login_as
 
 V1_PATH = LOCK_FILE.parent / "molnlamplighet" / "1.yaml"
@@ -121,18 +119,8 @@ def test_decided_records_keep_their_version(app: Flask, demo: dict[str, Any], v2
     d2 = db.session.get(Assessment, demo["ids"]["D2"])
     assert d2 is not None
     # Decide D2 while only v1 exists (approvals need the pinned rule set), then publish v2.
-    workflow.submit(d2, users["arkitekt"])
-    for username, area in (("jurist", "legal"), ("infosak", "infosec"), ("patientsak", "patient_safety")):
-        workflow.approve_area(d2, users[username], area)
-    evaluation = workflow.evaluation_with_overrides(d2)
-    conditions = [
-        workflow.ConditionInput(q, users["arkitekt"].id, TODAY + dt.timedelta(days=30), "before_contract")
-        for q, _k, _m in workflow.conditions_to_set(evaluation)
-    ]
-    decide_and_store(
-        d2, users["beslutsfattare"], "approved", "Risk", TODAY + dt.timedelta(days=300), conditions, TODAY,
-        Path(app.instance_path),
-    )  # fmt: skip
+    submit_and_approve(d2, users)
+    approve_use(d2, users, app.instance_path, TODAY)
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["rules", "reevaluate", "--json"])
     assert d2.id not in {p["assessment"] for p in json.loads(result.output)}

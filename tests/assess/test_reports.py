@@ -16,8 +16,7 @@ from assess.extensions import db
 from assess.models import Alternative, Assessment, FrozenRecord, User
 from assess.services import workflow
 from assess.services.evaluation import evaluate_assessment
-from assess.services.review_queries import decide_and_store
-from tests.assess.helpers import count_queries, load_demo
+from tests.assess.helpers import approve_use, count_queries, load_demo, submit_and_approve
 from tests.conftest import login_as
 from tests.pdf.helpers import all_text, squashed
 
@@ -34,19 +33,9 @@ def _decide_d2(app: Flask, demo: dict[str, Any]) -> Assessment:
     users = demo["users"]
     d2 = db.session.get(Assessment, demo["ids"]["D2"])
     assert d2 is not None
-    workflow.submit(d2, users["arkitekt"])
-    for username, area in (("jurist", "legal"), ("infosak", "infosec"), ("patientsak", "patient_safety")):
-        workflow.approve_area(d2, users[username], area, "Inga anmärkningar.")
+    submit_and_approve(d2, users, "Inga anmärkningar.")
     workflow.add_comment(d2, users["jurist"], "Avtalsbilagan om underbiträden ska bifogas.", "L-05")
-    evaluation = workflow.evaluation_with_overrides(d2)
-    conditions = [
-        workflow.ConditionInput(q, users["arkitekt"].id, TODAY + dt.timedelta(days=60), "before_go_live")
-        for q, _k, _m in workflow.conditions_to_set(evaluation)
-    ]
-    decide_and_store(
-        d2, users["beslutsfattare"], "approved", "Kvarstående risk <accepteras> & följs upp.",
-        TODAY + dt.timedelta(days=365), conditions, TODAY, Path(app.instance_path),
-    )  # fmt: skip
+    approve_use(d2, users, app.instance_path, TODAY, "Kvarstående risk <accepteras> & följs upp.")
     db.session.commit()
     return d2
 
