@@ -457,3 +457,19 @@ def test_review_post_without_csrf_token_is_refused(app: Flask, client: FlaskClie
     response = client.post(f"/bedomningar/{d2.id}/skicka-in")
     assert response.status_code == 400
     assert _get(d2.id).status == S.DRAFT
+
+
+def test_questionnaire_tells_the_architect_where_to_go_after_changes_are_requested(
+    app: Flask, client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    users, d2 = demo["users"], _get(demo["ids"]["D2"])
+    workflow.submit(d2, users["arkitekt"])
+    workflow.request_changes(d2, users["jurist"], "legal", "Bifoga avtalet.")
+    db.session.commit()
+    login_as(client, users["arkitekt"])
+    page = client.get(f"/bedomningar/{d2.id}").get_data(as_text=True)
+    assert "Granskarna har begärt ändringar" in page
+    assert f'href="/bedomningar/{d2.id}/granskning"' in page
+    review = client.get(f"/bedomningar/{d2.id}/granskning").get_data(as_text=True)
+    assert "Bifoga avtalet." in review
+    assert "Gör ändringarna" in review
