@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from assess import models
 from assess.extensions import db, login_manager
+from assess.models.audit import AUDIT_ACTION_LABELS
 from assess.services.errors import DomainError
 from rules.model import ANSWERED_BY_LABELS, AREA_RESULT_LABELS, AREA_TITLES, OUTCOME_LABELS, VERDICT_LABELS
 
@@ -152,4 +153,5 @@ def _labels() -> dict[str, Any]:
         "OPERATING_MODELS": models.OPERATING_MODELS,
         "CASE_STATUS_LABELS": models.CASE_STATUS_LABELS,
         "GATE_LABELS": models.GATE_LABELS,
+        "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS,
     }

@@ -391,6 +391,8 @@ def test_every_step_is_in_the_history_page(app: Flask, client: FlaskClient, demo
         assert expected in actions
     login_as(client, users["lasare"])
     page = client.get(f"/bedomningar/{d2.id}/historik").get_data(as_text=True)
+    for label in ("Inskickad för granskning", "Område godkänt", "Beslut fattat", "Beslutspost fryst"):
+        assert label in page
     assert "Beata Beslutsfattare" in page
     assert "Johan Jurist" in page
 
