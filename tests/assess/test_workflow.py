@@ -475,3 +475,22 @@ def test_questionnaire_tells_the_architect_where_to_go_after_changes_are_request
     review = client.get(f"/bedomningar/{d2.id}/granskning").get_data(as_text=True)
     assert "Bifoga avtalet." in review
     assert "Gör ändringarna" in review
+
+
+def test_decision_maker_sees_mitigation_texts_and_unknowns(
+    app: Flask, client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    users = demo["users"]
+    d2, d3 = _get(demo["ids"]["D2"]), _get(demo["ids"]["D3"])
+    _review_all(d2, users)
+    login_as(client, users["beslutsfattare"])
+    page = client.get(f"/bedomningar/{d2.id}/granskning").get_data(as_text=True)
+    form = page[page.index('id="decision-form"') :]
+    assert "<strong>M-13</strong> Logger till regionens SIEM" in form
+    # D3 still has unknowns: the page lists the decisive and blocking ones with who must answer.
+    page = client.get(f"/bedomningar/{d3.id}/granskning").get_data(as_text=True)
+    section = page[page.index('id="unknowns-title"') :]
+    evaluation = workflow.evaluation_with_overrides(d3)
+    assert evaluation.decisive_unknowns
+    for qid in evaluation.decisive_unknowns:
+        assert f"{qid}</span>" in section
