@@ -91,8 +91,7 @@ def area_form_class(ruleset: rules.RuleSet, area_id: str) -> type[QuestionnaireF
 def form_data(ruleset: rules.RuleSet, area_id: str, answers: list[Answer], version: int) -> dict[str, Any]:
     """Return the initial data of an area form from stored answers."""
     stored = {row.question_id: row for row in answers}
-    ids = [q.id for q in ruleset.questions_in(area_id)]
-    data: dict[str, Any] = {"base_version": str(version), "base_digest": encode_digests(page_digests(answers, ids))}
+    data: dict[str, Any] = {"base_version": str(version), "base_digest": base_digest_of(ruleset, area_id, answers)}
     for q in ruleset.questions_in(area_id):
         row = stored.get(q.id)
         name = f"q_{q.id}"
@@ -140,6 +139,11 @@ def inputs_from_form(form: QuestionnaireForm) -> dict[str, AnswerInput]:
             unknown_due=f["_due"].data,
         )
     return inputs
+
+
+def base_digest_of(ruleset: rules.RuleSet, area_id: str, answers: Iterable[Answer]) -> str:
+    """Return the fingerprints of an area's stored answers, as the page's base_digest field carries them."""
+    return encode_digests(page_digests(answers, [q.id for q in ruleset.questions_in(area_id)]))
 
 
 def base_of(form: QuestionnaireForm) -> dict[str, str] | None:

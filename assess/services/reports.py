@@ -43,7 +43,7 @@ from assess.pdf import render_assessment_report, render_comparison_report
 from assess.services.assessments import get_assessment
 from assess.services.errors import NotFound
 from assess.services.evaluation import evaluate_assessment, ruleset_for
-from assess.services.workflow import REVIEW_SCOPE, build_record
+from assess.services.workflow import REVIEW_SCOPE, build_record, read_report_file
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 WHOLE_ASSESSMENT = "Hela bedömningen"
@@ -89,13 +89,7 @@ def stored_report(assessment_id: int, instance: Path) -> bytes | None:
     record = db.session.scalar(select(FrozenRecord).where(FrozenRecord.assessment_id == assessment_id))
     if record is None or not record.report_path or not record.report_sha256:
         return None
-    base = instance.resolve()
-    path = (base / record.report_path).resolve()
-    if not path.is_relative_to(base) or not path.is_file():
-        return None
-    content = path.read_bytes()
-    if hashlib.sha256(content).hexdigest() != record.report_sha256:
-        return None
+    content, _problem = read_report_file(instance, record.report_path, record.report_sha256)
     return content
 
 

@@ -1,4 +1,8 @@
-"""What the review, record, history and task pages show (read-only queries around the workflow)."""
+"""What the review, record, history and task pages show, and the decision with its stored report.
+
+Everything here reads, except `decide_and_store`, which joins the workflow's decision to the report service
+(workflow cannot import reports: reports builds on workflow's record).
+"""
 
 from __future__ import annotations
 

@@ -119,15 +119,7 @@ class InvalidTransition(Conflict):
 
 def authors_of(assessment: Assessment) -> set[int]:
     """Return the ids of the owner and of everyone who saved an answer of the assessment."""
-    ids = {assessment.owner_id} if assessment.owner_id else set()
-    query = (
-        select(AuditEvent.actor_id)
-        .where(AuditEvent.assessment_id == assessment.id, AuditEvent.action == "answer.save")
-        .distinct()
-    )
-    ids |= {i for i in db.session.scalars(query) if i is not None}
-    ids |= {a.updated_by_id for a in assessment.answers if a.updated_by_id}
-    return ids
+    return authors_by_assessment([assessment])[assessment.id]
 
 
 def authors_by_assessment(assessments: Iterable[Assessment]) -> dict[int, set[int]]:
@@ -329,9 +321,7 @@ def required_areas(evaluation: rules.Evaluation, ruleset: rules.RuleSet) -> list
 
 def approvals_of(assessment: Assessment) -> list[AreaApproval]:
     """Return the approvals of the current submission round."""
-    round_ = _current_round(assessment)
-    query = select(AreaApproval).where(AreaApproval.assessment_id == assessment.id, AreaApproval.round == round_)
-    return list(db.session.scalars(query.order_by(AreaApproval.id)))
+    return approvals_by_assessment([assessment])[assessment.id]
 
 
 def request_changes(assessment: Assessment, actor: User, area: str, reason: str) -> ChangeRequest:
@@ -747,7 +737,7 @@ def verify_records(instance: Path | None = None) -> list[str]:
     problems = []
     for record in db.session.scalars(select(FrozenRecord).order_by(FrozenRecord.id)):
         if instance is not None and record.report_path:
-            problem = _check_report_file(instance, record.report_path, record.report_sha256 or "")
+            _content, problem = read_report_file(instance, record.report_path, record.report_sha256 or "")
             if problem:
                 problems.append(f"post {record.id} (bedömning {record.assessment_id}): {problem}")
         if sha256_hex(record.canonical_json) != record.sha256:
@@ -767,14 +757,16 @@ def verify_records(instance: Path | None = None) -> list[str]:
     return problems
 
 
-def _check_report_file(instance: Path, relative: str, expected: str) -> str | None:
+def read_report_file(instance: Path, relative: str, expected: str) -> tuple[bytes | None, str | None]:
+    """Return (content, None) when the stored report exists under instance and matches its SHA-256, else (None, why)."""
     base = instance.resolve()
     path = (base / relative).resolve()
     if not path.is_relative_to(base) or not path.is_file():
-        return f"den lagrade rapporten {relative} saknas"
-    if hashlib.sha256(path.read_bytes()).hexdigest() != expected:
-        return f"den lagrade rapporten {relative} matchar inte sin SHA-256 {expected}"
-    return None
+        return None, f"den lagrade rapporten {relative} saknas"
+    content = path.read_bytes()
+    if hashlib.sha256(content).hexdigest() != expected:
+        return None, f"den lagrade rapporten {relative} matchar inte sin SHA-256 {expected}"
+    return content, None
 
 
 def revise(assessment: Assessment, actor: User) -> Assessment:

@@ -12,6 +12,7 @@ from assess.extensions import db
 from assess.forms.questionnaire import (
     QuestionnaireForm,
     area_form_class,
+    base_digest_of,
     base_of,
     field_names,
     form_data,
@@ -144,7 +145,7 @@ def autosave(assessment_id: int) -> tuple[Response, int]:
         return jsonify(ok=False, errors={k: [v] for k, v in exc.fields.items()}), 400
     db.session.commit()
     fresh = service.load_questionnaire(assessment_id)
-    digest = form_data(fresh.ruleset, step, fresh.assessment.answers, result.version)["base_digest"]
+    digest = base_digest_of(fresh.ruleset, step, fresh.assessment.answers)
     return (
         jsonify(**_live(fresh, step), ok=True, changed=list(result.changed), version=result.version, digest=digest),
         200,
