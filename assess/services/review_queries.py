@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import joinedload, selectinload
 
 import rules
@@ -254,24 +254,21 @@ def my_tasks(user: User, today: date) -> Tasks:
             .options(*load)
         )
     )
+    # "Who will find out" is free text: match it to the user in Python, since SQLite's lower() folds ASCII only
+    # (Örjan would never find his own unknowns). The query keeps to open unknowns that name someone.
     names = {user.username.casefold(), user.display_name.casefold()}
-    unknowns = list(
-        db.session.scalars(
-            select(Answer)
-            .join(Assessment)
-            .where(
-                cast(Answer.value, String) == '"unknown"',
-                or_(
-                    func.lower(Answer.unknown_owner) == user.username.casefold(),
-                    func.lower(Answer.unknown_owner) == user.display_name.casefold(),
-                ),
-                Assessment.status.notin_([S.DECIDED, S.SUPERSEDED]),
-            )
-            .options(joinedload(Answer.assessment).joinedload(Assessment.alternative))
-            .order_by(Answer.unknown_due)
+    named_unknowns = db.session.scalars(
+        select(Answer)
+        .join(Assessment)
+        .where(
+            cast(Answer.value, String) == '"unknown"',
+            Answer.unknown_owner != "",
+            Assessment.status.notin_([S.DECIDED, S.SUPERSEDED]),
         )
+        .options(joinedload(Answer.assessment).joinedload(Assessment.alternative))
+        .order_by(Answer.unknown_due)
     )
-    unknowns = [u for u in unknowns if u.unknown_owner.casefold() in names]
+    unknowns = [u for u in named_unknowns if u.unknown_owner.strip().casefold() in names]
     conditions = list(
         db.session.scalars(
             select(DecisionCondition)

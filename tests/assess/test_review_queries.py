@@ -68,3 +68,24 @@ def test_tasks_page_does_not_grow_with_assessments_waiting(
     page = client.get("/mina-uppgifter").get_data(as_text=True)
     assert page.count("/granskning") >= 6
     assert _queries(app, client, "/mina-uppgifter") == one
+
+
+def test_unknowns_reach_the_named_person_whatever_the_letters(
+    app: Flask, client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    from assess.models import Answer
+    from tests import factories
+
+    orjan = factories.create_user("architect", username="orjan", display_name="Örjan Öberg")
+    d3 = demo["ids"]["D3"]
+    unknown = [a for a in db.session.scalars(select(Answer).where(Answer.assessment_id == d3)) if a.value == "unknown"]
+    assert len(unknown) >= 2
+    row, other = unknown[0], unknown[1]
+    row.unknown_owner = "ÖRJAN ÖBERG "
+    other.unknown_owner = "Anna Arkitekt"
+    db.session.commit()
+    login_as(client, orjan)
+    page = client.get("/mina-uppgifter").get_data(as_text=True)
+    section = page[page.index('id="t-unknowns"') :]
+    assert f"#q-{row.question_id}" in section
+    assert f"#q-{other.question_id}" not in section
