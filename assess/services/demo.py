@@ -92,6 +92,21 @@ DEMO_ALTERNATIVES = [
 ]
 
 
+# example-ehr.md starts every note with K (known from public sources), A (an assumption made for the example) or
+# ? (unknown today). A reader of the questionnaire should not have to know that code, so it is spelt out.
+NOTE_PREFIXES = {"K": "Känt (offentliga källor)", "A": "Antagande i exemplet", "?": "Okänt i dag"}
+
+
+def demo_motivation(note: object) -> str:
+    """Turn an example note such as ``"A EU-only support"`` into ``"Antagande i exemplet: EU-only support"``."""
+    text = str(note or "").strip()
+    code, _, rest = text.partition(" ")
+    if code not in NOTE_PREFIXES:
+        return text
+    label = NOTE_PREFIXES[code]
+    return f"{label}: {rest.strip()}" if rest.strip() else f"{label}."
+
+
 def _accounts_file(instance_path: Path) -> Path:
     return instance_path / "demo-accounts.txt"
 
@@ -177,7 +192,7 @@ def load_demo_case(pin: RulesetPin, answer_sets: dict[str, dict[str, object]]) -
                         question_id=question_id,
                         value=entry.get("value"),
                         evidence=Evidence(str(entry.get("evidence") or "E1")),
-                        motivation=str(entry.get("note") or ""),
+                        motivation=demo_motivation(entry.get("note")),
                         changed_in_version=assessment.version,
                         updated_by_id=architect.id if architect else None,
                     )

@@ -93,3 +93,21 @@ def test_case_page_shows_each_assessments_verdict(app: Flask, runner: FlaskCliRu
     assert html.count('Kan ej bedömas ännu</span> <span class="risk">– risk för <strong>Ej lämplig') == 4  # A B C D3
     assert html.count('verdict--not_suitable">Ej lämplig</span>') == 1  # D1
     assert html.count('verdict--suitable_with_conditions">Lämplig med villkor</span>') == 1  # D2
+
+
+def test_demo_motivations_spell_out_the_examples_note_codes(app: Flask, runner: FlaskCliRunner) -> None:
+    """example-ehr.md codes each note K/A/?; the questionnaire shows words, not the bare code."""
+    runner.invoke(args=["demo", "load"])
+    d2 = next(m for m in example_modules() if m["key"] == "D2")
+    motivations = dict(db.session.execute(select(Answer.question_id, Answer.motivation)).all())
+    # Every motivation, of every module, starts with one of the three labels; none is a bare code.
+    assert all(
+        text.startswith(("Känt (offentliga källor)", "Antagande i exemplet", "Okänt i dag"))
+        for text in motivations.values()
+    )
+    assert d2["answers"]["G-14"]["note"] == "A contractual EU residency"
+    d2_g14 = db.session.scalar(
+        select(Answer.motivation).where(Answer.question_id == "G-14", Answer.motivation.contains("EU residency"))
+    )
+    assert d2_g14 == "Antagande i exemplet: contractual EU residency"
+    assert db.session.scalar(select(func.count()).where(Answer.motivation.in_(["A", "K", "?"]))) == 0
