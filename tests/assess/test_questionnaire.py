@@ -99,18 +99,23 @@ def test_save_writes_audit_events_and_raises_the_version(
     assert event.after["motivation"] == "Ny motivering"
 
 
-def test_conflicting_save_is_refused_and_shows_what_changed(
-    client: FlaskClient, app: Flask, demo: dict[str, int], architect: Any
-) -> None:
-    d2 = demo["D2"]
-    mine = page_form(client, url(d2))
+def _another_architect_saves(app: Flask, d2: int, field: str, value: str) -> None:
+    """Olga Annan, a second architect, opens the page in her own session and saves one changed field."""
     other_user = factories.create_user("architect", display_name="Olga Annan")
     db.session.commit()
     other = app.test_client()
     login_as(other, other_user)
     theirs = page_form(other, url(d2))
-    theirs["q_G-17"] = "no"
+    theirs[field] = value
     assert other.post(url(d2), data=theirs).status_code == 302
+
+
+def test_conflicting_save_is_refused_and_shows_what_changed(
+    client: FlaskClient, app: Flask, demo: dict[str, int], architect: Any
+) -> None:
+    d2 = demo["D2"]
+    mine = page_form(client, url(d2))
+    _another_architect_saves(app, d2, "q_G-17", "no")
     saved = answers_snapshot(d2)
     mine["q_G-03"] = "Mitt nya ändamål"
     response = client.post(url(d2), data=mine)
@@ -134,13 +139,7 @@ def test_same_question_changed_by_both_keeps_mine_only_when_i_save_again(
 ) -> None:
     d2 = demo["D2"]
     mine = page_form(client, url(d2))
-    other_user = factories.create_user("architect", display_name="Olga Annan")
-    db.session.commit()
-    other = app.test_client()
-    login_as(other, other_user)
-    theirs = page_form(other, url(d2))
-    theirs["q_G-22"] = "unknown"
-    assert other.post(url(d2), data=theirs).status_code == 302
+    _another_architect_saves(app, d2, "q_G-22", "unknown")
     mine["q_G-22"] = "yes"
     response = client.post(url(d2), data=mine)
     assert response.status_code == 409
