@@ -178,9 +178,9 @@ def cases_list(as_json: bool) -> None:
 def records_verify() -> None:
     """Recompute every frozen record's SHA-256, compare it with the live tables and check its stored report."""
     from assess.models import FrozenRecord
-    from assess.services import workflow
+    from assess.services import records
 
-    problems = workflow.verify_records(Path(current_app.instance_path))
+    problems = records.verify_records(Path(current_app.instance_path))
     count = db.session.query(FrozenRecord).count()
     if problems:
         fail([*problems, f"{len(problems)} av {count} poster stämmer inte."])

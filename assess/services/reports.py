@@ -1,7 +1,7 @@
 """Report data for the PDF renderers: the assessment record and the comparison of a case's alternatives.
 
 A decided assessment is reported from its frozen record (the stored evaluation is never re-scored); any other
-assessment from its live tables, evaluated now. Both go through the same record shape (`workflow.build_record`),
+assessment from its live tables, evaluated now. Both go through the same record shape (`records.build_record`),
 so a draft report and the decided report print the same things the same way.
 """
 
@@ -43,7 +43,8 @@ from assess.pdf import render_assessment_report, render_comparison_report
 from assess.services.assessments import get_assessment
 from assess.services.errors import NotFound
 from assess.services.evaluation import evaluate_assessment, ruleset_for
-from assess.services.workflow import REVIEW_SCOPE, build_record, read_report_file
+from assess.services.records import build_record, read_report_file
+from assess.services.workflow import REVIEW_SCOPE
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 WHOLE_ASSESSMENT = "Hela bedömningen"

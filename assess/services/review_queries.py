@@ -35,7 +35,8 @@ from assess.models import (
     User,
 )
 from assess.models.types import utcnow
-from assess.services import reports, workflow
+from assess.services import decisions, records, reports, workflow
+from assess.services import review as review_service
 from assess.services.assessments import get_assessment
 from assess.services.errors import DomainError, NotFound
 from assess.services.evaluation import ruleset_for
@@ -120,7 +121,7 @@ def review_page(assessment_id: int, user: User, today: date) -> ReviewPage:
     lift = []
     if allowed["override"]:
         for qid in evaluation.knockouts:
-            area, _kind = workflow.OVERRIDE_BY_AREA[ruleset.by_id[qid].area]
+            area, _kind = review_service.OVERRIDE_BY_AREA[ruleset.by_id[qid].area]
             if area in user.review_areas:
                 lift.append(qid)
     submission = db.session.scalar(
@@ -139,7 +140,7 @@ def review_page(assessment_id: int, user: User, today: date) -> ReviewPage:
         knockouts_i_can_lift=lift,
         decision=decision,
         conditions=conditions,
-        to_set=workflow.conditions_to_set(evaluation),
+        to_set=decisions.conditions_to_set(evaluation),
         users=list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name))),
         record=db.session.scalar(select(FrozenRecord).where(FrozenRecord.assessment_id == assessment.id)),
         submission=submission,
@@ -164,7 +165,7 @@ def decide_and_store(
     outcome: str,
     residual_risks: str,
     next_review: date | None,
-    conditions: list[workflow.ConditionInput],
+    conditions: list[decisions.ConditionInput],
     today: date,
     instance: Path,
     reports_dir: str = "reports",
@@ -174,7 +175,7 @@ def decide_and_store(
     def write(a: Assessment, record: FrozenRecord) -> tuple[str, str]:
         return reports.store_record_report(a, record, instance / reports_dir, utcnow(), instance=instance)
 
-    return workflow.decide(assessment, actor, outcome, residual_risks, next_review, conditions, today, write)
+    return decisions.decide(assessment, actor, outcome, residual_risks, next_review, conditions, today, write)
 
 
 def record_page(assessment_id: int) -> dict[str, Any]:
@@ -189,7 +190,7 @@ def record_page(assessment_id: int) -> dict[str, Any]:
         "record": record,
         "data": data,
         "ruleset": ruleset_for(assessment),
-        "intact": workflow.sha256_hex(record.canonical_json) == record.sha256,
+        "intact": records.sha256_hex(record.canonical_json) == record.sha256,
     }
 
 
@@ -284,5 +285,5 @@ def my_tasks(user: User, today: date) -> Tasks:
         drafts=[a for a in mine if a.status == S.DRAFT],
         unknowns=unknowns,
         conditions=conditions,
-        overdue_ids=workflow.overdue_assessment_ids(today),
+        overdue_ids=decisions.overdue_assessment_ids(today),
     )

@@ -1,14 +1,9 @@
-"""Review and decision: one state machine, four-eyes, overrides, the decision and the frozen record."""
+"""The review workflow's state machine: one transition table, who may act, four-eyes, submit, reopen, revise."""
 
 from __future__ import annotations
 
 import enum
-import hashlib
-import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,23 +16,14 @@ from assess.models import (
     Assessment,
     AssessmentStatus,
     AuditEvent,
-    ChangeRequest,
-    Decision,
-    DecisionCondition,
-    DecisionOutcome,
-    FrozenRecord,
-    Gate,
-    KnockoutOverride,
-    OverrideKind,
     ReviewArea,
-    ReviewComment,
     Role,
     Submission,
     User,
 )
 from assess.models.types import utcnow
 from assess.services.audit import record_event
-from assess.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from assess.services.errors import Conflict, PermissionDenied, ValidationFailed
 from assess.services.evaluation import evaluate_assessment, ruleset_for
 
 S = AssessmentStatus
@@ -190,7 +176,7 @@ def _status_label(status: AssessmentStatus) -> str:
     return STATUS_LABELS[status]
 
 
-def _move(assessment: Assessment, target: AssessmentStatus, actor: User, action: str, extra: dict[str, Any]) -> None:
+def move(assessment: Assessment, target: AssessmentStatus, actor: User, action: str, extra: dict[str, Any]) -> None:
     before = assessment.status.value
     assessment.status = target
     assessment.updated_at = utcnow()
@@ -206,7 +192,7 @@ def _move(assessment: Assessment, target: AssessmentStatus, actor: User, action:
     )
 
 
-def _current_round(assessment: Assessment) -> int:
+def current_round(assessment: Assessment) -> int:
     return int(
         db.session.scalar(select(func.max(Submission.round)).where(Submission.assessment_id == assessment.id)) or 0
     )
@@ -215,12 +201,6 @@ def _current_round(assessment: Assessment) -> int:
 def evaluation_with_overrides(assessment: Assessment) -> rules.Evaluation:
     """Evaluate the assessment's answers with its recorded overrides."""
     return evaluate_assessment(assessment)
-
-
-def _start_review_if_submitted(assessment: Assessment, actor: User) -> None:
-    if assessment.status == S.SUBMITTED:
-        authorize(assessment, Action.START_REVIEW, actor)
-        _move(assessment, S.IN_REVIEW, actor, "start_review", {})
 
 
 def submit(assessment: Assessment, actor: User) -> Submission:
@@ -237,14 +217,14 @@ def submit(assessment: Assessment, actor: User) -> Submission:
     ruleset = ruleset_for(assessment)
     submission = Submission(
         assessment_id=assessment.id,
-        round=_current_round(assessment) + 1,
+        round=current_round(assessment) + 1,
         submitted_by_id=actor.id,
         ruleset=ruleset.pin(),
         answers={a.question_id: answer_json(a) for a in assessment.answers},
         evaluation=evaluation.to_dict(),
     )
     db.session.add(submission)
-    _move(assessment, target, actor, "submit", {"round": submission.round, "verdict": evaluation.verdict})
+    move(assessment, target, actor, "submit", {"round": submission.round, "verdict": evaluation.verdict})
     return submission
 
 
@@ -260,59 +240,6 @@ def answer_json(a: Answer) -> dict[str, Any]:
     }
 
 
-def add_comment(
-    assessment: Assessment, actor: User, text: str, question_id: str | None = None, parent_id: int | None = None
-) -> ReviewComment:
-    """Add a comment (to a question, or to the whole assessment), optionally as a reply."""
-    authorize(assessment, Action.COMMENT, actor)
-    problems: dict[str, str] = {}
-    text = text.strip()
-    if not text:
-        problems["text"] = "Skriv en kommentar."
-    elif len(text) > MAX_TEXT:
-        problems["text"] = f"Högst {MAX_TEXT} tecken."
-    if question_id and question_id not in ruleset_for(assessment).by_id:
-        problems["question_id"] = f"Okänd fråga {question_id}."
-    parent = None
-    if parent_id is not None:
-        parent = db.session.get(ReviewComment, parent_id)
-        if parent is None or parent.assessment_id != assessment.id:
-            problems["parent_id"] = "Kommentaren du svarar på finns inte i den här bedömningen."
-    if problems:
-        raise ValidationFailed(*problems.values(), fields=problems)
-    if actor.has_role(Role.REVIEWER) and actor.id not in authors_of(assessment):
-        _start_review_if_submitted(assessment, actor)
-    comment = ReviewComment(
-        assessment_id=assessment.id,
-        question_id=(parent.question_id if parent else question_id) or None,
-        parent_id=parent.id if parent else None,
-        author_id=actor.id,
-        text=text,
-    )
-    db.session.add(comment)
-    db.session.flush()
-    record_event(
-        actor,
-        "comment",
-        comment.id,
-        "review.comment",
-        None,
-        {"question": comment.question_id, "text": text, "reply_to": comment.parent_id},
-        assessment_id=assessment.id,
-    )
-    return comment
-
-
-def _check_area(actor: User, area: str) -> ReviewArea:
-    try:
-        review_area = ReviewArea(area)
-    except ValueError:
-        raise ValidationFailed("Okänt granskningsområde.", fields={"area": "Okänt granskningsområde."}) from None
-    if review_area not in actor.review_areas:
-        raise PermissionDenied("Du granskar inte det området.")
-    return review_area
-
-
 def required_areas(evaluation: rules.Evaluation, ruleset: rules.RuleSet) -> list[ReviewArea]:
     """Return the review areas that have shown questions and so need an approval."""
     shown_areas = {ruleset.by_id[qid].area for qid, q in evaluation.questions.items() if q.shown}
@@ -324,449 +251,10 @@ def approvals_of(assessment: Assessment) -> list[AreaApproval]:
     return approvals_by_assessment([assessment])[assessment.id]
 
 
-def request_changes(assessment: Assessment, actor: User, area: str, reason: str) -> ChangeRequest:
-    """Send the assessment back to the architect with a reason (what to fix)."""
-    authorize(assessment, Action.REQUEST_CHANGES, actor)
-    review_area = _check_area(actor, area)
-    reason = reason.strip()
-    if not reason:
-        raise ValidationFailed("Skriv vad som ska ändras.", fields={"reason": "Skriv vad som ska ändras."})
-    if len(reason) > MAX_TEXT:
-        raise ValidationFailed(f"Högst {MAX_TEXT} tecken.", fields={"reason": f"Högst {MAX_TEXT} tecken."})
-    _start_review_if_submitted(assessment, actor)
-    target = authorize(assessment, Action.REQUEST_CHANGES, actor)
-    request = ChangeRequest(
-        assessment_id=assessment.id,
-        round=_current_round(assessment),
-        area=review_area,
-        reviewer_id=actor.id,
-        reason=reason,
-    )
-    db.session.add(request)
-    _move(assessment, target, actor, "request_changes", {"area": review_area.value, "reason": reason})
-    return request
-
-
-def approve_area(assessment: Assessment, actor: User, area: str, note: str = "") -> AreaApproval:
-    """Approve one review area; when every required area is approved the assessment is reviewed."""
-    authorize(assessment, Action.APPROVE_AREA, actor)
-    review_area = _check_area(actor, area)
-    evaluation = evaluation_with_overrides(assessment)
-    needed = required_areas(evaluation, ruleset_for(assessment))
-    if review_area not in needed:
-        raise Conflict("Området har inga frågor som visas och behöver inte godkännas.")
-    if any(a.area == review_area for a in approvals_of(assessment)):
-        raise Conflict("Området är redan godkänt i den här granskningsomgången.")
-    if len(note) > MAX_TEXT:
-        raise ValidationFailed(f"Högst {MAX_TEXT} tecken.", fields={"note": f"Högst {MAX_TEXT} tecken."})
-    _start_review_if_submitted(assessment, actor)
-    approval = AreaApproval(
-        assessment_id=assessment.id,
-        round=_current_round(assessment),
-        area=review_area,
-        reviewer_id=actor.id,
-        note=note.strip(),
-    )
-    db.session.add(approval)
-    db.session.flush()
-    record_event(
-        actor,
-        "approval",
-        approval.id,
-        "review.approve_area",
-        None,
-        {"area": review_area.value, "round": approval.round},
-        assessment_id=assessment.id,
-    )
-    approved = {a.area for a in approvals_of(assessment)}
-    if set(needed) <= approved:
-        _move(assessment, S.REVIEWED, actor, "reviewed", {"areas": sorted(a.value for a in approved)})
-    return approval
-
-
-#: Which reviewer area may lift a knock-out in each rule-set area, and the kind of finding it records.
-OVERRIDE_BY_AREA: dict[str, tuple[ReviewArea, OverrideKind]] = {
-    "legal": (ReviewArea.LEGAL, OverrideKind.LEGAL),
-    "context": (ReviewArea.INFOSEC, OverrideKind.TECHNICAL),
-    "infosec": (ReviewArea.INFOSEC, OverrideKind.TECHNICAL),
-    "patient_safety": (ReviewArea.PATIENT_SAFETY, OverrideKind.TECHNICAL),
-}
-
-
-def record_override(
-    assessment: Assessment,
-    actor: User,
-    question_id: str,
-    reference: str,
-    author: str,
-    finding_date: date | None,
-    review_date: date | None,
-) -> KnockoutOverride:
-    """Lift a knock-out with a documented finding: legal counsel for legal questions, the area's reviewer else."""
-    authorize(assessment, Action.OVERRIDE, actor)
-    ruleset = ruleset_for(assessment)
-    question = ruleset.by_id.get(question_id)
-    if question is None:
-        raise ValidationFailed(f"Okänd fråga {question_id}.", fields={"question_id": f"Okänd fråga {question_id}."})
-    needed_area, kind = OVERRIDE_BY_AREA[question.area]
-    if needed_area not in actor.review_areas:
-        raise PermissionDenied(
-            "Bara juristen kan häva en juridisk stoppträff."
-            if question.area == "legal"
-            else "Bara granskaren av frågans område kan häva stoppträffen."
-        )
-    problems: dict[str, str] = {}
-    if not reference.strip():
-        problems["reference"] = "Ange referens till det dokumenterade ställningstagandet (t.ex. PM-nummer)."
-    if not author.strip():
-        problems["author"] = "Ange vem som har skrivit ställningstagandet."
-    if finding_date is None:
-        problems["finding_date"] = "Ange ställningstagandets datum."
-    if review_date is None:
-        problems["review_date"] = "Ange när hävningen ska omprövas."
-    elif finding_date is not None and review_date <= finding_date:
-        problems["review_date"] = "Omprövningen måste ligga efter ställningstagandets datum."
-    if len(reference) > 500 or len(author) > 200:
-        problems["reference"] = "För lång text (referens högst 500, författare högst 200 tecken)."
-    if problems:
-        raise ValidationFailed(*problems.values(), fields=problems)
-    if any(o.question_id == question_id for o in assessment.overrides):
-        raise Conflict(f"Stoppträffen på {question_id} är redan hävd.")
-    evaluation = evaluation_with_overrides(assessment)
-    if evaluation.questions[question_id].outcome != "KO":
-        raise Conflict(f"{question_id} är ingen stoppträff; bara en stoppträff kan hävas.")
-    _start_review_if_submitted(assessment, actor)
-    override = KnockoutOverride(
-        assessment_id=assessment.id,
-        question_id=question_id,
-        kind=kind,
-        reference=reference.strip(),
-        author=author.strip(),
-        finding_date=finding_date,
-        review_date=review_date,
-        recorded_by_id=actor.id,
-    )
-    assessment.overrides.append(override)
-    db.session.flush()
-    record_event(
-        actor,
-        "override",
-        override.id,
-        "review.override",
-        {"outcome": "KO"},
-        {
-            "question": question_id,
-            "kind": kind.value,
-            "reference": override.reference,
-            "author": override.author,
-            "date": str(finding_date),
-            "review_date": str(review_date),
-        },
-        assessment_id=assessment.id,
-    )
-    return override
-
-
 def reopen(assessment: Assessment, actor: User) -> None:
     """Take an assessment with requested changes back to draft so the architect can fix it."""
     target = authorize(assessment, Action.REOPEN, actor)
-    _move(assessment, target, actor, "reopen", {})
-
-
-@dataclass(frozen=True)
-class ConditionInput:
-    """The decision maker's terms for one condition."""
-
-    question_id: str
-    owner_id: int | None
-    deadline: date | None
-    gate: str
-    gate_months: int | None = None
-
-
-def conditions_to_set(evaluation: rules.Evaluation) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Return (question, outcome, mitigations) for every condition (C) and non-blocking unknown (UN)."""
-    items = [(c.question, "C", c.mitigations) for c in evaluation.conditions]
-    items += [(qid, "UN", ()) for qid in evaluation.nonblocking_unknowns]
-    order = list(evaluation.questions)
-    return sorted(items, key=lambda item: order.index(item[0]))
-
-
-#: Writes the report of a just-built (not yet stored) record; returns (path under instance/, SHA-256 of the file).
-ReportWriter = Callable[[Assessment, FrozenRecord], tuple[str, str]]
-
-
-def decide(
-    assessment: Assessment,
-    actor: User,
-    outcome: str,
-    residual_risks: str,
-    next_review: date | None,
-    conditions: Iterable[ConditionInput],
-    today: date,
-    write_report: ReportWriter | None = None,
-) -> Decision:
-    """Record the decision (approve only a suitable verdict), its conditions, and freeze the record."""
-    target = authorize(assessment, Action.DECIDE, actor)
-    evaluation = evaluation_with_overrides(assessment)
-    problems: dict[str, str] = {}
-    try:
-        decision_outcome = DecisionOutcome(outcome)
-    except ValueError:
-        raise ValidationFailed("Välj godkänn eller avslå.", fields={"outcome": "Välj godkänn eller avslå."}) from None
-    if decision_outcome == DecisionOutcome.APPROVED and evaluation.verdict not in (
-        "suitable",
-        "suitable_with_conditions",
-    ):
-        raise Conflict(
-            "Användningen kan bara godkännas när bedömningen är Lämplig eller Lämplig med villkor. "
-            "Avslå, eller begär ändringar."
-        )
-    by_question = {c.question_id: c for c in conditions}
-    to_set = conditions_to_set(evaluation) if decision_outcome == DecisionOutcome.APPROVED else []
-    rows = []
-    for qid, kind, mitigations in to_set:
-        given = by_question.get(qid)
-        prefix = f"cond_{qid}"
-        owner = db.session.get(User, given.owner_id) if given and given.owner_id else None
-        if owner is None or not owner.active:
-            problems[f"{prefix}_owner"] = f"{qid}: välj en ansvarig."
-        if given is None or given.deadline is None:
-            problems[f"{prefix}_deadline"] = f"{qid}: ange ett datum för när villkoret ska vara uppfyllt."
-        elif given.deadline < today:
-            problems[f"{prefix}_deadline"] = f"{qid}: datumet har redan passerat."
-        gate = None
-        try:
-            gate = Gate(given.gate) if given else None
-        except ValueError:
-            gate = None
-        if gate is None:
-            problems[f"{prefix}_gate"] = f"{qid}: välj när villkoret ska vara uppfyllt (grind)."
-        elif gate == Gate.WITHIN_MONTHS and not (given and given.gate_months and 1 <= given.gate_months <= 120):
-            problems[f"{prefix}_months"] = f"{qid}: ange antal månader (1–120)."
-        if given is not None and owner is not None and gate is not None and given.deadline is not None:
-            rows.append((qid, kind, mitigations, owner, given, gate))
-    if decision_outcome == DecisionOutcome.APPROVED:
-        if not residual_risks.strip():
-            problems["residual_risks"] = "Beskriv de kvarstående risker du accepterar."
-        if next_review is None:
-            problems["next_review"] = "Ange datum för nästa omprövning."
-        elif next_review <= today:
-            problems["next_review"] = "Nästa omprövning måste ligga i framtiden."
-    if len(residual_risks) > MAX_TEXT:
-        problems["residual_risks"] = f"Högst {MAX_TEXT} tecken."
-    if problems:
-        raise ValidationFailed(*problems.values(), fields=problems)
-    decision = Decision(
-        assessment_id=assessment.id,
-        decided_by_id=actor.id,
-        outcome=decision_outcome,
-        verdict=evaluation.verdict,
-        worst_case=evaluation.worst_case,
-        residual_risks=residual_risks.strip(),
-        next_review=next_review,
-    )
-    db.session.add(decision)
-    db.session.flush()
-    for qid, kind, mitigations, owner, given, gate in rows:
-        db.session.add(
-            DecisionCondition(
-                decision_id=decision.id,
-                assessment_id=assessment.id,
-                question_id=qid,
-                outcome=kind,
-                mitigations=list(mitigations),
-                owner_id=owner.id,
-                deadline=given.deadline,
-                gate=gate,
-                gate_months=given.gate_months if gate == Gate.WITHIN_MONTHS else None,
-            )
-        )
-    db.session.flush()
-    _move(assessment, target, actor, "decide", {"outcome": decision_outcome.value, "verdict": evaluation.verdict})
-    freeze_record(assessment, evaluation, write_report)
-    return decision
-
-
-def canonical_json(data: Any) -> str:
-    """Return data as canonical JSON: sorted keys, no insignificant whitespace, UTF-8 characters kept."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def sha256_hex(text: str) -> str:
-    """Return the SHA-256 of the UTF-8 text, in hex."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def build_record(assessment: Assessment, evaluation: rules.Evaluation | None = None) -> dict[str, Any]:
-    """Return the whole decided record from the live tables, as plain JSON data."""
-    evaluation = evaluation or evaluation_with_overrides(assessment)
-    alternative = assessment.alternative
-    decision = db.session.scalar(select(Decision).where(Decision.assessment_id == assessment.id))
-    comments = db.session.scalars(
-        select(ReviewComment).where(ReviewComment.assessment_id == assessment.id).order_by(ReviewComment.id)
-    )
-    approvals = db.session.scalars(
-        select(AreaApproval).where(AreaApproval.assessment_id == assessment.id).order_by(AreaApproval.id)
-    )
-    requests = db.session.scalars(
-        select(ChangeRequest).where(ChangeRequest.assessment_id == assessment.id).order_by(ChangeRequest.id)
-    )
-    conditions = db.session.scalars(
-        select(DecisionCondition).where(DecisionCondition.assessment_id == assessment.id).order_by(DecisionCondition.id)
-    )
-    return {
-        "format": "molnbedomning-record/1",
-        "assessment": {
-            "id": assessment.id,
-            "scope": assessment.scope,
-            "revision": assessment.revision,
-            "revision_of": assessment.revision_of_id,
-        },
-        "case": {"id": alternative.case.id, "title": alternative.case.title},
-        "alternative": {"id": alternative.id, "name": alternative.name},
-        "ruleset": {
-            "id": assessment.ruleset_id,
-            "version": assessment.ruleset_version,
-            "sha256": assessment.ruleset_sha256,
-        },
-        "answers": {a.question_id: answer_json(a) for a in sorted(assessment.answers, key=lambda a: a.question_id)},
-        "evaluation": evaluation.to_dict(),
-        "overrides": [
-            {
-                "question": o.question_id,
-                "kind": o.kind.value,
-                "reference": o.reference,
-                "author": o.author,
-                "date": o.finding_date.isoformat(),
-                "review_date": o.review_date.isoformat(),
-                "recorded_by": o.recorded_by.display_name,
-                "recorded_at": o.recorded_at.isoformat(),
-            }
-            for o in assessment.overrides
-        ],
-        "comments": [
-            {
-                "id": c.id,
-                "question": c.question_id,
-                "reply_to": c.parent_id,
-                "author": c.author.display_name,
-                "at": c.created_at.isoformat(),
-                "text": c.text,
-            }
-            for c in comments
-        ],
-        "change_requests": [
-            {
-                "round": r.round,
-                "area": r.area.value,
-                "reviewer": r.reviewer.display_name,
-                "at": r.created_at.isoformat(),
-                "reason": r.reason,
-            }
-            for r in requests
-        ],
-        "approvals": [
-            {
-                "round": a.round,
-                "area": a.area.value,
-                "reviewer": a.reviewer.display_name,
-                "at": a.approved_at.isoformat(),
-                "note": a.note,
-            }
-            for a in approvals
-        ],
-        "conditions": [
-            {
-                "question": c.question_id,
-                "outcome": c.outcome,
-                "mitigations": c.mitigations,
-                "owner": c.owner.display_name,
-                "deadline": c.deadline.isoformat(),
-                "gate": c.gate.value,
-                "gate_months": c.gate_months,
-            }
-            for c in conditions
-        ],
-        "decision": None
-        if decision is None
-        else {
-            "outcome": decision.outcome.value,
-            "by": decision.decided_by.display_name,
-            "at": decision.decided_at.isoformat(),
-            "verdict": decision.verdict,
-            "worst_case": decision.worst_case,
-            "residual_risks": decision.residual_risks,
-            "next_review": decision.next_review.isoformat() if decision.next_review else None,
-        },
-    }
-
-
-def freeze_record(
-    assessment: Assessment, evaluation: rules.Evaluation | None = None, write_report: ReportWriter | None = None
-) -> FrozenRecord:
-    """Store the record as canonical JSON with its SHA-256, and the hash of its report when one is written.
-
-    The report is written before the row is stored because the database refuses any later change to the row.
-    """
-    text = canonical_json(build_record(assessment, evaluation))
-    record = FrozenRecord(assessment_id=assessment.id, canonical_json=text, sha256=sha256_hex(text))
-    if write_report is not None:
-        record.report_path, record.report_sha256 = write_report(assessment, record)
-    db.session.add(record)
-    db.session.flush()
-    record_event(
-        None,
-        "record",
-        record.id,
-        "record.freeze",
-        None,
-        {"sha256": record.sha256, "report_sha256": record.report_sha256},
-        assessment_id=assessment.id,
-    )
-    return record
-
-
-def verify_records(instance: Path | None = None) -> list[str]:
-    """Recompute every frozen record's hash, rebuild it from the live tables and check its stored report.
-
-    Return every mismatch; the report file is checked when `instance` (the folder it lives under) is given.
-    """
-    from assess.services.assessments import get_assessment
-
-    problems = []
-    for record in db.session.scalars(select(FrozenRecord).order_by(FrozenRecord.id)):
-        if instance is not None and record.report_path:
-            _content, problem = read_report_file(instance, record.report_path, record.report_sha256 or "")
-            if problem:
-                problems.append(f"post {record.id} (bedömning {record.assessment_id}): {problem}")
-        if sha256_hex(record.canonical_json) != record.sha256:
-            problems.append(
-                f"post {record.id} (bedömning {record.assessment_id}): den lagrade posten matchar inte "
-                f"sin SHA-256 {record.sha256}"
-            )
-            continue
-        stored = json.loads(record.canonical_json)
-        live = json.loads(canonical_json(build_record(get_assessment(record.assessment_id), None)))
-        if live != stored:
-            changed = sorted(k for k in set(stored) | set(live) if stored.get(k) != live.get(k))
-            problems.append(
-                f"post {record.id} (bedömning {record.assessment_id}): databasen har ändrats efter "
-                f"beslutet ({', '.join(changed)})"
-            )
-    return problems
-
-
-def read_report_file(instance: Path, relative: str, expected: str) -> tuple[bytes | None, str | None]:
-    """Return (content, None) when the stored report exists under instance and matches its SHA-256, else (None, why)."""
-    base = instance.resolve()
-    path = (base / relative).resolve()
-    if not path.is_relative_to(base) or not path.is_file():
-        return None, f"den lagrade rapporten {relative} saknas"
-    content = path.read_bytes()
-    if hashlib.sha256(content).hexdigest() != expected:
-        return None, f"den lagrade rapporten {relative} matchar inte sin SHA-256 {expected}"
-    return content, None
+    move(assessment, target, actor, "reopen", {})
 
 
 def revise(assessment: Assessment, actor: User) -> Assessment:
@@ -801,7 +289,7 @@ def revise(assessment: Assessment, actor: User) -> Assessment:
                 updated_by_id=a.updated_by_id,
             )
         )
-    _move(assessment, target, actor, "supersede", {"new_revision": new.id})
+    move(assessment, target, actor, "supersede", {"new_revision": new.id})
     record_event(
         actor,
         "assessment",
@@ -812,59 +300,3 @@ def revise(assessment: Assessment, actor: User) -> Assessment:
         assessment_id=new.id,
     )
     return new
-
-
-def fulfil_condition(condition: DecisionCondition, actor: User, note: str, evidence: str) -> DecisionCondition:
-    """Mark a condition fulfilled, with a note and evidence (follow-up; the frozen record is not changed)."""
-    if condition.fulfilled:
-        raise Conflict("Villkoret är redan markerat som uppfyllt.")
-    if actor.id != condition.owner_id and not actor.has_role(Role.ADMIN, Role.DECISION_MAKER):
-        raise PermissionDenied("Bara villkorets ansvarige, en beslutsfattare eller en administratör kan markera det.")
-    problems = {}
-    if not note.strip():
-        problems["note"] = "Beskriv hur villkoret är uppfyllt."
-    if len(note) > MAX_TEXT:
-        problems["note"] = f"Högst {MAX_TEXT} tecken."
-    if len(evidence) > 500:
-        problems["evidence"] = "Högst 500 tecken."
-    if problems:
-        raise ValidationFailed(*problems.values(), fields=problems)
-    condition.fulfilled = True
-    condition.fulfilled_at = utcnow()
-    condition.fulfilled_by_id = actor.id
-    condition.fulfilled_note = note.strip()
-    condition.fulfilled_evidence = evidence.strip()
-    db.session.flush()
-    record_event(
-        actor,
-        "condition",
-        condition.id,
-        "condition.fulfil",
-        {"fulfilled": False},
-        {
-            "fulfilled": True,
-            "question": condition.question_id,
-            "note": condition.fulfilled_note,
-            "evidence": condition.fulfilled_evidence,
-        },
-        assessment_id=condition.assessment_id,
-    )
-    return condition
-
-
-def get_condition(condition_id: int) -> DecisionCondition:
-    """Return a decision condition or raise NotFound."""
-    condition = db.session.get(DecisionCondition, condition_id)
-    if condition is None:
-        raise NotFound(f"Villkor {condition_id} finns inte.")
-    return condition
-
-
-def overdue_assessment_ids(today: date) -> set[int]:
-    """Return the ids of assessments with a condition past its deadline and not fulfilled."""
-    query = (
-        select(DecisionCondition.assessment_id)
-        .where(DecisionCondition.fulfilled.is_(False), DecisionCondition.deadline < today)
-        .distinct()
-    )
-    return set(db.session.scalars(query))

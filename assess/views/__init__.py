@@ -130,7 +130,7 @@ def overdue_ids() -> set[int]:
     """Return the ids of assessments with a condition past its deadline (one query per request, for every list)."""
     from flask import g
 
-    from assess.services.workflow import overdue_assessment_ids
+    from assess.services.decisions import overdue_assessment_ids
 
     if "overdue_ids" not in g:
         g.overdue_ids = overdue_assessment_ids(date.today())

@@ -14,8 +14,9 @@ from werkzeug.wrappers import Response
 from assess.extensions import db
 from assess.models import Role
 from assess.services import assessments as assessment_service
+from assess.services import decisions, workflow
+from assess.services import review as review_service
 from assess.services import review_queries as queries
-from assess.services import workflow
 from assess.services.errors import DomainError, ValidationFailed
 from assess.views.access import ANY_ROLE, EDITORS, allow
 
@@ -103,7 +104,7 @@ def comment(assessment_id: int) -> Response | tuple[str, int]:
     return _act(
         assessment_id,
         "comment",
-        lambda a: workflow.add_comment(
+        lambda a: review_service.add_comment(
             a, current_user, request.form.get("text", ""), request.form.get("question_id") or None, _reply_to()
         ),
         "Kommentaren är sparad.",
@@ -116,7 +117,7 @@ def request_changes(assessment_id: int) -> Response | tuple[str, int]:
     return _act(
         assessment_id,
         "request_changes",
-        lambda a: workflow.request_changes(
+        lambda a: review_service.request_changes(
             a, current_user, request.form.get("area", ""), request.form.get("reason", "")
         ),
         "Bedömningen är skickad tillbaka till arkitekten med dina ändringsönskemål.",
@@ -129,7 +130,9 @@ def approve(assessment_id: int) -> Response | tuple[str, int]:
     return _act(
         assessment_id,
         "approve",
-        lambda a: workflow.approve_area(a, current_user, request.form.get("area", ""), request.form.get("note", "")),
+        lambda a: review_service.approve_area(
+            a, current_user, request.form.get("area", ""), request.form.get("note", "")
+        ),
         "Området är godkänt.",
     )
 
@@ -140,7 +143,7 @@ def override(assessment_id: int) -> Response | tuple[str, int]:
     return _act(
         assessment_id,
         "override",
-        lambda a: workflow.record_override(
+        lambda a: review_service.record_override(
             a,
             current_user,
             request.form.get("question_id", ""),
@@ -164,10 +167,10 @@ def reopen(assessment_id: int) -> Response | tuple[str, int]:
     )
 
 
-def _conditions() -> list[workflow.ConditionInput]:
+def _conditions() -> list[decisions.ConditionInput]:
     ids = {k[len("cond_") :].rsplit("_", 1)[0] for k in request.form if k.startswith("cond_")}
     return [
-        workflow.ConditionInput(
+        decisions.ConditionInput(
             qid,
             _int(f"cond_{qid}_owner"),
             _date(f"cond_{qid}_deadline"),
@@ -231,9 +234,9 @@ def history(assessment_id: int) -> str:
 @bp.route("/villkor/<int:condition_id>/uppfyllt", methods=["POST"])
 @allow(*ANY_ROLE)
 def fulfil(condition_id: int) -> Response | tuple[str, int]:
-    condition = workflow.get_condition(condition_id)
+    condition = decisions.get_condition(condition_id)
     try:
-        workflow.fulfil_condition(
+        decisions.fulfil_condition(
             condition, current_user, request.form.get("note", ""), request.form.get("evidence", "")
         )
     except DomainError as exc:

@@ -115,11 +115,12 @@ def demo_users() -> dict[str, Any]:
 
 def submit_and_approve(assessment: Assessment, users: dict[str, Any], note: str = "") -> None:
     """Submit as the demo architect and approve every area as the demo reviewers (not committed)."""
+    from assess.services import review as review_service
     from assess.services import workflow
 
     workflow.submit(assessment, users["arkitekt"])
     for username, area in REVIEWERS:
-        workflow.approve_area(assessment, users[username], area, note)
+        review_service.approve_area(assessment, users[username], area, note)
 
 
 def approve_use(
@@ -134,13 +135,13 @@ def approve_use(
     import datetime as dt
     from pathlib import Path
 
-    from assess.services import workflow
+    from assess.services import decisions, workflow
     from assess.services.review_queries import decide_and_store
 
     evaluation = workflow.evaluation_with_overrides(assessment)
     conditions = [
-        workflow.ConditionInput(qid, users["arkitekt"].id, today + dt.timedelta(days=90), gate)
-        for qid, _kind, _mitigations in workflow.conditions_to_set(evaluation)
+        decisions.ConditionInput(qid, users["arkitekt"].id, today + dt.timedelta(days=90), gate)
+        for qid, _kind, _mitigations in decisions.conditions_to_set(evaluation)
     ]
     decide_and_store(
         assessment, users["beslutsfattare"], "approved", residual_risks, today + dt.timedelta(days=365),

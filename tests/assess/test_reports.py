@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from assess.extensions import db
 from assess.models import Alternative, Assessment, FrozenRecord, User
-from assess.services import workflow
+from assess.services import review as review_service
 from assess.services.evaluation import evaluate_assessment
 from tests.assess.helpers import approve_use, count_queries, load_demo, submit_and_approve
 from tests.conftest import login_as
@@ -34,7 +34,7 @@ def _decide_d2(app: Flask, demo: dict[str, Any]) -> Assessment:
     d2 = db.session.get(Assessment, demo["ids"]["D2"])
     assert d2 is not None
     submit_and_approve(d2, users, "Inga anmärkningar.")
-    workflow.add_comment(d2, users["jurist"], "Avtalsbilagan om underbiträden ska bifogas.", "L-05")
+    review_service.add_comment(d2, users["jurist"], "Avtalsbilagan om underbiträden ska bifogas.", "L-05")
     approve_use(d2, users, app.instance_path, TODAY, "Kvarstående risk <accepteras> & följs upp.")
     db.session.commit()
     return d2

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from assess.extensions import db
 from assess.models import Assessment, User
+from assess.services import review as review_service
 from assess.services import workflow
 from tests.assess.helpers import count_queries, load_demo
 from tests.conftest import login_as
@@ -37,15 +38,15 @@ def test_review_record_and_history_pages_do_not_grow_with_comments(
     d2 = db.session.get(Assessment, demo["ids"]["D2"])
     assert d2 is not None
     workflow.submit(d2, users["arkitekt"])
-    workflow.add_comment(d2, users["jurist"], "En första kommentar", "L-05")
+    review_service.add_comment(d2, users["jurist"], "En första kommentar", "L-05")
     db.session.commit()
     login_as(client, users["lasare"])
     pages = [f"/bedomningar/{d2.id}/granskning", f"/bedomningar/{d2.id}/historik"]
     few = {url: _queries(app, client, url) for url in pages}
     for n in range(25):
         author = users["jurist"] if n % 2 else users["infosak"]
-        first = workflow.add_comment(d2, author, f"Kommentar {n}", ["L-05", "S-01", "P-01", None][n % 4])
-        workflow.add_comment(d2, users["arkitekt"], f"Svar {n}", None, first.id)
+        first = review_service.add_comment(d2, author, f"Kommentar {n}", ["L-05", "S-01", "P-01", None][n % 4])
+        review_service.add_comment(d2, users["arkitekt"], f"Svar {n}", None, first.id)
     db.session.commit()
     many = {url: _queries(app, client, url) for url in pages}
     assert many == few

@@ -23,7 +23,8 @@ from assess.models import (
     FrozenRecord,
     User,
 )
-from assess.services import workflow
+from assess.services import decisions, records, workflow
+from assess.services import review as review_service
 from assess.services.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from assess.services.review_queries import decide_and_store, my_tasks
 from tests import factories
@@ -101,15 +102,15 @@ def _get(assessment_id: int) -> Assessment:
 def _review_all(assessment: Assessment, users: dict[str, User]) -> None:
     workflow.submit(assessment, users["arkitekt"])
     for username, area in (("jurist", "legal"), ("infosak", "infosec"), ("patientsak", "patient_safety")):
-        workflow.approve_area(assessment, users[username], area, f"Godkänt av {username}.")
+        review_service.approve_area(assessment, users[username], area, f"Godkänt av {username}.")
     db.session.commit()
 
 
-def _conditions(assessment: Assessment, owner: User) -> list[workflow.ConditionInput]:
+def _conditions(assessment: Assessment, owner: User) -> list[decisions.ConditionInput]:
     evaluation = workflow.evaluation_with_overrides(assessment)
     return [
-        workflow.ConditionInput(qid, owner.id, TODAY + dt.timedelta(days=90), "before_go_live")
-        for qid, _kind, _m in workflow.conditions_to_set(evaluation)
+        decisions.ConditionInput(qid, owner.id, TODAY + dt.timedelta(days=90), "before_go_live")
+        for qid, _kind, _m in decisions.conditions_to_set(evaluation)
     ]
 
 
@@ -151,7 +152,7 @@ def test_whole_path_freezes_a_verifiable_record_with_its_report(app: Flask, demo
     import hashlib
 
     assert hashlib.sha256(report.read_bytes()).hexdigest() == record.report_sha256
-    assert workflow.verify_records(Path(app.instance_path)) == []
+    assert records.verify_records(Path(app.instance_path)) == []
 
 
 def test_four_eyes_refuses_the_author_as_reviewer_and_decider(app: Flask, demo: dict[str, Any]) -> None:
@@ -164,9 +165,9 @@ def test_four_eyes_refuses_the_author_as_reviewer_and_decider(app: Flask, demo: 
     db.session.commit()
     workflow.submit(d2, users["arkitekt"])
     with pytest.raises(PermissionDenied, match="Fyra ögon"):
-        workflow.approve_area(d2, both, "legal")
+        review_service.approve_area(d2, both, "legal")
     with pytest.raises(PermissionDenied, match="Fyra ögon"):
-        workflow.request_changes(d2, both, "legal", "Ändra")
+        review_service.request_changes(d2, both, "legal", "Ändra")
     assert d2.status == S.SUBMITTED
 
 
@@ -174,7 +175,7 @@ def test_reviewer_only_approves_their_own_area(app: Flask, demo: dict[str, Any])
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     workflow.submit(d2, users["arkitekt"])
     with pytest.raises(PermissionDenied, match="området"):
-        workflow.approve_area(d2, users["jurist"], "infosec")
+        review_service.approve_area(d2, users["jurist"], "infosec")
 
 
 def test_submit_needs_every_shown_question_answered(app: Flask, demo: dict[str, Any]) -> None:
@@ -192,7 +193,7 @@ def test_submit_needs_every_shown_question_answered(app: Flask, demo: dict[str, 
 def test_request_changes_goes_back_to_the_architect_with_the_reason(app: Flask, demo: dict[str, Any]) -> None:
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     workflow.submit(d2, users["arkitekt"])
-    workflow.request_changes(d2, users["infosak"], "infosec", "S-04: ange vilken nyckelhantering som gäller.")
+    review_service.request_changes(d2, users["infosak"], "infosec", "S-04: ange vilken nyckelhantering som gäller.")
     db.session.commit()
     assert d2.status == S.CHANGES_REQUESTED
     tasks = my_tasks(users["arkitekt"], TODAY)
@@ -210,18 +211,18 @@ def test_override_only_by_the_right_area_and_with_a_reference(app: Flask, demo: 
     assert "L-04" in workflow.evaluation_with_overrides(d1).knockouts
     finding, review = TODAY - dt.timedelta(days=3), TODAY + dt.timedelta(days=180)
     with pytest.raises(PermissionDenied, match="juristen"):
-        workflow.record_override(d1, users["infosak"], "L-04", "PM 2026:14", "Johan Jurist", finding, review)
+        review_service.record_override(d1, users["infosak"], "L-04", "PM 2026:14", "Johan Jurist", finding, review)
     with pytest.raises(ValidationFailed) as caught:
-        workflow.record_override(d1, users["jurist"], "L-04", "  ", "", finding, None)
+        review_service.record_override(d1, users["jurist"], "L-04", "  ", "", finding, None)
     assert set(caught.value.fields) == {"reference", "author", "review_date"}
-    workflow.record_override(d1, users["jurist"], "L-04", "PM 2026:14", "Johan Jurist", finding, review)
+    review_service.record_override(d1, users["jurist"], "L-04", "PM 2026:14", "Johan Jurist", finding, review)
     db.session.commit()
     evaluation = workflow.evaluation_with_overrides(d1)
     assert "L-04" not in evaluation.knockouts
     assert "L-04" in evaluation.overrides
     assert any(c.question == "L-04" for c in evaluation.conditions)
     with pytest.raises(Conflict, match="ingen stoppträff"):
-        workflow.record_override(d1, users["jurist"], "L-05", "PM 1", "Johan Jurist", finding, review)
+        review_service.record_override(d1, users["jurist"], "L-05", "PM 1", "Johan Jurist", finding, review)
 
 
 def test_approve_is_refused_for_a_verdict_that_is_not_suitable(app: Flask, demo: dict[str, Any]) -> None:
@@ -245,7 +246,7 @@ def test_decision_asks_for_every_condition_term(app: Flask, demo: dict[str, Any]
     fields = caught.value.fields
     assert "residual_risks" in fields
     assert "next_review" in fields
-    to_set = workflow.conditions_to_set(workflow.evaluation_with_overrides(d2))
+    to_set = decisions.conditions_to_set(workflow.evaluation_with_overrides(d2))
     assert to_set, "D2 has conditions"
     for qid, _kind, _m in to_set:
         assert f"cond_{qid}_owner" in fields
@@ -263,9 +264,9 @@ def test_decided_records_refuse_change_in_the_services(app: Flask, demo: dict[st
     with pytest.raises(DomainError):
         assessment_service.save_answers(d2, {}, d2.version, users["arkitekt"])
     with pytest.raises(DomainError):
-        workflow.add_comment(d2, users["jurist"], "Sent tillägg")
+        review_service.add_comment(d2, users["jurist"], "Sent tillägg")
     with pytest.raises(DomainError):
-        workflow.approve_area(d2, users["jurist"], "legal")
+        review_service.approve_area(d2, users["jurist"], "legal")
 
 
 @pytest.mark.parametrize(
@@ -336,7 +337,7 @@ def test_revision_copies_the_answers_and_supersedes_the_old(app: Flask, demo: di
     assert new.revision_of_id == d2.id
     assert new.revision == 2
     assert {a.question_id: a.value for a in new.answers} == old_answers
-    assert workflow.verify_records() == []
+    assert records.verify_records() == []
 
 
 def test_condition_past_its_deadline_shows_villkor_forfallet(
@@ -402,7 +403,7 @@ def test_review_page_lists_the_reviewers_questions_with_answers(
 ) -> None:
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     workflow.submit(d2, users["arkitekt"])
-    workflow.add_comment(d2, users["jurist"], "Underbiträdesbilagan?", "L-05")
+    review_service.add_comment(d2, users["jurist"], "Underbiträdesbilagan?", "L-05")
     db.session.commit()
     login_as(client, users["jurist"])
     page = client.get(f"/bedomningar/{d2.id}/granskning").get_data(as_text=True)
@@ -466,7 +467,7 @@ def test_questionnaire_tells_the_architect_where_to_go_after_changes_are_request
 ) -> None:
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     workflow.submit(d2, users["arkitekt"])
-    workflow.request_changes(d2, users["jurist"], "legal", "Bifoga avtalet.")
+    review_service.request_changes(d2, users["jurist"], "legal", "Bifoga avtalet.")
     db.session.commit()
     login_as(client, users["arkitekt"])
     page = client.get(f"/bedomningar/{d2.id}").get_data(as_text=True)
