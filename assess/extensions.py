@@ -1,14 +1,17 @@
-"""Flask extensions, created unbound and bound in ``create_app``."""
+"""Flask extensions, created unbound and bound in ``create_app``; how transactions begin on each database."""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import Connection, Engine, MetaData, event
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -30,12 +33,54 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
+#: Whether the transactions begun now are going to write. Set for every request that is not GET, HEAD or
+#: OPTIONS, and by CLI commands that write. A writing transaction takes the write lock when it begins, so that
+#: writers queue one after the other instead of failing halfway: SQLite begins IMMEDIATE (a deferred transaction
+#: that read first cannot upgrade to a writer once another has committed: SQLITE_BUSY), PostgreSQL locks the
+#: audit chain's head, which every audited change needs anyway (so writers never deadlock and each sees what
+#: the one before it committed). Reading requests take no lock and never wait.
+write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+#: How long a writer waits for the SQLite write lock before giving up (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 20_000
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Let the transactions begun inside the block take the write lock (for CLI commands and services)."""
+    token = write_intent.set(True)
+    try:
+        yield
+    finally:
+        write_intent.reset(token)
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """Enforce foreign keys on SQLite (off by default there) and wait on a busy database."""
+    """SQLite: foreign keys on, write-ahead log (readers never block the writer), wait on a busy database."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn: Connection) -> None:
+    """SQLite: a writing transaction begins IMMEDIATE; any other is left to the driver, which runs reads outside
+    a transaction (each statement sees what is committed, as on PostgreSQL) and begins before the first write."""
+    if conn.dialect.name != "sqlite":
+        return
+    raw = conn.connection.dbapi_connection
+    if write_intent.get():
+        raw.isolation_level = None  # autocommit mode: the driver emits no BEGIN of its own
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        raw.isolation_level = ""  # the driver's default: BEGIN (deferred) before the first write
+
+
+@event.listens_for(Session, "after_begin")
+def _postgresql_write_lock(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    if write_intent.get() and connection.dialect.name == "postgresql" and transaction.parent is None:
+        connection.exec_driver_sql("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")

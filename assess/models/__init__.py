@@ -9,7 +9,7 @@ from assess.models.assessment import (
     AssessmentStatus,
     Evidence,
 )
-from assess.models.audit import AppendOnlyError, AuditEvent
+from assess.models.audit import AppendOnlyError, AuditEvent, AuditHead
 from assess.models.case import CASE_STATUS_LABELS, OPERATING_MODELS, Alternative, Case, CaseStatus
 from assess.models.review import (
     GATE_LABELS,
@@ -25,7 +25,7 @@ from assess.models.review import (
     ReviewComment,
     Submission,
 )
-from assess.models.user import AREA_LABELS, ROLE_LABELS, LoginAttempt, ReviewArea, Role, User, UserRole
+from assess.models.user import AREA_LABELS, ROLE_LABELS, LoginAttempt, ReviewArea, Role, User, UserRole, UserSession
 
 __all__ = [
     "GATE_LABELS",
@@ -53,6 +53,7 @@ __all__ = [
     "Assessment",
     "AssessmentStatus",
     "AuditEvent",
+    "AuditHead",
     "Case",
     "CaseStatus",
     "Evidence",
@@ -61,4 +62,5 @@ __all__ = [
     "Role",
     "User",
     "UserRole",
+    "UserSession",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from assess.extensions import Base
@@ -14,12 +14,20 @@ from assess.models.user import User
 
 
 class AuditEvent(Base):
-    """Who changed what, when, from what to what. Rows are never updated or deleted."""
+    """Who changed what, when, from what to what. Rows are never updated or deleted.
+
+    The events form a hash chain: each carries its position (`seq`), the hash of the event before it and its own
+    hash over all its fields, so an inserted, changed or deleted event breaks the chain (`records verify`).
+    """
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Position in the chain: 1, 2, 3, ... without gaps.
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True, nullable=True)
     #: Name at the time of the event, kept even if the account is renamed.
@@ -33,6 +41,17 @@ class AuditEvent(Base):
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
 
     actor: Mapped[User | None] = relationship()
+
+
+class AuditHead(Base):
+    """The newest event of the chain (one row); the database moves it on every insert and refuses other changes."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AppendOnlyError(RuntimeError):

@@ -176,6 +176,8 @@ class DecisionCondition(Base):
     )
     fulfilled_note: Mapped[str] = mapped_column(Text, default="")
     fulfilled_evidence: Mapped[str] = mapped_column(String(500), default="")
+    #: The audit event that recorded the last change of the follow-up; the database refuses a change without one.
+    audit_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     fulfilled_by: Mapped[User | None] = relationship(foreign_keys=[fulfilled_by_id])

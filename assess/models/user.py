@@ -111,12 +111,13 @@ class UserRole(Base):
 
 
 class LoginAttempt(Base):
-    """A sign-in attempt, kept for throttling."""
+    """A sign-in attempt, kept for throttling (and purged after its window; the audit trail keeps sign-ins)."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (
         Index("ix_login_attempts_username_at", "username", "at"),
         Index("ix_login_attempts_ip_at", "ip", "at"),
+        Index("ix_login_attempts_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -124,3 +125,25 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(64))
     ip: Mapped[str] = mapped_column(String(64))
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+class UserSession(Base):
+    """A signed-in session, held on the server: signing out, a new password, deactivation or new roles end it.
+
+    The browser's signed cookie carries only a random token; its SHA-256 is stored here, never the token itself.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: Why it ended: logout, password, deactivated, roles, expired.
+    ended_reason: Mapped[str] = mapped_column(String(32), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship()

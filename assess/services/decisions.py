@@ -152,26 +152,23 @@ def fulfil_condition(condition: DecisionCondition, actor: User, note: str, evide
         problems["evidence"] = "Högst 500 tecken."
     if problems:
         raise ValidationFailed(*problems.values(), fields=problems)
-    condition.fulfilled = True
-    condition.fulfilled_at = utcnow()
-    condition.fulfilled_by_id = actor.id
-    condition.fulfilled_note = note.strip()
-    condition.fulfilled_evidence = evidence.strip()
-    db.session.flush()
-    record_event(
+    # The event comes first: the database refuses a change of the follow-up that no audit event records.
+    event = record_event(
         actor,
         "condition",
         condition.id,
         "condition.fulfil",
         {"fulfilled": False},
-        {
-            "fulfilled": True,
-            "question": condition.question_id,
-            "note": condition.fulfilled_note,
-            "evidence": condition.fulfilled_evidence,
-        },
+        {"fulfilled": True, "question": condition.question_id, "note": note.strip(), "evidence": evidence.strip()},
         assessment_id=condition.assessment_id,
     )
+    condition.fulfilled = True
+    condition.fulfilled_at = utcnow()
+    condition.fulfilled_by_id = actor.id
+    condition.fulfilled_note = note.strip()
+    condition.fulfilled_evidence = evidence.strip()
+    condition.audit_seq = event.seq
+    db.session.flush()
     return condition
 
 

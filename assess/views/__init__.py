@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
@@ -55,6 +55,14 @@ def render_error(code: int, problems: list[str] | None = None) -> tuple[str, int
         ),
         code,
     )
+
+
+def today() -> date:
+    """Return today's date in Stockholm (config TODAY, a date, fixes it: for tests and demonstrations)."""
+    fixed = current_app.config.get("TODAY")
+    if isinstance(fixed, date):
+        return fixed
+    return datetime.now(STOCKHOLM).date()
 
 
 def local_dt(value: datetime | None) -> str:
@@ -133,7 +141,7 @@ def overdue_ids() -> set[int]:
     from assess.services.decisions import overdue_assessment_ids
 
     if "overdue_ids" not in g:
-        g.overdue_ids = overdue_assessment_ids(date.today())
+        g.overdue_ids = overdue_assessment_ids(today())
     ids: set[int] = g.overdue_ids
     return ids
 

@@ -18,6 +18,7 @@ from assess.services import decisions, workflow
 from assess.services import review as review_service
 from assess.services import review_queries as queries
 from assess.services.errors import DomainError, ValidationFailed
+from assess.views import today
 from assess.views.access import ANY_ROLE, EDITORS, allow
 
 bp = Blueprint("review", __name__)
@@ -45,7 +46,7 @@ def _page(
     problems: list[str] | None = None,
     form_name: str | None = None,
 ) -> tuple[str, int]:
-    page = queries.review_page(assessment_id, current_user, dt.date.today())
+    page = queries.review_page(assessment_id, current_user, today())
     return render_template(
         "review/view.html",
         p=page,
@@ -56,7 +57,7 @@ def _page(
         problems=problems or [],
         posted=request.form if request.method == "POST" else {},
         form_name=form_name,
-        today=dt.date.today(),
+        today=today(),
     ), status
 
 
@@ -195,7 +196,7 @@ def decide(assessment_id: int) -> Response | tuple[str, int]:
             request.form.get("residual_risks", ""),
             _date("next_review"),
             _conditions(),
-            dt.date.today(),
+            today(),
             Path(current_app.instance_path),
             current_app.config["REPORTS_DIR"],
         )
@@ -243,8 +244,8 @@ def fulfil(condition_id: int) -> Response | tuple[str, int]:
         db.session.rollback()
         page = render_template(
             "review/tasks.html",
-            t=queries.my_tasks(current_user, dt.date.today()),
-            today=dt.date.today(),
+            t=queries.my_tasks(current_user, today()),
+            today=today(),
             problems=exc.problems,
             failed=condition_id,
         )
@@ -257,6 +258,4 @@ def fulfil(condition_id: int) -> Response | tuple[str, int]:
 @bp.route("/mina-uppgifter")
 @allow(*ANY_ROLE)
 def tasks() -> str:
-    return render_template(
-        "review/tasks.html", t=queries.my_tasks(current_user, dt.date.today()), today=dt.date.today()
-    )
+    return render_template("review/tasks.html", t=queries.my_tasks(current_user, today()), today=today())

@@ -71,13 +71,15 @@ def test_every_foreign_key_is_indexed(app: object) -> None:
 
 
 def test_database_refuses_to_change_audit_events(app: object) -> None:
+    # An event that does not follow the head of the chain is refused; one that does is taken.
+    insert = (
+        "INSERT INTO audit_events (at, actor_name, entity_type, action, seq, prev_hash, hash) "
+        "VALUES ('2026-01-01 00:00:00', 'x', 'user', 'test', :seq, :prev, :hash)"
+    )
+    with pytest.raises(sa.exc.DatabaseError, match="follow the head"), db.engine.begin() as conn:
+        conn.execute(sa.text(insert), {"seq": 7, "prev": "0" * 64, "hash": "1" * 64})
     with db.engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO audit_events (at, actor_name, entity_type, action) "
-                "VALUES ('2026-01-01 00:00:00', 'x', 'user', 'test')"
-            )
-        )
+        conn.execute(sa.text(insert), {"seq": 1, "prev": "0" * 64, "hash": "1" * 64})
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
         conn.execute(sa.text("UPDATE audit_events SET action = 'forged'"))
     with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.engine.begin() as conn:
