@@ -176,15 +176,20 @@ def cases_list(as_json: bool) -> None:
 
 @records_cli.command("verify")
 def records_verify() -> None:
-    """Recompute every frozen record's SHA-256, compare it with the live tables and check its stored report."""
-    from assess.models import FrozenRecord
-    from assess.services import records
+    """Check the audit chain, every frozen record and its report, and that no record or event is missing."""
+    from assess.services.verification import verify_all
 
-    problems = records.verify_records(Path(current_app.instance_path))
-    count = db.session.query(FrozenRecord).count()
-    if problems:
-        fail([*problems, f"{len(problems)} av {count} poster stämmer inte."])
-    click.echo(f"{count} beslutade poster kontrollerade: alla stämmer med sin SHA-256.")
+    result = verify_all(Path(current_app.instance_path))
+    posts = "beslutspost" if result.records == 1 else "beslutsposter"
+    events = "händelse" if result.events == 1 else "händelser"
+    summary = (
+        f"{result.records} {posts} och {result.events} {events} i auditkedjan kontrollerade. "
+        f"Kedjans huvud: händelse {result.head_seq}, SHA-256 {result.head_hash}"
+    )
+    if not result.ok:
+        fail([*result.problems, f"{len(result.problems)} problem. {summary}"])
+    click.echo(f"Allt stämmer. {summary}")
+    click.echo("Anteckna kedjans huvud utanför systemet (t.ex. i diariet): då syns även en omskriven kedja.")
 
 
 @rules_cli.command("reevaluate")

@@ -1,10 +1,17 @@
-"""Frozen decision records: canonical JSON and its hash, and verifying every record later."""
+"""Frozen decision records: everything the decision rests on, as canonical JSON with its SHA-256.
+
+Format 2 (`molnbedomning-record/2`) holds everything it claims, as it was at the decision: the names and titles
+of the case, the alternative and every person it names, the head of the audit chain when it was frozen, and the
+SHA-256 of its report. The report shows the hash of the record's *content* (everything but the report's own
+hash); the stored `sha256` covers the content and the report's hash together, so neither can be swapped alone.
+Format 1 (before 2026-12) is read and verified as it was written.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +27,9 @@ from assess.models import (
     DecisionCondition,
     FrozenRecord,
     ReviewComment,
+    User,
 )
-from assess.services.audit import record_event
+from assess.services.audit import chain_head, record_event
 from assess.services.workflow import answer_json, evaluation_with_overrides
 
 #: Writes the report of a just-built (not yet stored) record; returns (path under instance/, SHA-256 of the file).
@@ -38,39 +46,87 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+FORMAT_V1 = "molnbedomning-record/1"
+FORMAT = "molnbedomning-record/2"
+FORMATS = (FORMAT_V1, FORMAT)
+
+
 def build_record(assessment: Assessment, evaluation: rules.Evaluation | None = None) -> dict[str, Any]:
-    """Return the whole decided record from the live tables, as plain JSON data."""
+    """Return the content of the record from the live tables, as plain JSON data (format 2, without the report)."""
     evaluation = evaluation or evaluation_with_overrides(assessment)
     alternative = assessment.alternative
+    case = alternative.case
     decision = db.session.scalar(select(Decision).where(Decision.assessment_id == assessment.id))
-    comments = db.session.scalars(
-        select(ReviewComment).where(ReviewComment.assessment_id == assessment.id).order_by(ReviewComment.id)
+    comments = list(
+        db.session.scalars(
+            select(ReviewComment).where(ReviewComment.assessment_id == assessment.id).order_by(ReviewComment.id)
+        )
     )
-    approvals = db.session.scalars(
-        select(AreaApproval).where(AreaApproval.assessment_id == assessment.id).order_by(AreaApproval.id)
+    approvals = list(
+        db.session.scalars(
+            select(AreaApproval).where(AreaApproval.assessment_id == assessment.id).order_by(AreaApproval.id)
+        )
     )
-    requests = db.session.scalars(
-        select(ChangeRequest).where(ChangeRequest.assessment_id == assessment.id).order_by(ChangeRequest.id)
+    requests = list(
+        db.session.scalars(
+            select(ChangeRequest).where(ChangeRequest.assessment_id == assessment.id).order_by(ChangeRequest.id)
+        )
     )
-    conditions = db.session.scalars(
-        select(DecisionCondition).where(DecisionCondition.assessment_id == assessment.id).order_by(DecisionCondition.id)
+    conditions = list(
+        db.session.scalars(
+            select(DecisionCondition)
+            .where(DecisionCondition.assessment_id == assessment.id)
+            .order_by(DecisionCondition.id)
+        )
     )
+    answers = sorted(assessment.answers, key=lambda a: a.question_id)
+    people: dict[int, User] = {}
+    for user in [
+        assessment.owner,
+        *(a.updated_by for a in answers),
+        *(o.recorded_by for o in assessment.overrides),
+        *(c.author for c in comments),
+        *(r.reviewer for r in requests),
+        *(a.reviewer for a in approvals),
+        *(c.owner for c in conditions),
+        decision.decided_by if decision is not None else None,
+    ]:
+        if user is not None:
+            people[user.id] = user
     return {
-        "format": "molnbedomning-record/1",
+        "format": FORMAT,
         "assessment": {
             "id": assessment.id,
             "scope": assessment.scope,
+            "scope_description": assessment.scope_description,
             "revision": assessment.revision,
             "revision_of": assessment.revision_of_id,
+            "owner_id": assessment.owner_id,
         },
-        "case": {"id": alternative.case.id, "title": alternative.case.title},
-        "alternative": {"id": alternative.id, "name": alternative.name},
+        "case": {
+            "id": case.id,
+            "title": case.title,
+            "information_owner": case.information_owner,
+            "decision_maker": case.decision_maker,
+        },
+        "alternative": {
+            "id": alternative.id,
+            "name": alternative.name,
+            "provider": alternative.provider,
+            "operating_model": alternative.operating_model,
+        },
+        "people": {
+            str(user.id): {"name": user.display_name, "username": user.username, "roles": user.role_labels()}
+            for user in sorted(people.values(), key=lambda u: u.id)
+        },
         "ruleset": {
             "id": assessment.ruleset_id,
             "version": assessment.ruleset_version,
             "sha256": assessment.ruleset_sha256,
         },
-        "answers": {a.question_id: answer_json(a) for a in sorted(assessment.answers, key=lambda a: a.question_id)},
+        "answers": {
+            a.question_id: {**answer_json(a), "by_id": a.updated_by_id, "at": a.updated_at.isoformat()} for a in answers
+        },
         "evaluation": evaluation.to_dict(),
         "overrides": [
             {
@@ -81,6 +137,7 @@ def build_record(assessment: Assessment, evaluation: rules.Evaluation | None = N
                 "date": o.finding_date.isoformat(),
                 "review_date": o.review_date.isoformat(),
                 "recorded_by": o.recorded_by.display_name,
+                "recorded_by_id": o.recorded_by_id,
                 "recorded_at": o.recorded_at.isoformat(),
             }
             for o in assessment.overrides
@@ -91,6 +148,7 @@ def build_record(assessment: Assessment, evaluation: rules.Evaluation | None = N
                 "question": c.question_id,
                 "reply_to": c.parent_id,
                 "author": c.author.display_name,
+                "author_id": c.author_id,
                 "at": c.created_at.isoformat(),
                 "text": c.text,
             }
@@ -101,6 +159,7 @@ def build_record(assessment: Assessment, evaluation: rules.Evaluation | None = N
                 "round": r.round,
                 "area": r.area.value,
                 "reviewer": r.reviewer.display_name,
+                "reviewer_id": r.reviewer_id,
                 "at": r.created_at.isoformat(),
                 "reason": r.reason,
             }
@@ -111,6 +170,7 @@ def build_record(assessment: Assessment, evaluation: rules.Evaluation | None = N
                 "round": a.round,
                 "area": a.area.value,
                 "reviewer": a.reviewer.display_name,
+                "reviewer_id": a.reviewer_id,
                 "at": a.approved_at.isoformat(),
                 "note": a.note,
             }
@@ -122,6 +182,7 @@ def build_record(assessment: Assessment, evaluation: rules.Evaluation | None = N
                 "outcome": c.outcome,
                 "mitigations": c.mitigations,
                 "owner": c.owner.display_name,
+                "owner_id": c.owner_id,
                 "deadline": c.deadline.isoformat(),
                 "gate": c.gate.value,
                 "gate_months": c.gate_months,
@@ -133,6 +194,7 @@ def build_record(assessment: Assessment, evaluation: rules.Evaluation | None = N
         else {
             "outcome": decision.outcome.value,
             "by": decision.decided_by.display_name,
+            "by_id": decision.decided_by_id,
             "at": decision.decided_at.isoformat(),
             "verdict": decision.verdict,
             "worst_case": decision.worst_case,
@@ -142,17 +204,34 @@ def build_record(assessment: Assessment, evaluation: rules.Evaluation | None = N
     }
 
 
+def content_of(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a stored record without the report's hash: what the report itself shows the hash of."""
+    return {k: v for k, v in data.items() if k != "report"}
+
+
+def content_sha256(data: Mapping[str, Any]) -> str:
+    """Return the SHA-256 of a record's content (for format 1 this is the record's own SHA-256)."""
+    return sha256_hex(canonical_json(content_of(data)))
+
+
 def freeze_record(
     assessment: Assessment, evaluation: rules.Evaluation | None = None, write_report: ReportWriter | None = None
 ) -> FrozenRecord:
-    """Store the record as canonical JSON with its SHA-256, and the hash of its report when one is written.
+    """Store the record with its report's SHA-256 inside, and the SHA-256 of both; write the freeze event.
 
-    The report is written before the row is stored because the database refuses any later change to the row.
+    The report is rendered from the record's content (it shows the content's hash) before the row is stored,
+    because the database refuses any later change to the row.
     """
-    text = canonical_json(build_record(assessment, evaluation))
+    seq, head = chain_head()
+    content = build_record(assessment, evaluation)
+    content["audit"] = {"seq": seq, "hash": head}
+    text = canonical_json(content)
     record = FrozenRecord(assessment_id=assessment.id, canonical_json=text, sha256=sha256_hex(text))
     if write_report is not None:
         record.report_path, record.report_sha256 = write_report(assessment, record)
+        content["report"] = {"sha256": record.report_sha256}
+        record.canonical_json = canonical_json(content)
+        record.sha256 = sha256_hex(record.canonical_json)
     db.session.add(record)
     db.session.flush()
     record_event(
@@ -161,40 +240,10 @@ def freeze_record(
         record.id,
         "record.freeze",
         None,
-        {"sha256": record.sha256, "report_sha256": record.report_sha256},
+        {"sha256": record.sha256, "content_sha256": sha256_hex(text), "report_sha256": record.report_sha256},
         assessment_id=assessment.id,
     )
     return record
-
-
-def verify_records(instance: Path | None = None) -> list[str]:
-    """Recompute every frozen record's hash, rebuild it from the live tables and check its stored report.
-
-    Return every mismatch; the report file is checked when `instance` (the folder it lives under) is given.
-    """
-    from assess.services.assessments import get_assessment
-
-    problems = []
-    for record in db.session.scalars(select(FrozenRecord).order_by(FrozenRecord.id)):
-        if instance is not None and record.report_path:
-            _content, problem = read_report_file(instance, record.report_path, record.report_sha256 or "")
-            if problem:
-                problems.append(f"post {record.id} (bedömning {record.assessment_id}): {problem}")
-        if sha256_hex(record.canonical_json) != record.sha256:
-            problems.append(
-                f"post {record.id} (bedömning {record.assessment_id}): den lagrade posten matchar inte "
-                f"sin SHA-256 {record.sha256}"
-            )
-            continue
-        stored = json.loads(record.canonical_json)
-        live = json.loads(canonical_json(build_record(get_assessment(record.assessment_id), None)))
-        if live != stored:
-            changed = sorted(k for k in set(stored) | set(live) if stored.get(k) != live.get(k))
-            problems.append(
-                f"post {record.id} (bedömning {record.assessment_id}): databasen har ändrats efter "
-                f"beslutet ({', '.join(changed)})"
-            )
-    return problems
 
 
 def read_report_file(instance: Path, relative: str, expected: str) -> tuple[bytes | None, str | None]:

@@ -191,6 +191,7 @@ def record_page(assessment_id: int) -> dict[str, Any]:
         "data": data,
         "ruleset": ruleset_for(assessment),
         "intact": records.sha256_hex(record.canonical_json) == record.sha256,
+        "content_sha256": records.content_sha256(data),
     }
 
 

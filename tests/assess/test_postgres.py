@@ -21,7 +21,8 @@ from sqlalchemy.exc import DatabaseError
 
 from assess.extensions import db
 from assess.models import Assessment, AssessmentStatus, FrozenRecord, User
-from assess.services import records, workflow
+from assess.services import workflow
+from assess.services.verification import verify_all
 from tests.assess.helpers import approve_use, demo_users, submit_and_approve
 from tests.conftest import TEST_CONFIG
 
@@ -91,7 +92,7 @@ def test_decision_freezes_a_verifiable_record_on_postgresql(pg_app: Flask) -> No
     d2 = _decided_d2(pg_app)
     record = db.session.scalar(select(FrozenRecord).where(FrozenRecord.assessment_id == d2.id))
     assert record is not None
-    assert records.verify_records(Path(pg_app.instance_path)) == []
+    assert verify_all(Path(pg_app.instance_path)).problems == []
     result = pg_app.test_cli_runner().invoke(args=["records", "verify"])
     assert result.exit_code == 0, result.output
 
@@ -128,7 +129,7 @@ def test_a_revision_is_still_possible_on_postgresql(pg_app: Flask) -> None:
         db.session.commit()
         assert new.status == AssessmentStatus.DRAFT
     assert d2.status == AssessmentStatus.SUPERSEDED
-    assert records.verify_records() == []
+    assert verify_all().problems == []
 
 
 def test_every_page_renders_on_postgresql(pg_app: Flask) -> None:

@@ -16,7 +16,8 @@ import rules
 from assess.extensions import db
 from assess.models import Answer, Assessment, AssessmentStatus, AuditEvent, User
 from assess.rulesets import Registry
-from assess.services import records, workflow
+from assess.services import workflow
+from assess.services.verification import verify_all
 from rules.loader import load_ruleset_bytes
 from rules.registry import LOCK_FILE
 from tests.assess.helpers import approve_use, load_demo, submit_and_approve
@@ -127,7 +128,7 @@ def test_decided_records_keep_their_version(app: Flask, demo: dict[str, Any], v2
     db.session.expire_all()
     assert d2.status == AssessmentStatus.DECIDED
     assert d2.ruleset_version == 1
-    assert records.verify_records() == []
+    assert verify_all().problems == []
 
 
 def test_assessment_page_says_a_newer_version_exists(

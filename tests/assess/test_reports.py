@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from assess.extensions import db
 from assess.models import Alternative, Assessment, FrozenRecord, User
+from assess.services import records
 from assess.services import review as review_service
 from assess.services.evaluation import evaluate_assessment
 from tests.assess.helpers import approve_use, count_queries, load_demo, submit_and_approve
@@ -119,7 +121,11 @@ def test_decided_report_is_stored_once_and_served_as_stored(
     assert "Lämplig med villkor" in text
     for name in ("Johan Jurist", "Ingrid Informationssäkerhet", "Per Patientsäkerhet", "Beata Beslutsfattare"):
         assert squashed(name) in squashed(text), name
-    assert record.sha256 in squashed(text)
+    # The report shows the hash of the record's content; the record's own hash covers that and the report's.
+    content = json.loads(record.canonical_json)
+    assert content["report"] == {"sha256": record.report_sha256}
+    assert records.content_sha256(content) in squashed(text)
+    assert record.sha256 == hashlib.sha256(record.canonical_json.encode()).hexdigest()
     assert "<accepteras> & följs upp" in text
     assert "Avtalsbilagan om underbiträden" in text
 

@@ -23,10 +23,11 @@ from assess.models import (
     FrozenRecord,
     User,
 )
-from assess.services import decisions, records, workflow
+from assess.services import decisions, workflow
 from assess.services import review as review_service
 from assess.services.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from assess.services.review_queries import decide_and_store, my_tasks
+from assess.services.verification import verify_all
 from tests import factories
 from tests.assess.helpers import load_demo
 from tests.conftest import csrf_token, login_as
@@ -155,7 +156,7 @@ def test_whole_path_freezes_a_verifiable_record_with_its_report(app: Flask, demo
     import hashlib
 
     assert hashlib.sha256(report.read_bytes()).hexdigest() == record.report_sha256
-    assert records.verify_records(Path(app.instance_path)) == []
+    assert verify_all(Path(app.instance_path)).problems == []
 
 
 def test_four_eyes_refuses_the_author_as_reviewer_and_decider(app: Flask, demo: dict[str, Any]) -> None:
@@ -299,7 +300,7 @@ def test_records_verify_names_a_record_changed_behind_the_apps_back(app: Flask, 
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["records", "verify"])
     assert ok.exit_code == 0, ok.output
-    assert "1 beslutade poster" in ok.output
+    assert "1 beslutspost och" in ok.output
     # Someone with database access drops the trigger and edits the stored record.
     db.session.execute(text("DROP TRIGGER frozen_records_no_update"))
     db.session.execute(
@@ -340,7 +341,7 @@ def test_revision_copies_the_answers_and_supersedes_the_old(app: Flask, demo: di
     assert new.revision_of_id == d2.id
     assert new.revision == 2
     assert {a.question_id: a.value for a in new.answers} == old_answers
-    assert records.verify_records() == []
+    assert verify_all().problems == []
 
 
 def test_condition_past_its_deadline_shows_villkor_forfallet(
