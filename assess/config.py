@@ -30,7 +30,12 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
+    #: A session ends after this many seconds at the latest, and after SESSION_IDLE_SECONDS without a request.
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    SESSION_IDLE_SECONDS = 60 * 60
+    #: How many reverse proxies in front of the app may be trusted to set X-Forwarded-For/-Proto/-Host/-Port
+    #: (0: none; the client address is the socket's). Set it to the number of hops, e.g. 1 behind one nginx.
+    TRUSTED_PROXIES = 0
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     #: Login throttling: failures within the window, per (account, IP), per account and per IP.
@@ -38,6 +43,9 @@ class Defaults:
     LOGIN_MAX_FAILURES_ACCOUNT_IP = 5
     LOGIN_MAX_FAILURES_ACCOUNT = 20
     LOGIN_MAX_FAILURES_IP = 50
+    #: Past LOGIN_MAX_FAILURES_IP, each further wrong password from that address waits this much longer (at
+    #: most 3 s) for its answer; nobody is refused because of someone else's failures.
+    LOGIN_SLOWDOWN_SECONDS = 0.25
     #: argon2id parameters (library defaults: RFC 9106 low-memory profile).
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
@@ -52,6 +60,22 @@ def finish_config(config: dict[str, Any], instance_path: str) -> None:
     config["ENVIRONMENT"] = env
     if config.get("TESTING"):
         env = config["ENVIRONMENT"] = "test"
+
+    proxies = config.get("TRUSTED_PROXIES", 0)
+    if isinstance(proxies, str) and proxies.strip().isdigit():
+        proxies = int(proxies)
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 10:
+        raise RuntimeError(
+            "ASSESS_TRUSTED_PROXIES måste vara ett heltal 0–10 (antalet proxyservrar framför appen). / "
+            "ASSESS_TRUSTED_PROXIES must be a whole number 0-10 (the number of reverse proxies in front)."
+        )
+    config["TRUSTED_PROXIES"] = proxies
+    # Never put bound parameters (what users typed) into error messages and logs; notice a dropped connection.
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "hide_parameters": True,
+        "pool_pre_ping": True,
+        **dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+    }
 
     url = config.get("DATABASE_URL")
     if not config.get("SQLALCHEMY_DATABASE_URI"):

@@ -108,10 +108,24 @@ def csrf_token(client: FlaskClient, path: str = "/logga-in") -> str:
 
 
 def login_as(client: FlaskClient, user: Any) -> Any:
-    """Sign the client in as user (through the session, without the password form)."""
+    """Sign the client in as user: a live server-side session and its cookie, without the password form.
+
+    Commits the test's session (the request must see the new session row).
+    """
+    import time
+    from datetime import timedelta
+
+    from assess.services import sessions
+
+    token = sessions.start_session(user, timedelta(hours=8))
+    user_id = user.id
+    db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session.clear()
+        session["_user_id"] = str(user_id)
         session["_fresh"] = True
+        session["sid"] = token
+        session["seen"] = int(time.time())
     return user
 
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from assess.extensions import db
 from assess.models import LoginAttempt, ReviewArea, Role, User, UserRole
 from assess.models.types import utcnow
+from assess.services import sessions
 from assess.services.audit import record_event
 from assess.services.errors import NotFound, Throttled, ValidationFailed
+from assess.services.sessions import end_user_sessions
 
 _hasher = PasswordHasher()
 
@@ -30,8 +33,106 @@ def configure_hasher(time_cost: int, memory_cost: int, parallelism: int) -> None
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+#: zxcvbn's score (0-4) a password must reach: 3 is "safely unguessable" for an online attack.
+MIN_PASSWORD_SCORE = 3
+#: Words a guesser tries first here, which zxcvbn's English dictionaries do not know.
+LOCAL_WORDS = (
+    "molnbedomning",
+    "molnbedömning",
+    "lösenord",
+    "losenord",
+    "hemligt",
+    "sommar",
+    "vinter",
+    "hösten",
+    "hosten",
+    "våren",
+    "varen",
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+    "måndag",
+    "tisdag",
+    "onsdag",
+    "torsdag",
+    "fredag",
+    "lördag",
+    "söndag",
+    "sverige",
+    "göteborg",
+    "goteborg",
+    "stockholm",
+    "malmö",
+    "region",
+    "regionen",
+    "västragötaland",
+    "vastragotaland",
+    "vgr",
+    "hejhej",
+    "fotboll",
+    "kärlek",
+    "karlek",
+    "älskling",
+    "valkommen",
+    "välkommen",
+    "sjukhus",
+    "vården",
+    "varden",
+    "journal",
+    "admin",
+    "arkitekt",
+    "granskare",
+    "beslutsfattare",
+)
+#: zxcvbn's warnings, in Swedish.
+PASSWORD_WARNINGS = {
+    "Straight rows of keys are easy to guess.": "Rader av tangenter (som qwerty) är lätta att gissa.",
+    "Short keyboard patterns are easy to guess.": "Korta tangentbordsmönster är lätta att gissa.",
+    'Repeats like "aaa" are easy to guess.': "Upprepningar som ”aaa” är lätta att gissa.",
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': "Upprepade mönster är lätta att gissa.",
+    "Sequences like abc or 6543 are easy to guess.": "Följder som abc eller 6543 är lätta att gissa.",
+    "Recent years are easy to guess.": "Årtal är lätta att gissa.",
+    "Dates are often easy to guess.": "Datum är lätta att gissa.",
+    "This is a top-10 common password.": "Det här är ett av de allra vanligaste lösenorden.",
+    "This is a top-100 common password.": "Det här är ett av de 100 vanligaste lösenorden.",
+    "This is a very common password.": "Det här är ett mycket vanligt lösenord.",
+    "This is similar to a commonly used password.": "Lösenordet liknar ett vanligt lösenord.",
+    "A word by itself is easy to guess.": "Ett enstaka ord är lätt att gissa.",
+    "Names and surnames by themselves are easy to guess.": "Namn är lätta att gissa.",
+    "Common names and surnames are easy to guess.": "Vanliga namn är lätta att gissa.",
+}
 #: Verified against when the username does not exist, so timing does not reveal which accounts exist.
 _dummy_hash: str | None = None
+
+
+def password_problems(password: str, *personal: str) -> list[str]:
+    """Return why a new password is too weak (length, common or trivial, built from the user's own names)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return [f"Lösenordet måste ha minst {MIN_PASSWORD_LENGTH} tecken."]
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return [f"Lösenordet får ha högst {MAX_PASSWORD_LENGTH} tecken."]
+    from zxcvbn import zxcvbn
+
+    words = [w for part in personal for w in re.split(r"[\s._@-]+", part.casefold()) if len(w) > 2]
+    result = zxcvbn(password, user_inputs=[*LOCAL_WORDS, *words])
+    if result["score"] >= MIN_PASSWORD_SCORE:
+        return []
+    warning = PASSWORD_WARNINGS.get(result["feedback"].get("warning") or "", "")
+    return [
+        "Lösenordet är för lätt att gissa"
+        + (f": {warning[0].lower()}{warning[1:]}" if warning else " (vanligt ord, namn, årtal eller mönster).")
+        + " Välj en längre fras av flera ovanliga ord."
+    ]
 
 
 def hash_password(password: str) -> str:
@@ -121,8 +222,11 @@ def create_user(
         problems.append(f"Användarnamnet {username!r} är upptaget.")
     if not display_name.strip():
         problems.append("Ange ett visningsnamn.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"Lösenordet måste ha minst {MIN_PASSWORD_LENGTH} tecken.")
+    elif len(display_name.strip()) > 200:
+        problems.append("Visningsnamnet får ha högst 200 tecken.")
+    if len(email.strip()) > 254:
+        problems.append("E-postadressen får ha högst 254 tecken.")
+    problems.extend(password_problems(password, username, display_name, email))
     try:
         rows = _role_rows(roles, areas)
     except ValidationFailed as exc:
@@ -150,6 +254,7 @@ def set_roles(user: User, roles: Iterable[str], areas: Iterable[str] = (), actor
     before = _snapshot(user)
     user.role_rows = [UserRole(role=role, area=area) for role, area in rows]
     db.session.flush()
+    end_user_sessions(user.id, sessions.ROLES)
     record_event(actor, "user", user.id, "user.set_roles", before, _snapshot(user))
     return user
 
@@ -159,7 +264,25 @@ def deactivate_user(user: User, actor: User | None = None) -> User:
     before = _snapshot(user)
     user.active = False
     db.session.flush()
+    end_user_sessions(user.id, sessions.DEACTIVATED)
     record_event(actor, "user", user.id, "user.deactivate", before, _snapshot(user))
+    return user
+
+
+def set_password(user: User, password: str, actor: User | None = None, current: str | None = None) -> User:
+    """Give the user a new password and end every session of theirs; `current` must match when given."""
+    problems: list[str] = []
+    if current is not None and not check_password(user, current):
+        problems.append("Det nuvarande lösenordet stämmer inte.")
+    problems.extend(password_problems(password, user.username, user.display_name, user.email))
+    if current is not None and current == password:
+        problems.append("Det nya lösenordet måste skilja sig från det nuvarande.")
+    if problems:
+        raise ValidationFailed(*problems)
+    user.password_hash = hash_password(password)
+    db.session.flush()
+    ended = end_user_sessions(user.id, sessions.PASSWORD)
+    record_event(actor, "user", user.id, "user.set_password", None, {"sessions_ended": ended})
     return user
 
 
@@ -175,13 +298,42 @@ def _failures_since(since: datetime, **where: str) -> int:
     return int(db.session.scalar(query) or 0)
 
 
-def check_throttle(username: str, ip: str, *, window: int, max_account_ip: int, max_account: int, max_ip: int) -> None:
-    """Raise Throttled if recent failures for this account, account and IP, or IP exceed the limits."""
+@dataclass(frozen=True)
+class LoginTicket:
+    """A sign-in attempt that passed the throttle and is counted as failed until its password proves right.
+
+    The attempt is stored (as a failure) before the password is checked, inside the write lock, so that a burst
+    of parallel attempts can never get past the limits: each one sees the ones before it.
+    """
+
+    attempt_id: int
+    username: str
+    user_id: int | None
+    password_hash: str | None
+    #: Seconds to wait before answering a wrong password (the address is sending many).
+    delay: float
+
+
+def begin_login(
+    username: str,
+    ip: str,
+    *,
+    window: int,
+    max_account_ip: int,
+    max_account: int,
+    max_ip: int,
+    slowdown: float = 0.25,
+) -> LoginTicket:
+    """Check the throttle and store the attempt as failed; raise Throttled when this account is under attack.
+
+    Failures of one account, from one address or in all, lock that account only. Many failures from one address
+    (other accounts' included) never refuse anyone: they slow that address's wrong passwords down instead, so
+    a region behind one proxy address is never locked out by someone else's guessing.
+    """
+    username = username.strip().lower()[:64]
     now = utcnow()
     since = now - timedelta(seconds=window)
     minutes = max(1, window // 60)
-    if _failures_since(since, ip=ip) >= max_ip:
-        raise Throttled(f"För många misslyckade inloggningar från din adress. Vänta {minutes} minuter och försök igen.")
     if (
         _failures_since(since, username=username, ip=ip) >= max_account_ip
         or _failures_since(since, username=username) >= max_account
@@ -190,27 +342,65 @@ def check_throttle(username: str, ip: str, *, window: int, max_account_ip: int, 
             f"För många misslyckade inloggningar för kontot {username!r}. Vänta {minutes} minuter och "
             "försök igen. Andra konton påverkas inte."
         )
-
-
-def authenticate(username: str, password: str, ip: str, limits: dict[str, int]) -> User | None:
-    """Return the user if the credentials are right; record the attempt; raise Throttled when over the limits."""
-    username = username.strip().lower()[:64]
-    check_throttle(username, ip, **limits)
+    over = _failures_since(since, ip=ip) - max_ip
+    attempt = LoginAttempt(username=username, ip=ip[:64], success=False, at=now)
+    db.session.add(attempt)
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
+    db.session.flush()
+    return LoginTicket(
+        attempt_id=attempt.id,
+        username=username,
+        user_id=user.id if user is not None and user.active else None,
+        password_hash=user.password_hash if user is not None and user.active else None,
+        delay=min(SLOWDOWN_MAX_SECONDS, slowdown * (over + 1)) if over >= 0 else 0.0,
+    )
+
+
+#: The longest a wrong password from a busy address waits for its answer.
+SLOWDOWN_MAX_SECONDS = 3.0
+
+
+def password_matches(ticket: LoginTicket, password: str) -> bool:
+    """Check the password of a ticket (outside any transaction: this is the slow part)."""
+    if ticket.password_hash is None:
         # Same work as a real check, so response time does not tell which accounts exist.
         global _dummy_hash
         if _dummy_hash is None:
             _dummy_hash = _hasher.hash("molnbedomning-dummy-password")
         with contextlib.suppress(VerificationError):
             _hasher.verify(_dummy_hash, password)
-        ok = False
-    else:
-        ok = user.active and check_password(user, password)
-    db.session.add(LoginAttempt(username=username, ip=ip[:64], success=ok))
-    db.session.flush()
-    if ok and user is not None:
-        record_event(user, "user", user.id, "user.login")
-        signed_in: User = user
-        return signed_in
-    return None
+        return False
+    try:
+        return bool(_hasher.verify(ticket.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def finish_login(ticket: LoginTicket, password: str, ok: bool) -> User | None:
+    """Record a right password as a successful sign-in (rehashing when parameters changed); return the user."""
+    if not ok or ticket.user_id is None:
+        return None
+    user = db.session.get(User, ticket.user_id)
+    if user is None or not user.active:
+        return None
+    db.session.execute(update(LoginAttempt).where(LoginAttempt.id == ticket.attempt_id).values(success=True))
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    record_event(user, "user", user.id, "user.login")
+    return user
+
+
+def authenticate(username: str, password: str, ip: str, limits: dict[str, Any]) -> User | None:
+    """Return the user if the credentials are right; record the attempt; raise Throttled when over the limits.
+
+    One transaction for callers that need no second one (the CLI, tests); the sign-in page commits the attempt
+    before the password is checked (`begin_login`, `password_matches`, `finish_login`).
+    """
+    ticket = begin_login(username, ip, **limits)
+    return finish_login(ticket, password, password_matches(ticket, password))
+
+
+def purge_login_attempts(before: datetime) -> int:
+    """Delete login attempts older than the given time (their throttling window is over); return how many."""
+    result = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < before))
+    return int(getattr(result, "rowcount", 0) or 0)

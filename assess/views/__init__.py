@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Response
 
 from assess import models
 from assess.extensions import db, login_manager
 from assess.models.audit import AUDIT_ACTION_LABELS
+from assess.models.types import utcnow
 from assess.services.errors import DomainError
 from rules.model import ANSWERED_BY_LABELS, AREA_RESULT_LABELS, AREA_TITLES, OUTCOME_LABELS, VERDICT_LABELS
 
@@ -72,20 +71,50 @@ def local_dt(value: datetime | None) -> str:
     return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
 
 
+def wants_json() -> bool:
+    """Tell whether the request comes from the page's own script (autosave, sign-in again), which reads JSON."""
+    return request.headers.get("X-Requested-With") == "fetch" or request.accept_mimetypes.best == "application/json"
+
+
+def load_session_user(user_id: str) -> models.User | None:
+    """Return the user of the session cookie when its server-side session is live and not idle for too long."""
+    from flask import session
+
+    from assess.services import sessions
+
+    token = session.get("sid")
+    if not isinstance(token, str) or not user_id.isdigit() or len(user_id) > 10:
+        return None
+    now = utcnow()
+    seen = session.get("seen")
+    idle = int(current_app.config["SESSION_IDLE_SECONDS"])
+    if not isinstance(seen, int) or now.timestamp() - seen > idle:
+        session.clear()
+        return None
+    user = sessions.session_user(token, int(user_id), now)
+    if user is None:
+        session.clear()
+        return None
+    if now.timestamp() - seen > SEEN_RESOLUTION_SECONDS:
+        session["seen"] = int(now.timestamp())
+    return user
+
+
+#: How often the session cookie's "last seen" time is renewed (each renewal sends a new cookie).
+SEEN_RESOLUTION_SECONDS = 60
+
+
 def register_views(app: Flask) -> None:
     """Register blueprints, access control, error handlers and template helpers."""
     from assess.views import assessments, auth, cases, reports, review
     from assess.views.access import init_access
+    from assess.views.security import init_security, log_unexpected
 
+    init_security(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Logga in för att fortsätta."
     login_manager.login_message_category = "info"
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> models.User | None:
-        if not user_id.isdigit():
-            return None
-        return db.session.scalar(select(models.User).where(models.User.id == int(user_id)))
+    login_manager.user_loader(load_session_user)
 
     init_access(app)
     app.register_blueprint(auth.bp)
@@ -96,10 +125,10 @@ def register_views(app: Flask) -> None:
     app.jinja_env.filters["local_dt"] = local_dt
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
-        return render_error(
-            400, ["Formulärets säkerhetstoken saknas eller har gått ut. Ladda om sidan och försök igen."]
-        )
+    def csrf_error(error: CSRFError) -> Any:
+        from assess.views.auth import resume_response
+
+        return resume_response(expired_form=True)
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> tuple[str, int]:
@@ -114,21 +143,9 @@ def register_views(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[str, int]:
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        log_unexpected(app, error)
         db.session.rollback()
         return render_error(500)
-
-    @app.after_request
-    def security_headers(response: Response) -> Response:
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
     app.jinja_env.globals.update(_labels())
     app.jinja_env.globals["overdue_ids"] = overdue_ids

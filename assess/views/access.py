@@ -15,7 +15,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Every signed-in role: the read-only pages.
 ANY_ROLE = tuple(Role)
 EDITORS = (Role.ADMIN, Role.ARCHITECT)
-PUBLIC_ENDPOINTS = {"static", "auth.login"}
+PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.resume"}
 
 
 def allow(*roles: Role) -> Callable[[F], F]:
@@ -39,7 +39,11 @@ def _check_access() -> Any:
     if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        if request.method in ("GET", "HEAD"):
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        from assess.views.auth import resume_response
+
+        return resume_response(expired_form=False)
     roles = allowed_roles(endpoint)
     if roles is None or not current_user.has_role(*roles):
         abort(403)
