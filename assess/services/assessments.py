@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -54,6 +55,7 @@ class OtherChange:
     evidence: str
     by: str
     at: datetime
+    by_id: int | None = None
 
 
 def answer_digest(given: AnswerInput) -> str:
@@ -87,26 +89,50 @@ def page_digests(answers: Iterable[Answer], question_ids: Iterable[str]) -> dict
 
 
 class SaveConflict(Conflict):
-    """Someone else saved the assessment after the caller loaded it; nothing was written."""
+    """Someone (or the same user elsewhere) changed a question the caller changed too; nothing was written."""
 
-    #: The questions the caller changed on their page (their values are kept in the form).
-    mine: frozenset[str] = frozenset()
-
-    def __init__(self, changes: list[OtherChange], current_version: int) -> None:
+    def __init__(
+        self,
+        changes: list[OtherChange],
+        current_version: int,
+        mine: frozenset[str] = frozenset(),
+        current_digests: Mapping[str, str] | None = None,
+        by_self: bool = False,
+    ) -> None:
+        who = "Du har själv ändrat" if by_self else "Någon annan har ändrat"
+        where = " i en annan flik eller ett annat fönster" if by_self else ""
         super().__init__(
-            "Någon annan har sparat bedömningen efter att du öppnade den. Dina ändringar är inte sparade men finns "
-            "kvar i formuläret: ladda om för att se deras svar, eller spara igen för att behålla dina värden."
+            f"{who} samma fråga{where} efter att sidan öppnades. Dina ändringar är inte sparade men finns kvar i "
+            "formuläret: ladda om för att se det som är sparat, eller spara igen för att medvetet behålla dina värden."
         )
         self.changes = changes
         self.current_version = current_version
+        #: The questions the caller changed on their page (their values are kept in the form).
+        self.mine = mine
+        #: The stored fingerprints of the questions in conflict (saving over them deliberately starts from these).
+        self.current_digests = dict(current_digests or {})
+        self.by_self = by_self
+
+
+class SaveRaced(Conflict):
+    """Another save of the same assessment committed between reading and writing; the save may simply be retried."""
 
 
 @dataclass(frozen=True)
 class SaveResult:
-    """The outcome of a save: which questions changed and the new version."""
+    """The outcome of a save: what was written, and what the page must know to stay honest."""
 
     changed: tuple[str, ...]
     version: int
+    #: The stored fingerprint of every question the page changed (its new base for those questions).
+    digests: dict[str, str] = field(default_factory=dict)
+    #: Answers on the page that someone else changed since the page loaded them (the page shows old values).
+    stale: tuple[OtherChange, ...] = ()
+
+    @property
+    def in_sync(self) -> bool:
+        """Tell whether the page now shows every stored answer of its questions (it may take the new version)."""
+        return not self.stale
 
 
 def answer_input_of(row: Answer | None) -> AnswerInput:
@@ -223,6 +249,7 @@ def changes_since(assessment: Assessment, version: int, ruleset: rules.RuleSet) 
                     row.evidence.value,
                     row.updated_by.display_name if row.updated_by else "okänd",
                     row.updated_at,
+                    row.updated_by_id,
                 )
             )
     return sorted(changes, key=lambda c: ruleset.by_id[c.question_id].index)
@@ -235,10 +262,13 @@ def save_answers(
     actor: User,
     base: Mapping[str, str] | None = None,
 ) -> SaveResult:
-    """Save the answers the user changed; refuse if someone else saved after base_version (nothing is overwritten).
+    """Save exactly the answers the user changed; refuse, writing nothing, when one of them changed meanwhile.
 
-    `base` holds the fingerprints of the answers as the user's page showed them: only answers the user changed
-    from those are written, so a page that was stale on other questions never writes those back.
+    `base` holds the fingerprints of the answers as the user's page showed them. A question counts as changed by
+    the user when the page's value differs from the page's own fingerprint, and is written only when the stored
+    answer is still the one the page showed (compare and set, per question): so a page that is stale on other
+    questions never writes those back, and a change made elsewhere to the same question is a conflict naming
+    who made it, never silently overwritten. Without fingerprints the page's version must be the current one.
     """
     if not actor.has_role(Role.ARCHITECT, Role.ADMIN):
         raise PermissionDenied("Bara arkitekter och administratörer kan ändra svar.")
@@ -249,51 +279,102 @@ def save_answers(
     if problems:
         raise ValidationFailed(*problems.values(), fields=problems)
     stored = {row.question_id: row for row in assessment.answers}
+    current = {qid: answer_input_of(stored.get(qid)) for qid in inputs}
+    now_digest = {qid: answer_digest(given) for qid, given in current.items()}
     empty = answer_digest(AnswerInput())
-    mine = {qid for qid, given in inputs.items() if base is None or answer_digest(given) != base.get(qid, empty)}
-    changed = [qid for qid in mine if inputs[qid].key() != answer_input_of(stored.get(qid)).key()]
+    if base is None:
+        mine = {qid for qid, given in inputs.items() if given.key() != current[qid].key()}
+        if mine and base_version != assessment.version:
+            changes = changes_since(assessment, base_version, ruleset)
+            raise SaveConflict(changes, assessment.version, frozenset(mine), by_self=_all_by(changes, actor))
+        page = dict(now_digest)
+    else:
+        page = {qid: base.get(qid, empty) for qid in inputs}
+        mine = {qid for qid, given in inputs.items() if answer_digest(given) != page[qid]}
+        clashes = [qid for qid in mine if now_digest[qid] != page[qid] and inputs[qid].key() != current[qid].key()]
+        if clashes:
+            changes = _changes_of(assessment, ruleset, clashes)
+            raise SaveConflict(
+                changes,
+                assessment.version,
+                frozenset(mine),
+                {qid: now_digest[qid] for qid in clashes},
+                by_self=_all_by(changes, actor),
+            )
+    changed = sorted(
+        (qid for qid in mine if inputs[qid].key() != current[qid].key()), key=lambda q: ruleset.by_id[q].index
+    )
+    stale = tuple(_changes_of(assessment, ruleset, [q for q in inputs if q not in mine and now_digest[q] != page[q]]))
+    digests = {qid: answer_digest(inputs[qid]) for qid in mine}
     if not changed:
-        return SaveResult((), assessment.version)
-    if base_version != assessment.version:
-        conflict = SaveConflict(
-            changes=changes_since(assessment, base_version, ruleset), current_version=assessment.version
-        )
-        conflict.mine = frozenset(mine)
-        raise conflict
-    new_version = assessment.version + 1
+        return SaveResult((), assessment.version, digests, stale)
     now = utcnow()
-    for qid in sorted(changed, key=lambda q: ruleset.by_id[q].index):
-        given = inputs[qid]
-        row = stored.get(qid)
-        before = _answer_dict(answer_input_of(row)) if row is not None else None
-        if row is None:
-            row = Answer(assessment_id=assessment.id, question_id=qid)
-            assessment.answers.append(row)
-        row.value = given.value
-        row.evidence = Evidence(given.evidence)
-        row.motivation = given.motivation
-        row.evidence_ref = given.evidence_ref
-        row.unknown_owner = given.unknown_owner
-        row.unknown_due = given.unknown_due
-        row.changed_in_version = new_version
-        row.updated_by_id = actor.id
-        row.updated_at = now
-        record_event(
-            actor,
-            "answer",
-            None,
-            "answer.save",
-            before,
-            {"question": qid, **_answer_dict(given)},
-            assessment_id=assessment.id,
-        )
-    assessment.updated_at = now  # raises the version; the UPDATE checks the old one (optimistic lock)
+    # Raise the version first: the UPDATE checks the version read (optimistic lock) before any answer is written.
+    assessment.updated_at = now
     try:
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise Conflict("Någon annan har sparat bedömningen samtidigt. Ladda om sidan och försök igen.") from None
-    return SaveResult(tuple(changed), assessment.version)
+        raise SaveRaced("Någon annan sparade bedömningen samtidigt. Försök igen.") from None
+    new_version = assessment.version
+    try:
+        for qid in changed:
+            given = inputs[qid]
+            row = stored.get(qid)
+            before = _answer_dict(answer_input_of(row)) if row is not None else None
+            if row is None:
+                row = Answer(assessment_id=assessment.id, question_id=qid)
+                assessment.answers.append(row)
+            row.value = given.value
+            row.evidence = Evidence(given.evidence)
+            row.motivation = given.motivation
+            row.evidence_ref = given.evidence_ref
+            row.unknown_owner = given.unknown_owner
+            row.unknown_due = given.unknown_due
+            row.changed_in_version = new_version
+            row.updated_by_id = actor.id
+            row.updated_at = now
+            record_event(
+                actor,
+                "answer",
+                None,
+                "answer.save",
+                before,
+                {"question": qid, **_answer_dict(given)},
+                assessment_id=assessment.id,
+            )
+        db.session.flush()
+    except IntegrityError:
+        # Two first answers to one question at once: the other one is stored; this save is tried again.
+        db.session.rollback()
+        raise SaveRaced("Någon annan sparade samma fråga samtidigt. Försök igen.") from None
+    return SaveResult(tuple(changed), new_version, digests, stale)
+
+
+def _changes_of(assessment: Assessment, ruleset: rules.RuleSet, question_ids: Iterable[str]) -> list[OtherChange]:
+    """Return the stored answers of the given questions as changes someone made, in catalogue order."""
+    stored = {row.question_id: row for row in assessment.answers}
+    changes = []
+    for qid in question_ids:
+        row = stored.get(qid)
+        question = ruleset.by_id[qid]
+        label = "Obesvarad" if row is None or row.value is None else question.label(row.value, "sv")
+        changes.append(
+            OtherChange(
+                qid,
+                question.title.sv,
+                label,
+                row.evidence.value if row is not None else "E1",
+                row.updated_by.display_name if row is not None and row.updated_by else "okänd",
+                row.updated_at if row is not None else assessment.updated_at,
+                row.updated_by_id if row is not None else None,
+            )
+        )
+    return sorted(changes, key=lambda c: ruleset.by_id[c.question_id].index)
+
+
+def _all_by(changes: list[OtherChange], actor: User) -> bool:
+    return bool(changes) and all(c.by_id == actor.id for c in changes)
 
 
 def _answer_dict(given: AnswerInput) -> dict[str, Any]:

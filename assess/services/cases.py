@@ -96,8 +96,14 @@ def _stamp(value: datetime) -> str:
 
 
 def _check_unchanged(current: datetime, loaded_at: str | None, what: str) -> None:
-    """Refuse a save based on a stale page (someone else saved after it was loaded)."""
-    if loaded_at and loaded_at != _stamp(current):
+    """Refuse a save based on a stale page (someone else saved after it was loaded), or on a page that does
+    not say when it was loaded (it cannot show that it is not stale)."""
+    if not loaded_at:
+        raise Conflict(
+            f"Sidan saknar uppgift om när {what} öppnades, så det går inte att se om någon annan har ändrat "
+            "under tiden. Ladda om sidan och gör ändringen igen; dina värden finns kvar i formuläret."
+        )
+    if loaded_at != _stamp(current):
         raise Conflict(
             f"Någon annan har sparat {what} efter att du öppnade sidan. Ladda om sidan för att se deras ändringar; "
             "dina värden finns kvar i formuläret."

@@ -20,8 +20,11 @@ from assess.forms.questionnaire import (
     keep_mine,
 )
 from assess.services import assessments as service
+from assess.services.assessments import encode_digests
 from assess.services.errors import ValidationFailed
+from assess.services.evaluation import ruleset_for
 from assess.views.access import ANY_ROLE, EDITORS, allow
+from assess.views.security import done_writing
 
 bp = Blueprint("assessments", __name__)
 AREAS = ("context", "legal", "infosec", "patient_safety")
@@ -82,35 +85,63 @@ def view(assessment_id: int) -> tuple[str, int]:
     return _page(data, step, form)
 
 
+#: How many times a save is tried when another save of the same assessment committed in between.
+SAVE_ATTEMPTS = 3
+
+
+def _save_posted(
+    assessment_id: int, step: str
+) -> tuple[service.SaveResult | None, QuestionnaireForm, service.QuestionnaireData | None, Exception | None]:
+    """Validate the posted step and save it, trying again when another save raced it.
+
+    Return (result, form, data, problem): `problem` is the form's invalidity (a ValidationFailed), a
+    SaveConflict, or None; `data` is the questionnaire as loaded for the save (None when saved).
+    """
+    problem: Exception | None = None
+    for _attempt in range(SAVE_ATTEMPTS):
+        assessment = service.get_assessment(assessment_id)
+        ruleset = ruleset_for(assessment)
+        form_class = area_form_class(ruleset, step)
+        _check_posted_fields(form_class)
+        form = form_class()
+        if not form.validate():
+            return None, form, service.questionnaire_data(assessment), ValidationFailed()
+        try:
+            result = service.save_answers(
+                assessment, inputs_from_form(form), int(form.base_version.data), current_user, base_of(form)
+            )
+        except service.SaveRaced as exc:
+            db.session.rollback()
+            problem = exc
+            continue
+        except (service.SaveConflict, ValidationFailed) as exc:
+            db.session.rollback()
+            return None, form, service.load_questionnaire(assessment_id), exc
+        return result, form, None, None
+    return None, form, service.load_questionnaire(assessment_id), problem
+
+
 @bp.route("/bedomningar/<int:assessment_id>", methods=["POST"])
 @allow(*EDITORS)
 def save(assessment_id: int) -> Response | tuple[str, int]:
     step = _step()
-    assessment = service.get_assessment(assessment_id)
-    data = service.questionnaire_data(assessment)
-    form_class = area_form_class(data.ruleset, step)
-    _check_posted_fields(form_class)
-    form = form_class()
-    if not form.validate():
-        return _page(data, step, form, 400)
-    try:
-        result = service.save_answers(
-            assessment, inputs_from_form(form), int(form.base_version.data), current_user, base_of(form)
-        )
-    except service.SaveConflict as conflict:
-        db.session.rollback()
-        # Show the answers as they are now, with the user's own changes kept on top: saving again then
-        # keeps the user's values deliberately and never writes their stale view of the other answers back.
-        fresh = service.load_questionnaire(assessment_id)
-        rebuilt = form_class(
-            formdata=None, data=form_data(data.ruleset, step, fresh.assessment.answers, conflict.current_version)
-        )
-        keep_mine(rebuilt, form, conflict.mine)
-        return _page(fresh, step, rebuilt, 409, conflict)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        _apply_errors(form, exc)
-        return _page(data, step, form, 400)
+    result, form, data, problem = _save_posted(assessment_id, step)
+    if result is None:
+        assert data is not None
+        if isinstance(problem, service.SaveConflict):
+            # Show the answers as they are now, with the user's own changes kept on top: saving again then
+            # keeps the user's values deliberately and never writes their stale view of the other answers back.
+            rebuilt = type(form)(
+                formdata=None,
+                data=form_data(data.ruleset, step, data.assessment.answers, problem.current_version),
+            )
+            keep_mine(rebuilt, form, problem.mine)
+            return _page(data, step, rebuilt, 409, problem)
+        if isinstance(problem, ValidationFailed) and problem.fields:
+            _apply_errors(form, problem)
+        elif problem is not None and not isinstance(problem, ValidationFailed):
+            form.form_errors.append(str(problem))
+        return _page(data, step, form, 409 if isinstance(problem, service.SaveRaced) else 400)
     db.session.commit()
     flash(
         f"Sparat ({len(result.changed)} {'fråga' if len(result.changed) == 1 else 'frågor'} ändrade)."
@@ -125,29 +156,51 @@ def save(assessment_id: int) -> Response | tuple[str, int]:
 @allow(*EDITORS)
 def autosave(assessment_id: int) -> tuple[Response, int]:
     step = _step()
-    assessment = service.get_assessment(assessment_id)
-    data = service.questionnaire_data(assessment)
-    form_class = area_form_class(data.ruleset, step)
-    _check_posted_fields(form_class)
-    form = form_class()
-    if not form.validate():
-        return jsonify(ok=False, errors={k: v for k, v in form.errors.items()}), 400
-    try:
-        result = service.save_answers(
-            assessment, inputs_from_form(form), int(form.base_version.data), current_user, base_of(form)
-        )
-    except service.SaveConflict as conflict:
-        db.session.rollback()
-        html = render_template("assessments/_conflict.html", conflict=conflict, a=assessment, step=step)
-        return jsonify(ok=False, conflict_html=html, version=conflict.current_version), 409
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return jsonify(ok=False, errors={k: [v] for k, v in exc.fields.items()}), 400
+    result, form, data, problem = _save_posted(assessment_id, step)
+    if result is None:
+        assert data is not None
+        if isinstance(problem, service.SaveConflict):
+            html = render_template(
+                "assessments/_conflict.html", conflict=problem, a=data.assessment, step=step, live=True
+            )
+            return jsonify(
+                ok=False,
+                reason="conflict",
+                conflict_html=html,
+                conflicts=problem.current_digests,
+                mine=sorted(problem.mine),
+            ), 409
+        if isinstance(problem, service.SaveRaced):
+            return jsonify(ok=False, reason="raced", message=str(problem)), 409
+        errors: dict[str, list[str]] = {k: list(v) for k, v in form.errors.items()}
+        if isinstance(problem, ValidationFailed):
+            for name, message in problem.fields.items():
+                errors.setdefault(name, []).append(message)
+        return jsonify(ok=False, reason="invalid", errors=errors), 400
     db.session.commit()
+    done_writing()
     fresh = service.load_questionnaire(assessment_id)
-    digest = base_digest_of(fresh.ruleset, step, fresh.assessment.answers)
+    page = base_of(form)
+    if page is None:
+        digest = base_digest_of(fresh.ruleset, step, fresh.assessment.answers)
+    else:
+        digest = encode_digests({**page, **result.digests})
+    stale_html = (
+        render_template("assessments/_stale.html", stale=result.stale, a=fresh.assessment, step=step)
+        if result.stale
+        else ""
+    )
     return (
-        jsonify(**_live(fresh, step), ok=True, changed=list(result.changed), version=result.version, digest=digest),
+        jsonify(
+            **_live(fresh, step),
+            ok=True,
+            changed=list(result.changed),
+            # The page takes the new version only when it shows every stored answer of its step.
+            version=result.version if result.in_sync else None,
+            digest=digest,
+            stale=[c.question_id for c in result.stale],
+            stale_html=stale_html,
+        ),
         200,
     )
 

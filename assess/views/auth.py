@@ -19,6 +19,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -104,11 +105,17 @@ def _sign_in(username: str, password: str) -> tuple[User | None, str | None, int
     lifetime = timedelta(seconds=int(current_app.config["PERMANENT_SESSION_LIFETIME"]))
     token = sessions.start_session(user, lifetime, ip, request.headers.get("User-Agent", ""))
     db.session.commit()
-    session.clear()  # a new session: new token, new CSRF token, nothing carried over from before
-    session["sid"] = token
-    session["seen"] = int(utcnow().timestamp())
+    _new_session(token)
     login_user(user)
     return user, None, 200
+
+
+def _new_session(token: str) -> None:
+    """Start the browser's side of a new session: nothing carried over, a new CSRF token."""
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's per-request cache
+    session["sid"] = token
+    session["seen"] = int(utcnow().timestamp())
 
 
 @bp.route("/logga-in", methods=["GET", "POST"])
@@ -166,9 +173,7 @@ def password() -> str | Response | tuple[str, int]:
             token = sessions.start_session(current_user, lifetime, request.remote_addr or "-", "")
             db.session.commit()
             user = current_user._get_current_object()
-            session.clear()
-            session["sid"] = token
-            session["seen"] = int(utcnow().timestamp())
+            _new_session(token)
             login_user(user)
             flash("Lösenordet är bytt. Du är utloggad överallt där du var inloggad förut.", "success")
             return redirect(url_for("cases.list_cases"))
