@@ -63,7 +63,15 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
+        files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[2]]
         cursor.close()
+        from pathlib import Path
+
+        from assess.files import restrict
+
+        for name in files:  # the database (and its -wal and -shm files) is the app's alone: 0600
+            for suffix in ("", "-wal", "-shm"):
+                restrict(Path(name + suffix))
 
 
 @event.listens_for(Engine, "begin")

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from assess.extensions import db
+from assess.files import write_private
 from assess.models import Alternative, Answer, Assessment, Case, Evidence, User
 from assess.rulesets import RulesetPin
 from assess.services import users as user_service
@@ -141,8 +142,7 @@ def load_demo_accounts(instance_path: Path) -> list[DemoAccount]:
                 email=f"{username}@example.invalid",
             )
         accounts.append(DemoAccount(username, password or "(okänt – ändrat utanför demo)", label))
-    instance_path.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{a.username} {a.password} {a.role}\n" for a in accounts), encoding="utf-8")
+    write_private(path, "".join(f"{a.username} {a.password} {a.role}\n" for a in accounts).encode("utf-8"))
     path.chmod(0o600)
     return accounts
 

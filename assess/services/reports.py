@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 import rules
 from assess.extensions import db
+from assess.files import write_private
 from assess.models import (
     Alternative,
     Answer,
@@ -78,9 +79,8 @@ def store_record_report(
     """
     with db.session.no_autoflush:
         pdf = render_assessment_report(_report_of(assessment, record, generated))
-    reports_dir.mkdir(parents=True, exist_ok=True)
     target = reports_dir / f"bedomning-{assessment.id}-{record.sha256[:12]}.pdf"
-    target.write_bytes(pdf)
+    write_private(target, pdf)
     base = instance if instance is not None else reports_dir.parent
     return target.resolve().relative_to(base.resolve()).as_posix(), hashlib.sha256(pdf).hexdigest()
 

@@ -37,12 +37,21 @@ def clean_text(value: str) -> str:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:id>`` that matches only ids a table can hold (1 … 2³¹−1); anything else is a 404."""
+    """``<int:id>`` of at most ten digits; `_refuse_out_of_range_ids` turns what no table can hold into a 404.
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 (werkzeug's name)
-        kwargs.setdefault("min", 0)
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+    (A converter that refused the value itself would make werkzeug answer 405 for a route that has the same
+    path with another method, so the range is checked right after routing instead.)
+    """
+
+    regex = r"\d{1,10}"
+
+
+def _refuse_out_of_range_ids() -> None:
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            from werkzeug.exceptions import NotFound
+
+            raise NotFound()
 
 
 def _cleaned(values: MultiDict[str, str]) -> ImmutableMultiDict[str, str]:
@@ -162,7 +171,8 @@ def init_security(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
     app.request_class = CleanRequest
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))  # type: ignore[method-assign]
-    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_too_large)
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_out_of_range_ids)
+    app.before_request_funcs[None].insert(0, _refuse_too_large)
     app.before_request_funcs[None].insert(0, _declare_write_intent)
     app.teardown_request(_forget_write_intent)
     app.after_request(_headers)
