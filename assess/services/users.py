@@ -252,7 +252,12 @@ def set_roles(user: User, roles: Iterable[str], areas: Iterable[str] = (), actor
     """Replace the user's roles and review areas."""
     rows = _role_rows(roles, areas)
     before = _snapshot(user)
-    user.role_rows = [UserRole(role=role, area=area) for role, area in rows]
+    # Keep the rows that stay (a new row for the same role and area would collide with the old one).
+    wanted = set(rows)
+    user.role_rows = [r for r in user.role_rows if (r.role, r.area) in wanted]
+    db.session.flush()
+    have = {(r.role, r.area) for r in user.role_rows}
+    user.role_rows.extend(UserRole(role=role, area=area) for role, area in rows if (role, area) not in have)
     db.session.flush()
     end_user_sessions(user.id, sessions.ROLES)
     record_event(actor, "user", user.id, "user.set_roles", before, _snapshot(user))

@@ -113,8 +113,9 @@ def _verify_chain(result: Verification, facts: ChainFacts) -> None:
     for event in _events():
         result.events += 1
         if event.seq != expected_seq:
+            missing = f"{expected_seq}" if event.seq == expected_seq + 1 else f"{expected_seq}–{event.seq - 1}"
             result.problems.append(
-                f"auditkedjan: händelse {expected_seq}–{event.seq - 1} saknas (borttagna ur kedjan)"
+                f"auditkedjan: händelse {missing} saknas (borttagen ur kedjan)"
                 if event.seq > expected_seq
                 else f"auditkedjan: händelse {event.seq} finns två gånger"
             )
@@ -122,7 +123,8 @@ def _verify_chain(result: Verification, facts: ChainFacts) -> None:
             result.problems.append(f"auditkedjan: händelse {event.seq} pekar inte på händelsen före den")
         if hash_of(event) != event.hash:
             result.problems.append(
-                f"auditkedjan: händelse {event.seq} ({event.action}) har ändrats: dess SHA-256 stämmer inte"
+                f"auditkedjan: händelse {event.seq} ({event.action}) stämmer inte med sin SHA-256 "
+                "(ändrad eller förfalskad)"
             )
         _learn(facts, event)
         expected_seq, prev = event.seq + 1, event.hash

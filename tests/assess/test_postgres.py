@@ -156,3 +156,24 @@ def test_every_page_renders_on_postgresql(pg_app: Flask) -> None:
         assert response.status_code == 200, url
     report = client.get(f"/bedomningar/{d2.id}/rapport.pdf")
     assert report.data.startswith(b"%PDF")
+
+
+def test_bad_input_is_a_clear_answer_not_a_500_on_postgresql(pg_app: Flask) -> None:
+    from tests.assess.helpers import page_form
+    from tests.conftest import login_as
+
+    architect = db.session.scalar(select(User).where(User.username == "arkitekt"))
+    client = pg_app.test_client()
+    login_as(client, architect)
+    d1 = db.session.scalar(select(Assessment).where(Assessment.scope.like("D1%")))
+    assert d1 is not None
+    url = f"/bedomningar/{d1.id}?steg=context"
+    form = page_form(client, url)
+    form["q_G-03"] = "Noll\x00byte i text"
+    form["q_G-03_ref"] = "ref\x00"
+    assert client.post(url, data=form).status_code == 302  # the same as on SQLite: the control character goes
+    db.session.expire_all()
+    stored = {a.question_id: a for a in d1.answers}
+    assert stored["G-03"].value == "Nollbyte i text"
+    assert client.get("/arenden/2147483648").status_code == 404
+    assert client.get("/bedomningar/99999999999999999999").status_code == 404

@@ -1,0 +1,86 @@
+"""Every row of the tamper table is refused by the database or detected by `records verify`, on both databases."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from assess import create_app
+from assess.extensions import db
+from tests.conftest import TEST_CONFIG
+from tests.soak.tamper import describe, postgres_setting, run_table, sqlite_setting, summary
+
+ADMIN_URL = os.environ.get("MOLNBEDOMNING_TEST_POSTGRES_URL", "")
+
+
+def _app(url: str, instance: Path) -> Flask:
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    app.instance_path = str(instance)
+    return app
+
+
+def _verify(url: str, instance: Path) -> list[str]:
+    from assess.services.verification import verify_all
+
+    app = _app(url, instance)
+    with app.app_context():
+        try:
+            return verify_all(instance).problems
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _check(outcomes: list[Any]) -> None:
+    report = describe(outcomes)
+    counts = summary(outcomes)
+    assert counts["missed"] == 0, f"tampering neither refused nor detected:\n{report}"
+    assert counts["refused"] > 20, report  # the guards are really there: most rows never get in
+    assert counts["detected"] > 10, report  # and what gets past them is found
+
+
+def test_every_tampering_is_refused_or_detected_on_sqlite(tmp_path: Path) -> None:
+    with sqlite_setting(lambda db_path, instance: _app(f"sqlite:///{db_path}", instance), tmp_path) as setting:
+        _check(run_table(setting, _verify))
+
+
+@pytest.mark.postgres
+def test_every_tampering_is_refused_or_detected_on_postgresql(tmp_path: Path) -> None:
+    if not ADMIN_URL:
+        if os.environ.get("CI"):
+            pytest.fail("MOLNBEDOMNING_TEST_POSTGRES_URL is not set on CI: .ci/run starts PostgreSQL")
+        pytest.skip("PostgreSQL not configured: set MOLNBEDOMNING_TEST_POSTGRES_URL (see .ci/postgres)")
+    prefix = f"assess_tamper_{secrets.token_hex(3)}"
+    with postgres_setting(ADMIN_URL, _app, tmp_path, prefix) as setting:
+        _check(run_table(setting, _verify))
+
+
+def test_legitimate_renames_after_a_decision_never_trip_verification(tmp_path: Path) -> None:
+    from sqlalchemy import select, text
+
+    from assess.models import User
+    from assess.services import users as user_service
+    from assess.services.verification import verify_all
+
+    with sqlite_setting(lambda db_path, instance: _app(f"sqlite:///{db_path}", instance), tmp_path) as setting:
+        url, instance = setting.fresh_copy("renamed")
+        app = _app(url, instance)
+        with app.app_context():
+            db.session.execute(text("UPDATE cases SET title = 'Nytt namn på ärendet'"))
+            db.session.execute(text("UPDATE alternatives SET name = name || ' (omdöpt)'"))
+            db.session.execute(
+                text("UPDATE users SET display_name = 'Beata Gift-Beslutsfattare' WHERE username = 'beslutsfattare'")
+            )
+            jurist = db.session.scalar(select(User).where(User.username == "jurist"))
+            user_service.set_roles(jurist, ["reviewer"], ["legal", "infosec"])
+            db.session.commit()
+            result = verify_all(instance)
+            assert result.problems == []
+            assert result.records == 1
+            db.session.remove()
+            db.engine.dispose()
