@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_folder() -> Path:
+    """Return where the app keeps its runtime data: ASSESS_INSTANCE_PATH, else the checkout's instance/ when run
+    from a source checkout, else instance/ in the current directory (never inside site-packages)."""
+    configured = os.environ.get("ASSESS_INSTANCE_PATH", "").strip()
+    if configured:
+        return Path(configured).expanduser().resolve()
+    if (ROOT / "pyproject.toml").is_file() and (ROOT / "assess").is_dir():
+        return ROOT / "instance"
+    return Path.cwd().resolve() / "instance"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -18,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(instance_folder()),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder="static",
