@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := assess
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run test lint fmt typecheck bench clean
+.PHONY: help install install-dev run test soak lint fmt typecheck bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,6 +37,10 @@ run: install ## Migrate the SQLite database in instance/, load rule set and demo
 test: install-dev ## Lint and run every test (browser tests need /usr/bin/chromium)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+soak: install-dev ## The reliability suite at full size: 50 writers, kill -9, a 10,000-request fuzz, the tamper table
+	MOLNBEDOMNING_TEST_POSTGRES_URL="$${MOLNBEDOMNING_TEST_POSTGRES_URL:-$$(.ci/postgres 2>/dev/null || true)}" \
+		$(BIN)/python -m tests.soak $(SOAK_ARGS)
 
 lint: install-dev ## ruff check, ruff format --check and mypy
 	$(BIN)/ruff check .

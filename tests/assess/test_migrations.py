@@ -86,3 +86,49 @@ def test_database_refuses_to_change_audit_events(app: object) -> None:
         conn.execute(sa.text("DELETE FROM audit_events"))
     with db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT action FROM audit_events")).scalar_one() == "test"
+
+
+def test_a_database_with_format_1_records_upgrades_and_still_verifies(tmp_path: Path) -> None:
+    """A database made before migration 0003 (tests/data/records-v1): its events are chained, its record verifies."""
+    import gzip
+    import json
+    import shutil
+
+    from flask_migrate import upgrade
+
+    from assess.models import Assessment, AssessmentStatus, AuditEvent, FrozenRecord, User
+    from assess.services import workflow
+    from assess.services.verification import verify_all
+    from tests.conftest import make_app
+
+    data = Path(__file__).resolve().parents[1] / "data" / "records-v1"
+    database = tmp_path / "assess.sqlite3"
+    database.write_bytes(gzip.decompress((data / "assess.sqlite3.gz").read_bytes()))
+    shutil.copytree(data / "reports", tmp_path / "reports")
+    app = make_app(database, tmp_path)
+    with app.app_context():
+        upgrade()
+        record = db.session.scalar(sa.select(FrozenRecord))
+        assert record is not None
+        assert json.loads(record.canonical_json)["format"] == "molnbedomning-record/1"
+        events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq)).all()
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))  # the old events are chained
+        result = verify_all(tmp_path)
+        assert result.problems == []
+        assert (result.records, result.head_seq) == (1, len(events))
+        # Work goes on: a revision of the old decision, and the chain and the record still hold.
+        architect = db.session.scalar(sa.select(User).where(User.username == "arkitekt"))
+        decided = db.session.get(Assessment, record.assessment_id)
+        assert decided.status == AssessmentStatus.DECIDED
+        workflow.revise(decided, architect)
+        db.session.commit()
+        assert verify_all(tmp_path).problems == []
+        # And a change behind the app's back is found in the old record too.
+        db.session.execute(sa.text("DROP TRIGGER answers_update"))
+        db.session.execute(
+            sa.text("UPDATE answers SET motivation = 'ändrad' WHERE assessment_id = :id"), {"id": decided.id}
+        )
+        db.session.commit()
+        assert any("ändrats efter beslutet" in p for p in verify_all(tmp_path).problems)
+        db.session.remove()
+        db.engine.dispose()
