@@ -62,7 +62,7 @@ def finish_config(config: dict[str, Any], instance_path: str) -> None:
         env = config["ENVIRONMENT"] = "test"
 
     proxies = config.get("TRUSTED_PROXIES", 0)
-    if isinstance(proxies, str) and proxies.strip().isdigit():
+    if isinstance(proxies, str) and proxies.strip().isascii() and proxies.strip().isdigit():
         proxies = int(proxies)
     if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 10:
         raise RuntimeError(

@@ -100,7 +100,7 @@ def value_from_form(question: Question, raw: str | None) -> str | int | None:
     raw = raw.strip()
     if not raw:
         return None
-    if question.type in ("level", "maturity") and raw.lstrip("-").isdigit():
+    if question.type in ("level", "maturity") and raw.lstrip("-").isascii() and raw.lstrip("-").isdigit():
         return int(raw)
     return raw
 

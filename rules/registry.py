@@ -105,7 +105,7 @@ def load_published(ruleset_id: str, version: int | None = None) -> RuleSet:
 def parse_ref(ref: str) -> tuple[str, int | None]:
     """Split ``ID`` or ``ID@VERSION`` into id and version (None for the newest)."""
     ruleset_id, _, version = ref.partition("@")
-    if version and not version.isdigit():
+    if version and not (version.isascii() and version.isdigit()):
         raise RuleSetError([f"bad rule-set reference {ref!r}: expected ID or ID@VERSION"])
     return ruleset_id, int(version) if version else None
 

@@ -120,7 +120,7 @@ def _value(q: rules.Question, raw: Any, unknown: bool) -> Any:
     if raw in (None, ""):
         return None
     if q.type in ("level", "maturity") and raw != "unknown":
-        return int(raw) if str(raw).isdigit() else raw
+        return int(raw) if str(raw).isascii() and str(raw).isdigit() else raw
     return raw
 
 

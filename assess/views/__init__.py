@@ -27,6 +27,7 @@ ERROR_TITLES = {
     405: "Metoden är inte tillåten",
     409: "Konflikt",
     413: "För stor begäran",
+    415: "Fel sorts innehåll",
     429: "För många försök",
     500: "Internt fel",
 }
@@ -37,6 +38,7 @@ ERROR_TEXTS = {
     405: "Den här adressen tar inte emot den sortens begäran.",
     409: "Åtgärden krockar med ärendets nuvarande läge. Inget har ändrats.",
     413: "Det du skickade var för stort. Inget har ändrats.",
+    415: "Sidan tar emot formulärdata, inte den sortens innehåll. Inget har ändrats.",
     429: "För många försök på kort tid. Vänta en stund och försök igen.",
     500: "Något gick fel hos oss. Inget av det du skickade har sparats delvis; försök igen.",
 }
@@ -83,7 +85,7 @@ def load_session_user(user_id: str) -> models.User | None:
     from assess.services import sessions
 
     token = session.get("sid")
-    if not isinstance(token, str) or not user_id.isdigit() or len(user_id) > 10:
+    if not isinstance(token, str) or not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 10:
         return None
     now = utcnow()
     seen = session.get("seen")

@@ -36,7 +36,7 @@ def _date(name: str) -> dt.date | None:
 
 def _int(name: str) -> int | None:
     raw = (request.form.get(name) or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 def _page(

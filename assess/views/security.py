@@ -118,6 +118,11 @@ def _refuse_too_large() -> None:
         from werkzeug.exceptions import RequestEntityTooLarge
 
         raise RequestEntityTooLarge()
+    if request.mimetype == "application/json" and not request.path.startswith("/api/"):
+        # The pages' forms take form data; a JSON body would be read as form data by Flask-WTF, field by field.
+        from werkzeug.exceptions import UnsupportedMediaType
+
+        raise UnsupportedMediaType()
 
 
 def _forget_write_intent(exc: BaseException | None) -> None:

@@ -15,6 +15,7 @@ from assess.extensions import db
 from assess.models import Answer, User
 from assess.services import sessions
 from tests.browser.conftest import Demo, LiveServer
+from tests.browser.helpers import assert_accessible
 
 FIRST = "Ändamålet skrivet före ett byte av steg"
 SECOND = "Motivering skriven efter Bakåt"
@@ -90,6 +91,7 @@ def test_a_session_that_ran_out_asks_to_sign_in_on_the_page_and_then_saves_what_
     dialog = page.locator("dialog#relogin")
     expect(dialog).to_be_visible()
     expect(page.locator("#save-status")).to_contain_text("logga in igen")
+    assert_accessible(page)
     expect(page.locator('[name="q_G-03"]')).to_have_value(FIRST)  # still on the page, untouched
     dialog.get_by_label("Användarnamn").fill("arkitekt")
     dialog.get_by_label("Lösenord").fill(demo.passwords["arkitekt"])
@@ -110,6 +112,7 @@ def test_without_javascript_a_save_after_the_session_ran_out_keeps_the_text_and_
     page.locator('button[name="action"][value="save"]').click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Logga in igen")
     expect(page.locator(".kept")).to_contain_text(FIRST)  # what was typed is shown, kept
+    assert_accessible(page)
     page.get_by_label("Användarnamn").fill("arkitekt")
     page.get_by_label("Lösenord").fill(demo.passwords["arkitekt"])
     page.get_by_role("button", name="Logga in").click()
@@ -172,3 +175,16 @@ def test_edits_that_never_reached_the_server_come_back_when_the_page_is_opened_a
         assert stored(fresh_server, d2, "G-03")["value"] == FIRST
     finally:
         context.close()
+
+
+def test_the_password_page_explains_a_weak_password_accessibly(
+    new_page: Callable[..., Page], login: Callable[[Page, str], Page], fresh_server: LiveServer, demo: Demo
+) -> None:
+    page = login(new_page(fresh_server), "lasare")
+    page.get_by_role("link", name="Byt lösenord").click()
+    page.get_by_label("Nuvarande lösenord").fill(demo.passwords["lasare"])
+    page.get_by_label("Nytt lösenord", exact=True).fill("sommarsommar")
+    page.get_by_label("Upprepa det nya lösenordet").fill("sommarsommar")
+    page.get_by_role("button", name="Byt lösenord").click()
+    expect(page.locator(".error-summary")).to_contain_text("för lätt att gissa")
+    assert_accessible(page)

@@ -662,12 +662,33 @@ class Fuzzer:
             ident = Identity(name, self.user_ids.get(name), self.app.test_client())
             self.identities[name] = ident
         with ident.client.session_transaction() as session:
+            signed_in = session.get("_user_id") == str(ident.user_id) and bool(session.get("sid"))
             if ident.user_id is None:
                 session.pop("_user_id", None)
-            elif session.get("_user_id") != str(ident.user_id):
+                session.pop("sid", None)
+            elif not signed_in:
+                # A live server-side session, as signing in makes (the app clears the cookie when one ends).
+                token = self._in_fresh_context(lambda: self._start_session(ident.user_id))
                 session["_user_id"] = str(ident.user_id)
                 session["_fresh"] = True
+                session["sid"] = token
+                session["seen"] = int(time.time())
         return ident
+
+    @staticmethod
+    def _start_session(user_id: int | None) -> str:
+        from datetime import timedelta
+
+        from assess.extensions import db
+        from assess.models import User
+        from assess.services import sessions
+
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise LookupError(f"no user {user_id}")
+        token = sessions.start_session(user, timedelta(hours=8))
+        db.session.commit()
+        return token
 
     def allowed_users(self, endpoint: str) -> list[str]:
         """The demo accounts whose role the view declares (``@allow``); empty when it declares none."""
@@ -933,8 +954,16 @@ class Fuzzer:
 
     def _normalized(self, req: FuzzRequest) -> bytes:
         """The request without what differs between two runs on the same data (CSRF tokens, passwords, times)."""
-        passwords = set(self.passwords.values())
-        fields = [(k, "<secret>" if k == "csrf_token" or v in passwords else v) for k, v in req.fields]
+        passwords = [p for p in self.passwords.values() if p]
+
+        def hidden(key: str, value: str) -> str:
+            if key == "csrf_token":
+                return "<secret>"
+            for password in passwords:  # the demo's passwords are random: a mutated one differs between runs
+                value = value.replace(password, "<secret>")
+            return value
+
+        fields = [(k, hidden(k, v)) for k, v in req.fields]
         head = f"{req.identity} {req.route.method} {req.url} {req.content_type} {req.csrf} {sorted(req.headers)}"
         text = f"{head}\n{fields!r}\n".encode()
         return TIMESTAMP_RE.sub(b"<time>", text)
@@ -1149,3 +1178,21 @@ def scratch_database(admin_url: str | None, instance: Path) -> Iterator[str]:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def soak(kind: str, requests: int, folder: Path, seed: int | None = None) -> dict[str, Any]:
+    """Fuzz a fresh demo database of the kind for `make soak`; return the figures (server_errors must be 0)."""
+    admin = os.environ.get("MOLNBEDOMNING_TEST_POSTGRES_URL") if kind == "postgresql" else None
+    with scratch_database(admin, folder) as uri, demo_app(uri, folder) as app:
+        report = run_fuzz(app, requests, seed, kind)
+    by_status = Counter(status for (_, _, status), n in report.statuses.items() for _ in range(n))
+    if report.failures:
+        print(report.describe_failures())
+    return {
+        "requests": report.requests,
+        "seconds": round(report.seconds),
+        "server_errors": sum(f.count for f in report.failures.values()),
+        "distinct_server_errors": len(report.failures),
+        "statuses": dict(sorted(by_status.items())),
+        "reached_views": sum(report.kinds.get(k, 0) for k in ("reached the view",)),
+    }
