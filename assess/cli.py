@@ -125,6 +125,21 @@ def users_set_roles(username: str, roles: tuple[str, ...], areas: tuple[str, ...
     click.echo(f"{user.username}: {', '.join(user.role_labels())}.")
 
 
+@users_cli.command("set-password")
+@click.argument("username")
+def users_set_password(username: str) -> None:
+    """Give an account a new password (ASSESS_NEW_PASSWORD or a prompt); every session of it ends."""
+    from assess.services import users as user_service
+
+    password = _password()
+    try:
+        user = user_service.set_password(user_service.get_user(username), password)
+    except DomainError as exc:
+        fail(exc.problems)
+    db.session.commit()
+    click.echo(f"{user.username} har ett nytt lösenord; alla dess sessioner är avslutade.")
+
+
 @users_cli.command("deactivate")
 @click.argument("username")
 def users_deactivate(username: str) -> None:

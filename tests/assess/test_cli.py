@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
@@ -169,3 +170,25 @@ def test_cases_list_json(runner: FlaskCliRunner) -> None:
     assert assessment["status"] == "draft"
     assert assessment["ruleset"] == {"id": "molnlamplighet", "version": 1, "sha256": a.ruleset_sha256}
     assert len(a.ruleset_sha256) == 64
+
+
+def test_users_set_password_refuses_a_weak_one_and_ends_every_session(runner: FlaskCliRunner, app: Flask) -> None:
+    from sqlalchemy import select
+
+    from assess.extensions import db
+    from assess.models import UserSession
+    from tests import factories
+    from tests.conftest import login_as
+
+    user = factories.create_user("architect", username="anna")
+    db.session.commit()
+    login_as(app.test_client(), user)
+    weak = runner.invoke(args=["users", "set-password", "anna"], env={"ASSESS_NEW_PASSWORD": "sommarsommar"})
+    assert weak.exit_code == 1
+    assert "för lätt att gissa" in weak.output
+    ok = runner.invoke(args=["users", "set-password", "anna"], env={"ASSESS_NEW_PASSWORD": "granit och lingon i juni"})
+    assert ok.exit_code == 0, ok.output
+    assert "alla dess sessioner är avslutade" in ok.output
+    db.session.expire_all()
+    assert all(s.ended_at is not None for s in db.session.scalars(select(UserSession)))
+    assert runner.invoke(args=["users", "set-password", "ingen"], env={"ASSESS_NEW_PASSWORD": "x" * 20}).exit_code == 1

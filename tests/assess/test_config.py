@@ -27,12 +27,26 @@ def test_instance_config_file_sits_between_defaults_and_env(monkeypatch: pytest.
     instance = tmp_path / "instance"
     instance.mkdir()
     (instance / "config.py").write_text("SECRET_KEY = 'from-file'\nLOGIN_MAX_FAILURES_IP = 3\nREPORTS_DIR = 'r'\n")
-    monkeypatch.setattr("assess.ROOT", tmp_path)
+    monkeypatch.setenv("ASSESS_INSTANCE_PATH", str(instance))
     monkeypatch.setenv("ASSESS_LOGIN_MAX_FAILURES_IP", "4")
     app = create_app()
     assert app.config["SECRET_KEY"] == "from-file"
     assert app.config["REPORTS_DIR"] == "r"
     assert app.config["LOGIN_MAX_FAILURES_IP"] == 4
+
+
+def test_the_instance_folder_is_never_inside_an_installed_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from assess import instance_folder
+
+    monkeypatch.delenv("ASSESS_INSTANCE_PATH", raising=False)
+    assert instance_folder() == Path(__file__).resolve().parents[2] / "instance"  # a source checkout
+    monkeypatch.setattr("assess.ROOT", tmp_path / "site-packages")  # installed: no pyproject.toml beside assess/
+    monkeypatch.chdir(tmp_path)
+    assert instance_folder() == tmp_path / "instance"
+    monkeypatch.setenv("ASSESS_INSTANCE_PATH", str(tmp_path / "var" / "molnbedomning"))
+    assert instance_folder() == tmp_path / "var" / "molnbedomning"
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
