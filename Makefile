@@ -34,9 +34,9 @@ run: install ## Migrate the SQLite database in instance/, load rule set and demo
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev ## Lint and run every test (browser tests need /usr/bin/chromium)
+test: install-dev ## Lint and run every test, two at a time (browser tests need /usr/bin/chromium)
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 soak: install-dev ## The reliability suite at full size: 50 writers, kill -9, a 10,000-request fuzz, the tamper table
 	MOLNBEDOMNING_TEST_POSTGRES_URL="$${MOLNBEDOMNING_TEST_POSTGRES_URL:-$$(.ci/postgres 2>/dev/null || true)}" \

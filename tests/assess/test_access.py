@@ -142,7 +142,7 @@ def test_unknown_page_is_a_swedish_404(client: FlaskClient, app: Flask) -> None:
     assert client.get("/arenden/999999").status_code == 404
 
 
-def test_unexpected_error_is_a_swedish_500(app: Flask, client: FlaskClient) -> None:
+def test_unexpected_error_is_a_swedish_500(app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     from assess.views.access import ANY_ROLE, allow
 
     @app.route("/boom")
@@ -151,7 +151,7 @@ def test_unexpected_error_is_a_swedish_500(app: Flask, client: FlaskClient) -> N
         raise ZeroDivisionError
 
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    app.logger.disabled = True
+    monkeypatch.setattr(app.logger, "disabled", True)
     login_as(client, factories.create_user("viewer"))
     db.session.commit()
     response = client.get("/boom")
