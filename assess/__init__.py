@@ -22,6 +22,14 @@ def instance_folder() -> Path:
     return Path.cwd().resolve() / "instance"
 
 
+def template_folder() -> Path:
+    """Return the templates: the checkout's templates/ beside assess/, else the copy shipped in the package."""
+    checkout = ROOT / "templates"
+    if checkout.is_dir():
+        return checkout
+    return Path(__file__).resolve().parent / "templates"
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Flask application (no database work happens here)."""
     from assess import config as config_module
@@ -32,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         __name__,
         instance_path=str(instance_folder()),
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
+        template_folder=str(template_folder()),
         static_folder="static",
     )
     app.config.from_object(config_module.Defaults)

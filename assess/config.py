@@ -50,8 +50,6 @@ class Defaults:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
     PASSWORD_HASH_PARALLELISM = 4
-    #: Where generated reports are stored (relative paths are inside the instance folder).
-    REPORTS_DIR = "reports"
 
 
 def finish_config(config: dict[str, Any], instance_path: str) -> None:

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assess.extensions import Base
@@ -199,5 +199,9 @@ class FrozenRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     canonical_json: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    #: Where the report was kept before reports moved into the database (migration 0004); None since.
     report_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
     report_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The report as rendered at the decision, stored in the same row and transaction as the record (so every
+    #: instance of the app serves it, and no crash can leave a record without its report). Loaded on demand.
+    report_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)

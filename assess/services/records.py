@@ -32,8 +32,8 @@ from assess.models import (
 from assess.services.audit import chain_head, record_event
 from assess.services.workflow import answer_json, evaluation_with_overrides
 
-#: Writes the report of a just-built (not yet stored) record; returns (path under instance/, SHA-256 of the file).
-ReportWriter = Callable[[Assessment, FrozenRecord], tuple[str, str]]
+#: Renders the report of a just-built (not yet stored) record; returns the PDF.
+ReportWriter = Callable[[Assessment, FrozenRecord], bytes]
 
 
 def canonical_json(data: Any) -> str:
@@ -228,7 +228,9 @@ def freeze_record(
     text = canonical_json(content)
     record = FrozenRecord(assessment_id=assessment.id, canonical_json=text, sha256=sha256_hex(text))
     if write_report is not None:
-        record.report_path, record.report_sha256 = write_report(assessment, record)
+        pdf = write_report(assessment, record)
+        record.report_pdf = pdf
+        record.report_sha256 = hashlib.sha256(pdf).hexdigest()
         content["report"] = {"sha256": record.report_sha256}
         record.canonical_json = canonical_json(content)
         record.sha256 = sha256_hex(record.canonical_json)
@@ -244,6 +246,25 @@ def freeze_record(
         assessment_id=assessment.id,
     )
     return record
+
+
+def stored_report_of(record: FrozenRecord, instance: Path | None) -> tuple[bytes | None, str | None]:
+    """Return (report, None) when the record's stored report matches its SHA-256, else (None, why).
+
+    The report is in the record's row; records frozen before reports moved into the database may still name a
+    file under the instance folder. (None, None) when the record has no report at all.
+    """
+    if record.report_pdf is not None:
+        if hashlib.sha256(record.report_pdf).hexdigest() != (record.report_sha256 or ""):
+            return None, f"den lagrade rapporten matchar inte sin SHA-256 {record.report_sha256}"
+        return record.report_pdf, None
+    if record.report_path:
+        if instance is None:
+            return None, None
+        return read_report_file(instance, record.report_path, record.report_sha256 or "")
+    if record.report_sha256:
+        return None, "den lagrade rapporten saknas"
+    return None, None
 
 
 def read_report_file(instance: Path, relative: str, expected: str) -> tuple[bytes | None, str | None]:

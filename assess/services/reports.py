@@ -7,7 +7,6 @@ so a draft report and the decided report print the same things the same way.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,7 +20,6 @@ from sqlalchemy.orm import selectinload
 
 import rules
 from assess.extensions import db
-from assess.files import write_private
 from assess.models import (
     Alternative,
     Answer,
@@ -44,7 +42,7 @@ from assess.pdf import render_assessment_report, render_comparison_report
 from assess.services.assessments import get_assessment
 from assess.services.errors import NotFound
 from assess.services.evaluation import evaluate_assessment, ruleset_for
-from assess.services.records import build_record, read_report_file
+from assess.services.records import build_record, stored_report_of
 from assess.services.workflow import REVIEW_SCOPE
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -64,37 +62,22 @@ def build_assessment_report(assessment_id: int, generated: datetime) -> report.A
     return _report_of(assessment, record, generated)
 
 
-def store_record_report(
-    assessment: Assessment,
-    record: FrozenRecord,
-    reports_dir: Path,
-    generated: datetime,
-    *,
-    instance: Path | None = None,
-) -> tuple[str, str]:
-    """Render the report of a just-frozen record into reports_dir; return (path under instance, SHA-256).
-
-    The record need not be flushed yet: the report hash must go into the record's row, which the database
-    refuses to update afterwards. `instance` defaults to the parent of reports_dir.
-    """
+def render_record_report(assessment: Assessment, record: FrozenRecord, generated: datetime) -> bytes:
+    """Render the report of a just-frozen record (not yet stored: its hash goes into the record's row)."""
     with db.session.no_autoflush:
-        pdf = render_assessment_report(_report_of(assessment, record, generated))
-    target = reports_dir / f"bedomning-{assessment.id}-{record.sha256[:12]}.pdf"
-    write_private(target, pdf)
-    base = instance if instance is not None else reports_dir.parent
-    return target.resolve().relative_to(base.resolve()).as_posix(), hashlib.sha256(pdf).hexdigest()
+        return render_assessment_report(_report_of(assessment, record, generated))
 
 
-def stored_report(assessment_id: int, instance: Path) -> bytes | None:
+def stored_report(assessment_id: int, instance: Path | None = None) -> bytes | None:
     """Return the report stored at decision time when it exists and matches its SHA-256 in the record."""
     record = db.session.scalar(select(FrozenRecord).where(FrozenRecord.assessment_id == assessment_id))
-    if record is None or not record.report_path or not record.report_sha256:
+    if record is None:
         return None
-    content, _problem = read_report_file(instance, record.report_path, record.report_sha256)
+    content, _problem = stored_report_of(record, instance)
     return content
 
 
-def assessment_pdf(assessment_id: int, instance: Path, generated: datetime) -> bytes:
+def assessment_pdf(assessment_id: int, instance: Path | None, generated: datetime) -> bytes:
     """Return the assessment report as PDF: the stored decision-time file if intact, else rendered now."""
     stored = stored_report(assessment_id, instance)
     if stored is not None:

@@ -1,6 +1,6 @@
 """What the review, record, history and task pages show, and the decision with its stored report.
 
-Everything here reads, except `decide_and_store`, which joins the workflow's decision to the report service
+Everything here reads, except `decide_and_store`, which joins the decision to the report service
 (workflow cannot import reports: reports builds on workflow's record).
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, cast, select
@@ -167,13 +166,11 @@ def decide_and_store(
     next_review: date | None,
     conditions: list[decisions.ConditionInput],
     today: date,
-    instance: Path,
-    reports_dir: str = "reports",
 ) -> Decision:
-    """Decide, freeze the record and store its report under instance/<reports_dir> (its SHA-256 in the record)."""
+    """Decide and freeze the record, with its report rendered once and stored in the record's row."""
 
-    def write(a: Assessment, record: FrozenRecord) -> tuple[str, str]:
-        return reports.store_record_report(a, record, instance / reports_dir, utcnow(), instance=instance)
+    def write(a: Assessment, record: FrozenRecord) -> bytes:
+        return reports.render_record_report(a, record, utcnow())
 
     return decisions.decide(assessment, actor, outcome, residual_risks, next_review, conditions, today, write)
 

@@ -35,7 +35,7 @@ from assess.models import (
     ReviewComment,
 )
 from assess.services.audit import GENESIS, hash_of
-from assess.services.records import FORMAT, FORMATS, canonical_json, read_report_file, sha256_hex
+from assess.services.records import FORMAT, FORMATS, canonical_json, sha256_hex, stored_report_of
 from assess.services.workflow import answer_json
 
 SEALED = (AssessmentStatus.DECIDED, AssessmentStatus.SUPERSEDED)
@@ -91,7 +91,9 @@ def _guarded(result: Verification, what: str, check: Callable[[], None]) -> None
         check()
     except (SQLAlchemyError, ValueError, KeyError, TypeError, AttributeError) as exc:
         db.session.rollback()
-        result.problems.append(f"{what} kunde inte kontrolleras: {type(exc).__name__}")
+        # The database's own words (no parameters: the engine hides them), e.g. "no such table: frozen_records".
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:200]
+        result.problems.append(f"{what} kunde inte kontrolleras: {type(exc).__name__}: {reason}")
 
 
 def _events() -> Iterator[AuditEvent]:
@@ -153,11 +155,18 @@ def _learn(facts: ChainFacts, event: AuditEvent) -> None:
 
 def _verify_records(result: Verification, facts: ChainFacts, instance: Path | None) -> None:
     seen: set[int] = set()
-    for record in db.session.scalars(select(FrozenRecord).order_by(FrozenRecord.id)):
+    rows = list(db.session.execute(select(FrozenRecord.id, FrozenRecord.assessment_id).order_by(FrozenRecord.id)))
+    for record_id, assessment_id in rows:
         result.records += 1
-        seen.add(record.assessment_id)
-        label = f"post {record.id} (bedömning {record.assessment_id})"
-        problems = _check_record(record, facts, instance)
+        seen.add(assessment_id)
+        label = f"post {record_id} (bedömning {assessment_id})"
+        try:  # one record that cannot even be read does not hide the others
+            record = db.session.get(FrozenRecord, record_id)
+            problems = _check_record(record, facts, instance) if record is not None else ["posten försvann"]
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:200]
+            problems = [f"posten kunde inte läsas: {reason}"]
         result.problems.extend(f"{label}: {p}" for p in problems)
     for assessment_id in sorted(set(facts.frozen) - seen):
         result.problems.append(
@@ -181,16 +190,13 @@ def _check_record(record: FrozenRecord, facts: ChainFacts, instance: Path | None
         return ["den lagrade posten är inte giltig JSON"]
     if not isinstance(data, dict) or data.get("format") not in FORMATS:
         return [f"okänt postformat {data.get('format') if isinstance(data, dict) else '?'}"]
-    report_hash = record.report_sha256
-    if data["format"] == FORMAT and record.report_path:
+    if data["format"] == FORMAT and (record.report_sha256 or data.get("report")):
         inside = (data.get("report") or {}).get("sha256")
         if inside != record.report_sha256:
             problems.append("rapportens SHA-256 i tabellen stämmer inte med den i posten")
-        report_hash = inside
-    if record.report_path and instance is not None:
-        _content, problem = read_report_file(instance, record.report_path, report_hash or "")
-        if problem:
-            problems.append(problem)
+    _content, problem = stored_report_of(record, instance)
+    if problem:
+        problems.append(problem)
     frozen = facts.frozen.get(record.assessment_id)
     if frozen is None:
         problems.append("auditkedjan har ingen händelse om att posten frystes")

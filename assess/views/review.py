@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -197,8 +196,6 @@ def decide(assessment_id: int) -> Response | tuple[str, int]:
             _date("next_review"),
             _conditions(),
             today(),
-            Path(current_app.instance_path),
-            current_app.config["REPORTS_DIR"],
         )
 
     return _act(assessment_id, "decide", do, "Beslutet är fattat och posten är fryst.")

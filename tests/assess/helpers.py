@@ -126,14 +126,12 @@ def submit_and_approve(assessment: Assessment, users: dict[str, Any], note: str 
 def approve_use(
     assessment: Assessment,
     users: dict[str, Any],
-    instance: Any,
     today: Any,
     residual_risks: str = "Kvarstående risk, accepterad.",
     gate: str = "before_go_live",
 ) -> None:
     """Decide as the demo decision maker: approve, every condition owned by the architect (not committed)."""
     import datetime as dt
-    from pathlib import Path
 
     from assess.services import decisions, workflow
     from assess.services.review_queries import decide_and_store
@@ -145,5 +143,5 @@ def approve_use(
     ]
     decide_and_store(
         assessment, users["beslutsfattare"], "approved", residual_risks, today + dt.timedelta(days=365),
-        conditions, today, Path(instance),
+        conditions, today,
     )  # fmt: skip

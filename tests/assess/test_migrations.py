@@ -111,6 +111,12 @@ def test_a_database_with_format_1_records_upgrades_and_still_verifies(tmp_path: 
         record = db.session.scalar(sa.select(FrozenRecord))
         assert record is not None
         assert json.loads(record.canonical_json)["format"] == "molnbedomning-record/1"
+        # Migration 0004 moved the report file into the record's row, with the hash it had.
+        import hashlib
+
+        assert record.report_path is None
+        assert record.report_pdf == (data / "reports" / "bedomning-5-c8425075fd1c.pdf").read_bytes()
+        assert hashlib.sha256(record.report_pdf).hexdigest() == record.report_sha256
         events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq)).all()
         assert [e.seq for e in events] == list(range(1, len(events) + 1))  # the old events are chained
         result = verify_all(tmp_path)
@@ -130,5 +136,28 @@ def test_a_database_with_format_1_records_upgrades_and_still_verifies(tmp_path: 
         )
         db.session.commit()
         assert any("ändrats efter beslutet" in p for p in verify_all(tmp_path).problems)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_report_file_missing_at_the_upgrade_stays_named_and_verify_reports_it(tmp_path: Path) -> None:
+    import gzip
+
+    from flask_migrate import upgrade
+
+    from assess.models import FrozenRecord
+    from assess.services.verification import verify_all
+
+    data = Path(__file__).resolve().parents[1] / "data" / "records-v1"
+    database = tmp_path / "assess.sqlite3"
+    database.write_bytes(gzip.decompress((data / "assess.sqlite3.gz").read_bytes()))
+    app = make_app(database, tmp_path)  # no reports/ folder: the file is gone
+    with app.app_context():
+        upgrade()
+        record = db.session.scalar(sa.select(FrozenRecord))
+        assert record.report_path == "reports/bedomning-5-c8425075fd1c.pdf"
+        assert record.report_pdf is None
+        problems = verify_all(tmp_path).problems
+        assert problems == [f"post {record.id} (bedömning 5): den lagrade rapporten {record.report_path} saknas"]
         db.session.remove()
         db.engine.dispose()

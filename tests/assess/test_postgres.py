@@ -84,7 +84,7 @@ def _decided_d2(app: Flask) -> Assessment:
         return d2
     users = demo_users()
     submit_and_approve(d2, users)
-    approve_use(d2, users, app.instance_path, TODAY)
+    approve_use(d2, users, TODAY)
     db.session.commit()
     return d2
 

@@ -121,7 +121,7 @@ def test_decided_records_keep_their_version(app: Flask, demo: dict[str, Any], v2
     assert d2 is not None
     # Decide D2 while only v1 exists (approvals need the pinned rule set), then publish v2.
     submit_and_approve(d2, users)
-    approve_use(d2, users, app.instance_path, TODAY)
+    approve_use(d2, users, TODAY)
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["rules", "reevaluate", "--json"])
     assert d2.id not in {p["assessment"] for p in json.loads(result.output)}

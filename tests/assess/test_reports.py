@@ -37,7 +37,7 @@ def _decide_d2(app: Flask, demo: dict[str, Any]) -> Assessment:
     assert d2 is not None
     submit_and_approve(d2, users, "Inga anmärkningar.")
     review_service.add_comment(d2, users["jurist"], "Avtalsbilagan om underbiträden ska bifogas.", "L-05")
-    approve_use(d2, users, app.instance_path, TODAY, "Kvarstående risk <accepteras> & följs upp.")
+    approve_use(d2, users, TODAY, "Kvarstående risk <accepteras> & följs upp.")
     db.session.commit()
     return d2
 
@@ -109,9 +109,9 @@ def test_decided_report_is_stored_once_and_served_as_stored(
     d2 = _decide_d2(app, demo)
     record = db.session.scalar(select(FrozenRecord).where(FrozenRecord.assessment_id == d2.id))
     assert record is not None
-    assert record.report_path is not None
-    assert record.report_path.startswith("reports/")
-    stored = (Path(app.instance_path) / record.report_path).read_bytes()
+    assert record.report_path is None  # in the database, in the record's own row
+    stored = record.report_pdf
+    assert stored is not None
     assert hashlib.sha256(stored).hexdigest() == record.report_sha256
     login_as(client, demo["users"]["lasare"])
     served = client.get(f"/bedomningar/{d2.id}/rapport.pdf").data

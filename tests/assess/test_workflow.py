@@ -118,7 +118,7 @@ def _conditions(assessment: Assessment, owner: User) -> list[decisions.Condition
     ]
 
 
-def _decide(assessment: Assessment, users: dict[str, User], instance: Path) -> None:
+def _decide(assessment: Assessment, users: dict[str, User]) -> None:
     decide_and_store(
         assessment,
         users["beslutsfattare"],
@@ -127,7 +127,6 @@ def _decide(assessment: Assessment, users: dict[str, User], instance: Path) -> N
         TODAY + dt.timedelta(days=365),
         _conditions(assessment, users["arkitekt"]),
         TODAY,
-        instance,
     )
     db.session.commit()
 
@@ -136,7 +135,7 @@ def test_whole_path_freezes_a_verifiable_record_with_its_report(app: Flask, demo
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     _review_all(d2, users)
     assert d2.status == S.REVIEWED
-    _decide(d2, users, Path(app.instance_path))
+    _decide(d2, users)
     assert d2.status == S.DECIDED
     record = db.session.scalar(select(FrozenRecord).where(FrozenRecord.assessment_id == d2.id))
     assert record is not None
@@ -150,12 +149,13 @@ def test_whole_path_freezes_a_verifiable_record_with_its_report(app: Flask, demo
     assert data["evaluation"]["verdict"] == "suitable_with_conditions"
     assert data["conditions"]
     assert all(c["owner"] == "Anna Arkitekt" for c in data["conditions"])
-    # The report was written once, at decision, and its hash is in the record's row.
-    report = Path(app.instance_path) / record.report_path
-    assert report.read_bytes().startswith(b"%PDF")
+    # The report was rendered once, at decision, and stored in the record's row with its hash.
     import hashlib
 
-    assert hashlib.sha256(report.read_bytes()).hexdigest() == record.report_sha256
+    assert record.report_path is None
+    assert record.report_pdf is not None
+    assert record.report_pdf.startswith(b"%PDF")
+    assert hashlib.sha256(record.report_pdf).hexdigest() == record.report_sha256
     assert verify_all(Path(app.instance_path)).problems == []
 
 
@@ -234,10 +234,9 @@ def test_approve_is_refused_for_a_verdict_that_is_not_suitable(app: Flask, demo:
     _review_all(d1, users)
     with pytest.raises(Conflict, match="Lämplig"):
         decide_and_store(
-            d1, users["beslutsfattare"], "approved", "risk", TODAY + dt.timedelta(days=30), [], TODAY,
-            Path(app.instance_path),
+            d1, users["beslutsfattare"], "approved", "risk", TODAY + dt.timedelta(days=30), [], TODAY
         )  # fmt: skip
-    decide_and_store(d1, users["beslutsfattare"], "rejected", "", None, [], TODAY, Path(app.instance_path))
+    decide_and_store(d1, users["beslutsfattare"], "rejected", "", None, [], TODAY)
     db.session.commit()
     assert d1.status == S.DECIDED
 
@@ -246,7 +245,7 @@ def test_decision_asks_for_every_condition_term(app: Flask, demo: dict[str, Any]
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     _review_all(d2, users)
     with pytest.raises(ValidationFailed) as caught:
-        decide_and_store(d2, users["beslutsfattare"], "approved", "", None, [], TODAY, Path(app.instance_path))
+        decide_and_store(d2, users["beslutsfattare"], "approved", "", None, [], TODAY)
     fields = caught.value.fields
     assert "residual_risks" in fields
     assert "next_review" in fields
@@ -264,7 +263,7 @@ def test_decided_records_refuse_change_in_the_services(app: Flask, demo: dict[st
 
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     _review_all(d2, users)
-    _decide(d2, users, Path(app.instance_path))
+    _decide(d2, users)
     with pytest.raises(DomainError):
         assessment_service.save_answers(d2, {}, d2.version, users["arkitekt"])
     with pytest.raises(DomainError):
@@ -287,7 +286,7 @@ def test_decided_records_refuse_change_in_the_services(app: Flask, demo: dict[st
 def test_decided_records_refuse_change_in_the_database(app: Flask, demo: dict[str, Any], statement: str) -> None:
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     _review_all(d2, users)
-    _decide(d2, users, Path(app.instance_path))
+    _decide(d2, users)
     with pytest.raises(DatabaseError, match="immutable|only while the assessment is a draft"):
         db.session.execute(text(statement), {"id": d2.id})
     db.session.rollback()
@@ -296,7 +295,7 @@ def test_decided_records_refuse_change_in_the_database(app: Flask, demo: dict[st
 def test_records_verify_names_a_record_changed_behind_the_apps_back(app: Flask, demo: dict[str, Any]) -> None:
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     _review_all(d2, users)
-    _decide(d2, users, Path(app.instance_path))
+    _decide(d2, users)
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["records", "verify"])
     assert ok.exit_code == 0, ok.output
@@ -314,25 +313,24 @@ def test_records_verify_names_a_record_changed_behind_the_apps_back(app: Flask, 
     assert "SHA-256" in bad.output
 
 
-def test_records_verify_names_a_changed_report_file(app: Flask, demo: dict[str, Any]) -> None:
+def test_records_verify_names_a_changed_report(app: Flask, demo: dict[str, Any]) -> None:
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     _review_all(d2, users)
-    _decide(d2, users, Path(app.instance_path))
+    _decide(d2, users)
     record = db.session.scalar(select(FrozenRecord))
     assert record is not None
-    assert record.report_path
-    path = Path(app.instance_path) / record.report_path
-    path.write_bytes(path.read_bytes() + b"\n% tampered")
+    db.session.execute(text("DROP TRIGGER frozen_records_no_update"))
+    db.session.execute(text("UPDATE frozen_records SET report_pdf = CAST(report_pdf || X'0A' AS BLOB)"))
+    db.session.commit()
     result = app.test_cli_runner().invoke(args=["records", "verify"])
     assert result.exit_code == 1
-    assert "rapporten" in result.output
-    assert record.report_path in result.output
+    assert f"post {record.id} (bedömning {d2.id}): den lagrade rapporten matchar inte sin SHA-256" in result.output
 
 
 def test_revision_copies_the_answers_and_supersedes_the_old(app: Flask, demo: dict[str, Any]) -> None:
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     _review_all(d2, users)
-    _decide(d2, users, Path(app.instance_path))
+    _decide(d2, users)
     old_answers = {a.question_id: a.value for a in d2.answers}
     new = workflow.revise(d2, users["arkitekt"])
     db.session.commit()
@@ -349,7 +347,7 @@ def test_condition_past_its_deadline_shows_villkor_forfallet(
 ) -> None:
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     _review_all(d2, users)
-    _decide(d2, users, Path(app.instance_path))
+    _decide(d2, users)
     condition = db.session.scalars(select(DecisionCondition)).first()
     assert condition is not None
     login_as(client, users["lasare"])
@@ -392,7 +390,7 @@ def test_forbidden_transition_over_http_is_a_clear_409(app: Flask, client: Flask
 def test_every_step_is_in_the_history_page(app: Flask, client: FlaskClient, demo: dict[str, Any]) -> None:
     users, d2 = demo["users"], _get(demo["ids"]["D2"])
     _review_all(d2, users)
-    _decide(d2, users, Path(app.instance_path))
+    _decide(d2, users)
     actions = list(
         db.session.scalars(select(AuditEvent.action).where(AuditEvent.assessment_id == d2.id).order_by(AuditEvent.id))
     )

@@ -1087,7 +1087,7 @@ def decide_demo_assessment(app: Flask, scope_prefix: str = "D2") -> None:
             raise LookupError(f"no demo assessment {scope_prefix}")
         users = demo_users()
         submit_and_approve(assessment, users)
-        approve_use(assessment, users, app.instance_path, dt.date.today())
+        approve_use(assessment, users, dt.date.today())
         db.session.commit()
 
     def run() -> None:

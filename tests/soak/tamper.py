@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, select, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -31,8 +31,6 @@ class Tamper:
 
     name: str
     sql: dict[str, list[str]]
-    #: Something to do to the instance folder (the stored report file) as well.
-    files: Callable[[Path, Params], None] | None = None
 
     def statements(self, dialect: str) -> list[str] | None:
         """Return the statements for a dialect, or None when the row does not apply to it."""
@@ -45,11 +43,6 @@ def _both(*statements: str) -> dict[str, list[str]]:
 
 SQLITE_DROP_ANSWER_GUARDS = [f"DROP TRIGGER answers_{verb}" for verb in ("update", "delete", "insert")]
 PG_REPLICA = "SET LOCAL session_replication_role = replica"
-
-
-def _swap_report(instance: Path, params: Params) -> None:
-    path = instance / params["report_path"]
-    path.write_bytes(path.read_bytes() + b"\n% a report swapped for another")
 
 
 TAMPERS: list[Tamper] = [
@@ -191,14 +184,22 @@ TAMPERS: list[Tamper] = [
         },
     ),
     Tamper(
-        "byta rapporten och dess hash i tabellen",
+        "stänga av skydden och byta rapporten",
         {
-            "sqlite": ["DROP TRIGGER frozen_records_no_update", "UPDATE frozen_records SET report_sha256 = :swapped"],
-            "postgresql": [PG_REPLICA, "UPDATE frozen_records SET report_sha256 = :swapped"],
+            "sqlite": ["DROP TRIGGER frozen_records_no_update", "UPDATE frozen_records SET report_pdf = :swapped_pdf"],
+            "postgresql": [PG_REPLICA, "UPDATE frozen_records SET report_pdf = :swapped_pdf"],
         },
-        files=_swap_report,
     ),
-    Tamper("byta rapportfilen", {"any": []}, files=_swap_report),
+    Tamper(
+        "stänga av skydden och byta rapporten och dess hash i tabellen",
+        {
+            "sqlite": [
+                "DROP TRIGGER frozen_records_no_update",
+                "UPDATE frozen_records SET report_pdf = :swapped_pdf, report_sha256 = :swapped",
+            ],
+            "postgresql": [PG_REPLICA, "UPDATE frozen_records SET report_pdf = :swapped_pdf, report_sha256 = :swapped"],
+        },
+    ),
     Tamper(
         "stänga av skydden och radera en auditrad",
         {
@@ -310,9 +311,6 @@ def run_table(setting: Setting, verify: Callable[[str, Path], list[str]]) -> lis
             with engine.connect() as conn:
                 params = {**setting.params, **_computed(conn)}
                 conn.rollback()
-                if tamper.files is not None:
-                    tamper.files(instance, params)
-                    params["swapped"] = _sha256((instance / params["report_path"]).read_bytes())
                 try:
                     with conn.begin():
                         for statement in statements:
@@ -338,15 +336,15 @@ def _computed(conn: Connection) -> Params:
     """Values some rows need: the hash a rewritten record would have, a bogus event hash."""
     import hashlib
 
-    row = conn.execute(text("SELECT canonical_json FROM frozen_records")).one()
+    row = conn.execute(text("SELECT canonical_json, report_pdf FROM frozen_records")).one()
     rewritten = row[0].replace("Beata", "Bertil")
-    return {"rehash": hashlib.sha256(rewritten.encode("utf-8")).hexdigest(), "bogus": "f" * 64}
-
-
-def _sha256(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
+    swapped = bytes(row[1]) + b"\n% a report swapped for another"
+    return {
+        "rehash": hashlib.sha256(rewritten.encode("utf-8")).hexdigest(),
+        "bogus": "f" * 64,
+        "swapped_pdf": swapped,
+        "swapped": hashlib.sha256(swapped).hexdigest(),
+    }
 
 
 def _used(statement: str, params: Params) -> Params:
@@ -361,7 +359,7 @@ def decided_demo(app: Any) -> Params:
     import datetime as dt
 
     from assess.extensions import db
-    from assess.models import Assessment, FrozenRecord
+    from assess.models import Assessment
     from assess.services import review, workflow
     from tests.assess.helpers import REVIEWERS, approve_use, demo_users, load_demo
 
@@ -372,10 +370,9 @@ def decided_demo(app: Any) -> Params:
     review.add_comment(d2, users["jurist"], "Underbiträdeslistan är kontrollerad.", "L-05")
     for username, area in REVIEWERS:
         review.approve_area(d2, users[username], area, "Godkänt.")
-    approve_use(d2, users, app.instance_path, dt.date.today())
+    approve_use(d2, users, dt.date.today())
     db.session.commit()
-    record = db.session.scalar(select(FrozenRecord))
-    params = {"d1": ids["D1"], "d2": ids["D2"], "report_path": record.report_path}
+    params = {"d1": ids["D1"], "d2": ids["D2"]}
     db.session.remove()
     db.engine.dispose()
     return params
