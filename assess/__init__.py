@@ -48,7 +48,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("ASSESS")
     if test_config is not None:
         app.config.from_mapping(test_config)
-    config_module.finish_config(app.config, app.instance_path)
+    try:
+        config_module.finish_config(app.config, app.instance_path)
+    except config_module.ConfigError as exc:
+        _refuse(exc)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -76,3 +79,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _refuse(error: Exception) -> None:
+    """Stop on a configuration that cannot work: one clear line and exit 1 under the flask command, else raise."""
+    import click
+
+    if click.get_current_context(silent=True) is None:
+        raise error
+    click.echo(str(error), err=True)
+    raise SystemExit(1)

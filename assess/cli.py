@@ -207,6 +207,46 @@ def records_verify() -> None:
     click.echo("Anteckna kedjans huvud utanför systemet (t.ex. i diariet): då syns även en omskriven kedja.")
 
 
+@click.command("purge")
+def purge_command() -> None:
+    """Delete login attempts past their throttling window and sessions that ended a day ago (never audit events)."""
+    from datetime import timedelta
+
+    from assess.extensions import writing
+    from assess.models.types import utcnow
+    from assess.services import sessions
+    from assess.services import users as user_service
+
+    now = utcnow()
+    with writing():
+        attempts = user_service.purge_login_attempts(
+            now - timedelta(seconds=int(current_app.config["LOGIN_WINDOW_SECONDS"]))
+        )
+        ended = sessions.purge_sessions(now - timedelta(days=1))
+        db.session.commit()
+    click.echo(f"Rensade {attempts} gamla inloggningsförsök och {ended} avslutade sessioner.")
+
+
+@click.command("backup")
+@click.option(
+    "-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="The file to write (mode 0600).",
+)  # fmt: skip
+def backup_command(output: Path) -> None:
+    """Write a consistent copy of the database while the app serves (SQLite: online backup; PostgreSQL: pg_dump)."""
+    from assess.services import backup
+    from assess.services.audit import chain_head
+
+    try:
+        kind = backup.backup_database(db.engine.url, output)
+    except backup.BackupError as exc:
+        fail([str(exc)])
+    seq, head = chain_head()
+    db.session.rollback()
+    click.echo(f"Säkerhetskopia ({kind}) skriven till {output}.")
+    click.echo(f"Auditkedjans huvud vid kopieringen: händelse {seq}, SHA-256 {head}")
+
+
 @rules_cli.command("reevaluate")
 @click.option("--dry-run", is_flag=True, help="Only list what the newest version would change; move nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -245,6 +285,13 @@ def rules_reevaluate(dry_run: bool, as_json: bool) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    """Add the command groups and the single commands to the app's `flask` command."""
+    app.cli.add_command(purge_command)
+    app.cli.add_command(backup_command)
+    _register_groups(app)
+
+
+def _register_groups(app: Flask) -> None:
     """Attach the command groups to the app."""
     from assess.cli_report import report_cli
 

@@ -52,8 +52,12 @@ class Defaults:
     PASSWORD_HASH_PARALLELISM = 4
 
 
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says what to set, in Swedish and English, on one line."""
+
+
 def finish_config(config: dict[str, Any], instance_path: str) -> None:
-    """Derive dependent settings and enforce the secret-key guard; raise RuntimeError on a bad setup."""
+    """Derive dependent settings and enforce the secret-key guard; raise ConfigError on a bad setup."""
     env = str(config.get("ENVIRONMENT", "production")).lower()
     config["ENVIRONMENT"] = env
     if config.get("TESTING"):
@@ -63,7 +67,7 @@ def finish_config(config: dict[str, Any], instance_path: str) -> None:
     if isinstance(proxies, str) and proxies.strip().isascii() and proxies.strip().isdigit():
         proxies = int(proxies)
     if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 10:
-        raise RuntimeError(
+        raise ConfigError(
             "ASSESS_TRUSTED_PROXIES måste vara ett heltal 0–10 (antalet proxyservrar framför appen). / "
             "ASSESS_TRUSTED_PROXIES must be a whole number 0-10 (the number of reverse proxies in front)."
         )
@@ -85,14 +89,23 @@ def finish_config(config: dict[str, Any], instance_path: str) -> None:
         config["SESSION_COOKIE_SECURE"] = False
         config["REMEMBER_COOKIE_SECURE"] = False
 
+    key_file = config.get("SECRET_KEY_FILE")
+    if not config.get("SECRET_KEY") and key_file:
+        try:
+            config["SECRET_KEY"] = Path(str(key_file)).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"ASSESS_SECRET_KEY_FILE går inte att läsa ({exc.strerror}). / "
+                f"ASSESS_SECRET_KEY_FILE cannot be read ({exc.strerror})."
+            ) from None
     if not config.get("SECRET_KEY"):
         if env == "development":
             config["SECRET_KEY"] = _dev_secret_key(Path(instance_path))
         elif env != "test":
-            raise RuntimeError(
-                "Molnbedömning startar inte utan hemlig nyckel: sätt miljövariabeln ASSESS_SECRET_KEY "
-                "(eller SECRET_KEY i instance/config.py). / Refusing to start without a secret key: "
-                "set ASSESS_SECRET_KEY."
+            raise ConfigError(
+                "Molnbedömning startar inte utan hemlig nyckel: sätt ASSESS_SECRET_KEY eller ASSESS_SECRET_KEY_FILE "
+                "(eller SECRET_KEY i instance/config.py). / Refusing to start without a secret key: set "
+                "ASSESS_SECRET_KEY or ASSESS_SECRET_KEY_FILE."
             )
 
 

@@ -85,10 +85,21 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        # Several instances may start at once, each running `flask db upgrade`: on PostgreSQL they take turns
+        # (an advisory lock), and the later ones find the schema at its head already.
+        locked = connection.dialect.name == "postgresql"
+        if locked:
+            connection.exec_driver_sql("SELECT pg_advisory_lock(74110001)")
+            connection.commit()
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if locked:
+                connection.exec_driver_sql("SELECT pg_advisory_unlock(74110001)")
+                connection.commit()
 
 
 if context.is_offline_mode():

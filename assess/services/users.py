@@ -348,6 +348,7 @@ def begin_login(
             "försök igen. Andra konton påverkas inte."
         )
     over = _failures_since(since, ip=ip) - max_ip
+    purge_login_attempts(since)  # attempts older than the window count for nothing: they are not kept
     attempt = LoginAttempt(username=username, ip=ip[:64], success=False, at=now)
     db.session.add(attempt)
     user = db.session.scalar(select(User).where(User.username == username))

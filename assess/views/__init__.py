@@ -108,7 +108,7 @@ SEEN_RESOLUTION_SECONDS = 60
 
 def register_views(app: Flask) -> None:
     """Register blueprints, access control, error handlers and template helpers."""
-    from assess.views import assessments, auth, cases, reports, review
+    from assess.views import assessments, auth, cases, health, reports, review
     from assess.views.access import init_access
     from assess.views.security import init_security, log_unexpected
 
@@ -119,6 +119,7 @@ def register_views(app: Flask) -> None:
     login_manager.user_loader(load_session_user)
 
     init_access(app)
+    app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(assessments.bp)
