@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := assess
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run test soak lint fmt typecheck bench clean
+.PHONY: help install install-dev run test test-install soak lint fmt typecheck bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,7 +36,11 @@ run: install ## Migrate the SQLite database in instance/, load rule set and demo
 
 test: install-dev ## Lint and run every test, two at a time (browser tests need /usr/bin/chromium)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --ignore=tests/install
+
+test-install: install-dev ## Build the wheel, install it in a fresh venv, serve two instances on one PostgreSQL
+	MOLNBEDOMNING_TEST_POSTGRES_URL="$${MOLNBEDOMNING_TEST_POSTGRES_URL:-$$(.ci/postgres 2>/dev/null || true)}" \
+		$(BIN)/pytest tests/install
 
 soak: install-dev ## The reliability suite at full size: 50 writers, kill -9, a 10,000-request fuzz, the tamper table
 	MOLNBEDOMNING_TEST_POSTGRES_URL="$${MOLNBEDOMNING_TEST_POSTGRES_URL:-$$(.ci/postgres 2>/dev/null || true)}" \

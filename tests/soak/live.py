@@ -21,7 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.cookiejar import CookieJar
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
 
@@ -185,12 +185,24 @@ class Reply:
         return json.loads(self.body)
 
 
-class Browser:
-    """One person's cookies and requests, as a browser sends them (no redirects followed)."""
+class _TlsTerminated(DefaultCookiePolicy):
+    """Send Secure cookies over the plain connection behind a TLS-terminating proxy (as nginx would)."""
 
-    def __init__(self, base: str) -> None:
+    def return_ok_secure(self, cookie: Any, request: Any) -> bool:
+        return True
+
+
+class Browser:
+    """One person's cookies and requests, as a browser sends them (no redirects followed).
+
+    With `behind_tls`, every request looks as it does behind nginx terminating TLS: `X-Forwarded-Proto: https`,
+    a same-site `Referer`, and the session's Secure cookie sent back.
+    """
+
+    def __init__(self, base: str, behind_tls: bool = False) -> None:
         self.base = base
-        self.jar = CookieJar()
+        self.behind_tls = behind_tls
+        self.jar = CookieJar(policy=_TlsTerminated() if behind_tls else None)
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
 
     def request(
@@ -199,7 +211,11 @@ class Browser:
         body = None
         if data is not None:
             body = data if isinstance(data, bytes) else urllib.parse.urlencode(data, doseq=True).encode("utf-8")
-        req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})  # noqa: S310
+        headers = dict(headers or {})
+        if self.behind_tls:
+            headers.setdefault("X-Forwarded-Proto", "https")
+            headers.setdefault("Referer", self.base.replace("http://", "https://", 1) + "/")
+        req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)  # noqa: S310
         if body is not None and not isinstance(data, bytes):
             req.add_header("Content-Type", "application/x-www-form-urlencoded")
         try:
