@@ -70,6 +70,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from assess import i18n
+
+    i18n.init_app(app)
+
     from assess import rulesets
 
     rulesets.init_app(app)

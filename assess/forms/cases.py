@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from assess.forms.fields import SelectChoiceField
-from assess.models import OPERATING_MODELS
+from assess.labels import OPERATING_MODEL as OPERATING_MODELS
 
 MAX_TEXT = 5000
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import LazyString
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -12,7 +13,8 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 import rules
 from assess.forms.fields import RadioChoiceField, SelectChoiceField, SwedishDateField
-from assess.models import EVIDENCE_LABELS, Answer
+from assess.labels import EVIDENCE_CHOICE
+from assess.models import Answer
 from assess.services.assessments import (
     MAX_OWNER,
     MAX_REF,
@@ -51,7 +53,7 @@ def field_names(ruleset: rules.RuleSet, area_id: str) -> set[str]:
 
 def _build(ruleset: rules.RuleSet, area_id: str) -> type[QuestionnaireForm]:
     attrs: dict[str, Any] = {"ruleset": ruleset, "area_id": area_id}
-    evidence_choices = [SelectChoice(e.value, label) for e, label in EVIDENCE_LABELS.items()]
+    evidence_choices = [SelectChoice(code, LazyString(EVIDENCE_CHOICE.__getitem__, code)) for code in EVIDENCE_CHOICE]
     for q in ruleset.questions_in(area_id):
         name = f"q_{q.id}"
         if q.type == "text":

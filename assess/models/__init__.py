@@ -2,17 +2,14 @@
 
 from assess.models.assessment import (
     DEFAULT_SCOPE,
-    EVIDENCE_LABELS,
-    STATUS_LABELS,
     Answer,
     Assessment,
     AssessmentStatus,
     Evidence,
 )
 from assess.models.audit import AppendOnlyError, AuditEvent, AuditHead
-from assess.models.case import CASE_STATUS_LABELS, OPERATING_MODELS, Alternative, Case, CaseStatus
+from assess.models.case import Alternative, Case, CaseStatus
 from assess.models.review import (
-    GATE_LABELS,
     AreaApproval,
     ChangeRequest,
     Decision,
@@ -25,10 +22,9 @@ from assess.models.review import (
     ReviewComment,
     Submission,
 )
-from assess.models.user import AREA_LABELS, ROLE_LABELS, LoginAttempt, ReviewArea, Role, User, UserRole, UserSession
+from assess.models.user import LoginAttempt, ReviewArea, Role, User, UserRole, UserSession
 
 __all__ = [
-    "GATE_LABELS",
     "AreaApproval",
     "ChangeRequest",
     "Decision",
@@ -40,13 +36,7 @@ __all__ = [
     "OverrideKind",
     "ReviewComment",
     "Submission",
-    "AREA_LABELS",
-    "CASE_STATUS_LABELS",
     "DEFAULT_SCOPE",
-    "EVIDENCE_LABELS",
-    "OPERATING_MODELS",
-    "ROLE_LABELS",
-    "STATUS_LABELS",
     "Alternative",
     "Answer",
     "AppendOnlyError",

@@ -30,16 +30,6 @@ class AssessmentStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
-STATUS_LABELS = {
-    AssessmentStatus.DRAFT: "Utkast",
-    AssessmentStatus.SUBMITTED: "Inskickad",
-    AssessmentStatus.IN_REVIEW: "Under granskning",
-    AssessmentStatus.CHANGES_REQUESTED: "Ändringar begärda",
-    AssessmentStatus.REVIEWED: "Granskad",
-    AssessmentStatus.DECIDED: "Beslutad",
-    AssessmentStatus.SUPERSEDED: "Ersatt",
-}
-
 DEFAULT_SCOPE = "Hela alternativet"
 
 
@@ -95,15 +85,6 @@ class Evidence(enum.StrEnum):
     E2 = "E2"
     E3 = "E3"
     E4 = "E4"
-
-
-EVIDENCE_LABELS = {
-    Evidence.E0: "E0 – Inget underlag (räknas som okänt)",
-    Evidence.E1: "E1 – Leverantörens uppgift",
-    Evidence.E2: "E2 – Avtalat åtagande",
-    Evidence.E3: "E3 – Oberoende intyg",
-    Evidence.E4: "E4 – Verifierat av regionen",
-}
 
 
 class Answer(Base):

@@ -63,28 +63,3 @@ def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) 
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise AppendOnlyError("audit events are append-only")
-
-
-#: Swedish names of the audit actions, for the history page (unknown actions show their code).
-AUDIT_ACTION_LABELS = {
-    "case.create": "Ärende skapat",
-    "case.update": "Ärende ändrat",
-    "alternative.create": "Alternativ skapat",
-    "alternative.update": "Alternativ ändrat",
-    "assessment.create": "Bedömning påbörjad",
-    "answer.save": "Svar sparat",
-    "assessment.submit": "Inskickad för granskning",
-    "assessment.start_review": "Granskning påbörjad",
-    "review.comment": "Kommentar",
-    "assessment.request_changes": "Ändringar begärda",
-    "assessment.reopen": "Tillbaka till utkast",
-    "review.approve_area": "Område godkänt",
-    "review.override": "Stoppträff hävd",
-    "assessment.reviewed": "Alla områden godkända",
-    "assessment.decide": "Beslut fattat",
-    "record.freeze": "Beslutspost fryst",
-    "assessment.supersede": "Ersatt av ny revision",
-    "assessment.revise": "Ny revision skapad",
-    "assessment.reevaluate": "Flyttad till nyare regelverk",
-    "condition.fulfil": "Villkor uppfyllt",
-}

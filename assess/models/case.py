@@ -24,19 +24,6 @@ class CaseStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-CASE_STATUS_LABELS = {CaseStatus.OPEN: "Pågående", CaseStatus.CLOSED: "Avslutat"}
-
-#: Operating models, as the rule set names them (question G-02).
-OPERATING_MODELS = {
-    "saas": "SaaS (programvara som tjänst)",
-    "paas": "PaaS (plattform som tjänst)",
-    "iaas": "IaaS (infrastruktur som tjänst)",
-    "vendor_hosted": "Leverantörsdrift i leverantörens datacenter",
-    "region_on_prem": "Drift i regionens egna datacenter",
-    "hybrid": "Hybrid",
-}
-
-
 class Case(Base):
     """A decision case: a need and the alternatives that could meet it."""
 

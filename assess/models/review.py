@@ -146,13 +146,6 @@ class Gate(enum.StrEnum):
     WITHIN_MONTHS = "within_months"
 
 
-GATE_LABELS = {
-    Gate.BEFORE_CONTRACT: "före avtal",
-    Gate.BEFORE_GO_LIVE: "före driftstart",
-    Gate.WITHIN_MONTHS: "inom N månader",
-}
-
-
 class DecisionCondition(Base):
     """A condition of a decision, with owner, deadline and gate; fulfilment is tracked afterwards."""
 

@@ -31,21 +31,6 @@ class ReviewArea(enum.StrEnum):
     PATIENT_SAFETY = "patient_safety"
 
 
-ROLE_LABELS = {
-    Role.ADMIN: "Administratör",
-    Role.ARCHITECT: "Arkitekt",
-    Role.REVIEWER: "Granskare",
-    Role.DECISION_MAKER: "Beslutsfattare",
-    Role.VIEWER: "Läsare",
-}
-
-AREA_LABELS = {
-    ReviewArea.LEGAL: "juridik",
-    ReviewArea.INFOSEC: "informationssäkerhet",
-    ReviewArea.PATIENT_SAFETY: "patientsäkerhet",
-}
-
-
 class User(UserMixin, Base):
     """A person who signs in."""
 
@@ -57,6 +42,8 @@ class User(UserMixin, Base):
     email: Mapped[str] = mapped_column(String(254), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    #: The language the user chose ("sv", "en"); empty: the browser's.
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -83,17 +70,10 @@ class User(UserMixin, Base):
         return any(Role(r) in mine for r in roles)
 
     def role_labels(self) -> list[str]:
-        """Return the roles in Swedish, reviewer areas included, in a stable order."""
-        labels = []
-        for role in Role:
-            if role not in self.roles:
-                continue
-            if role == Role.REVIEWER:
-                areas = ", ".join(AREA_LABELS[a] for a in ReviewArea if a in self.review_areas)
-                labels.append(f"{ROLE_LABELS[role]} ({areas})" if areas else ROLE_LABELS[role])
-            else:
-                labels.append(ROLE_LABELS[role])
-        return labels
+        """Return the roles in words (in the current language), reviewer areas included, in a stable order."""
+        from assess.labels import role_labels
+
+        return role_labels({r.value for r in self.roles}, {a.value for a in self.review_areas})
 
 
 class UserRole(Base):

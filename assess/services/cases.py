@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 
 import rules
 from assess.extensions import db
-from assess.models import OPERATING_MODELS, Alternative, Answer, Assessment, Case, User
+from assess.labels import OPERATING_MODEL as OPERATING_MODELS
+from assess.models import Alternative, Answer, Assessment, Case, User
 from assess.models.types import utcnow
 from assess.services.audit import diff_fields, record_event
 from assess.services.errors import Conflict, NotFound, ValidationFailed

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 import rules
 from assess.extensions import db
+from assess.labels import REVIEW_AREA as AREA_LABELS
 from assess.models import (
     Alternative,
     Answer,
@@ -36,7 +37,6 @@ from assess.models import (
     ReviewComment,
     User,
 )
-from assess.models.user import AREA_LABELS
 from assess.pdf import data as report
 from assess.pdf import render_assessment_report, render_comparison_report
 from assess.services.assessments import get_assessment

@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 
 from assess.extensions import db
+from assess.i18n import _
 from assess.models import LoginAttempt, ReviewArea, Role, User, UserRole
 from assess.models.types import utcnow
 from assess.services import sessions
@@ -271,6 +272,20 @@ def deactivate_user(user: User, actor: User | None = None) -> User:
     db.session.flush()
     end_user_sessions(user.id, sessions.DEACTIVATED)
     record_event(actor, "user", user.id, "user.deactivate", before, _snapshot(user))
+    return user
+
+
+def set_language(user: User, language: str) -> User:
+    """Save the language the user chose for the interface ("" for the browser's)."""
+    from assess.i18n import LANGUAGES
+
+    if language and language not in LANGUAGES:
+        raise ValidationFailed(_("Okänt språk."))
+    if user.language != language:
+        before = user.language
+        user.language = language
+        db.session.flush()
+        record_event(user, "user", user.id, "user.language", {"language": before}, {"language": language})
     return user
 
 

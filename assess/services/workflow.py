@@ -171,9 +171,9 @@ def authorize(assessment: Assessment, action: Action, actor: User) -> Assessment
 
 
 def _status_label(status: AssessmentStatus) -> str:
-    from assess.models import STATUS_LABELS
+    from assess.labels import STATUS
 
-    return STATUS_LABELS[status]
+    return STATUS[status]
 
 
 def move(assessment: Assessment, target: AssessmentStatus, actor: User, action: str, extra: dict[str, Any]) -> None:

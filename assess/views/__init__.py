@@ -12,10 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 from assess import models
 from assess.extensions import db, login_manager
-from assess.models.audit import AUDIT_ACTION_LABELS
 from assess.models.types import utcnow
 from assess.services.errors import DomainError
-from rules.model import ANSWERED_BY_LABELS, AREA_RESULT_LABELS, AREA_TITLES, OUTCOME_LABELS, VERDICT_LABELS
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -66,13 +64,6 @@ def today() -> date:
     return datetime.now(STOCKHOLM).date()
 
 
-def local_dt(value: datetime | None) -> str:
-    """Format a UTC datetime in Swedish local time (Europe/Stockholm), to the minute."""
-    if value is None:
-        return "–"
-    return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
-
-
 def wants_json() -> bool:
     """Tell whether the request comes from the page's own script (autosave, sign-in again), which reads JSON."""
     return request.headers.get("X-Requested-With") == "fetch" or request.accept_mimetypes.best == "application/json"
@@ -108,7 +99,7 @@ SEEN_RESOLUTION_SECONDS = 60
 
 def register_views(app: Flask) -> None:
     """Register blueprints, access control, error handlers and template helpers."""
-    from assess.views import assessments, auth, cases, health, reports, review
+    from assess.views import assessments, auth, cases, health, pages, reports, review
     from assess.views.access import init_access
     from assess.views.security import init_security, log_unexpected
 
@@ -120,12 +111,12 @@ def register_views(app: Flask) -> None:
 
     init_access(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(assessments.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(reports.bp)
-    app.jinja_env.filters["local_dt"] = local_dt
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
@@ -167,19 +158,23 @@ def overdue_ids() -> set[int]:
 
 
 def _labels() -> dict[str, Any]:
-    """Return the Swedish labels every template (and imported macro) can use."""
+    """Return the tables of labels every template (and imported macro) can use, each in the reader's language."""
+    from assess import labels
+
     return {
-        "VERDICT_LABELS": {k: v[0] for k, v in VERDICT_LABELS.items()},
-        "AREA_RESULT_LABELS": {k: v[0] for k, v in AREA_RESULT_LABELS.items()},
-        "AREA_TITLES": {k: v[0] for k, v in AREA_TITLES.items()},
-        "OUTCOME_LABELS": {k: v[0] for k, v in OUTCOME_LABELS.items()},
-        "ANSWERED_BY_LABELS": {k: v[0] for k, v in ANSWERED_BY_LABELS.items()},
-        "STATUS_LABELS": models.STATUS_LABELS,
-        "ROLE_LABELS": models.ROLE_LABELS,
-        "AREA_LABELS": models.AREA_LABELS,
-        "EVIDENCE_LABELS": models.EVIDENCE_LABELS,
-        "OPERATING_MODELS": models.OPERATING_MODELS,
-        "CASE_STATUS_LABELS": models.CASE_STATUS_LABELS,
-        "GATE_LABELS": models.GATE_LABELS,
-        "AUDIT_ACTION_LABELS": AUDIT_ACTION_LABELS,
+        "VERDICT_LABELS": labels.VERDICT,
+        "AREA_RESULT_LABELS": labels.AREA_RESULT,
+        "AREA_TITLES": labels.AREA,
+        "OUTCOME_LABELS": labels.OUTCOME,
+        "ANSWERED_BY_LABELS": labels.ANSWERED_BY,
+        "STATUS_LABELS": labels.STATUS,
+        "ROLE_LABELS": labels.ROLE,
+        "AREA_LABELS": labels.REVIEW_AREA,
+        "EVIDENCE_LABELS": labels.EVIDENCE,
+        "OPERATING_MODELS": labels.OPERATING_MODEL,
+        "CASE_STATUS_LABELS": labels.CASE_STATUS,
+        "GATE_LABELS": labels.GATE,
+        "AUDIT_ACTION_LABELS": labels.AUDIT_ACTION,
+        "FIELD_LABELS": labels.FIELD,
+        "OVERRIDE_KIND_LABELS": labels.OVERRIDE_KIND,
     }

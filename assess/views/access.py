@@ -15,7 +15,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Every signed-in role: the read-only pages.
 ANY_ROLE = tuple(Role)
 EDITORS = (Role.ADMIN, Role.ARCHITECT)
-PUBLIC_ENDPOINTS = {"static", "auth.login", "auth.resume", "health.healthz", "health.readyz"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "auth.login",
+    "auth.resume",
+    "auth.choose_language",
+    "pages.accessibility",
+    "health.healthz",
+    "health.readyz",
+}
 
 
 def allow(*roles: Role) -> Callable[[F], F]:

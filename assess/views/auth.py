@@ -182,6 +182,23 @@ def password() -> str | Response | tuple[str, int]:
     return render_template("auth/password.html", form=form), status
 
 
+@bp.route("/sprak", methods=["POST"])
+def choose_language() -> Response:
+    """Switch the interface's language: saved on the account when signed in, else in the session."""
+    from assess.i18n import LANGUAGES
+
+    chosen = request.form.get("lang", "")
+    if chosen not in LANGUAGES:
+        from werkzeug.exceptions import BadRequest
+
+        raise BadRequest()
+    session["lang"] = chosen
+    if current_user.is_authenticated:
+        user_service.set_language(current_user, chosen)
+        db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("cases.index"))
+
+
 # --- resuming a post whose session or form token ran out -------------------------------------------------------
 
 

@@ -75,7 +75,15 @@ ROUTES = [
     Route("reports.assessment_pdf", "GET", lambda w: f"/bedomningar/{w['assessment'].id}/rapport.pdf", frozenset(ALL)),
     Route("reports.comparison_pdf", "GET", lambda w: f"/arenden/{w['case'].id}/jamforelse.pdf", frozenset(ALL)),
 ]
-PUBLIC = {"static", "auth.login", "auth.resume", "health.healthz", "health.readyz"}
+PUBLIC = {
+    "static",
+    "auth.login",
+    "auth.resume",
+    "auth.choose_language",
+    "pages.accessibility",
+    "health.healthz",
+    "health.readyz",
+}
 
 
 @pytest.fixture
