@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := assess
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run test test-install soak lint fmt typecheck bench clean
+.PHONY: help install install-dev run test test-install soak lint fmt typecheck translations bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,6 +54,10 @@ lint: install-dev ## ruff check, ruff format --check and mypy
 fmt: install-dev ## Format the code and fix what ruff can fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+translations: install-dev ## Collect the texts of code and templates into assess/translations (sv, en) and compile them
+	$(BIN)/python -m assess.catalogs update
+	@$(BIN)/python -m assess.catalogs check || echo "Translate the texts listed above in assess/translations/en/LC_MESSAGES/messages.po, then run make translations again."
 
 typecheck: install-dev ## mypy --strict on rules/, services/ and pdf/
 	$(BIN)/mypy

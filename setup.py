@@ -30,7 +30,15 @@ setup(
     package_dir=TEMPLATE_PACKAGES,
     package_data={
         "rules": ["rulesets/*/*.yaml", "rulesets/*.lock", "examples/*.json"],
-        "assess": ["static/*", "static/**/*", "migrations/*", "migrations/**/*", "pdf/fonts/*"],
+        "assess": [
+            "static/*",
+            "static/**/*",
+            "migrations/*",
+            "migrations/**/*",
+            "pdf/fonts/*",
+            "translations/*/LC_MESSAGES/*",
+            "demo_notes_sv.yaml",
+        ],
         **{package: ["*.html", "*.txt", "*.xml"] for package in TEMPLATE_PACKAGES},
     },
 )

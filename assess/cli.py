@@ -155,14 +155,21 @@ def users_deactivate(username: str) -> None:
 
 
 @demo_cli.command("load")
-def demo_load() -> None:
+@click.option(
+    "--language",
+    type=click.Choice(["sv", "en"]),
+    default="sv",
+    show_default=True,
+    help="Language of the answers' motivations (when the demo case is created; an existing case is kept).",
+)
+def demo_load(language: str) -> None:
     """Load the demo accounts and the demo case (idempotent) and print the accounts."""
     from assess import rulesets
     from assess.services import demo
 
     accounts = demo.load_demo_accounts(Path(current_app.instance_path))
     registry = rulesets.registry()
-    demo.load_demo_case(registry.newest_pin(), registry.example_answer_sets())
+    demo.load_demo_case(registry.newest_pin(), registry.example_answer_sets(), language)
     db.session.commit()
     click.echo("Demokonton (också i instance/demo-accounts.txt):")
     for account in accounts:

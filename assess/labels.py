@@ -7,74 +7,17 @@ The verdicts, areas, area results, outcomes and who answers are also in the rule
 
 from __future__ import annotations
 
+from assess import texts
 from assess.i18n import N_, Labels, _
 
-VERDICT = Labels(
-    {
-        "suitable": N_("Lämplig"),
-        "suitable_with_conditions": N_("Lämplig med villkor"),
-        "not_suitable": N_("Ej lämplig"),
-        "cannot_assess": N_("Kan ej bedömas ännu"),
-    }
-)
-AREA = Labels(
-    {
-        "context": N_("Förutsättningar"),
-        "legal": N_("Juridik"),
-        "infosec": N_("Informationssäkerhet"),
-        "patient_safety": N_("Patientsäkerhet"),
-    }
-)
-AREA_RESULT = Labels(
-    {
-        "met": N_("Uppfyllt"),
-        "met_with_conditions": N_("Uppfyllt med villkor"),
-        "not_met": N_("Ej uppfyllt"),
-        "cannot_assess": N_("Kan ej bedömas"),
-    }
-)
-OUTCOME = Labels(
-    {
-        "OK": N_("OK"),
-        "C": N_("Villkor"),
-        "KO": N_("Stoppträff"),
-        "UB": N_("Blockerande okänd"),
-        "UN": N_("Icke blockerande okänd"),
-        "NA": N_("Ej tillämplig"),
-    }
-)
-#: Who is to answer a question (the rule set's `answered_by`), as "to be answered by ...".
-ANSWERED_BY = Labels({"provider": N_("leverantören"), "legal": N_("juristen"), "region": N_("regionen")})
-EVIDENCE = Labels(
-    {
-        "E0": N_("Inget underlag"),
-        "E1": N_("Leverantörens uppgift"),
-        "E2": N_("Avtalat åtagande"),
-        "E3": N_("Oberoende intyg"),
-        "E4": N_("Verifierat av regionen"),
-    }
-)
-#: The evidence levels as the questionnaire offers them: the level and what it means.
-EVIDENCE_CHOICE = Labels(
-    {
-        "E0": N_("E0 – Inget underlag (räknas som okänt)"),
-        "E1": N_("E1 – Leverantörens uppgift"),
-        "E2": N_("E2 – Avtalat åtagande"),
-        "E3": N_("E3 – Oberoende intyg"),
-        "E4": N_("E4 – Verifierat av regionen"),
-    }
-)
-STATUS = Labels(
-    {
-        "draft": N_("Utkast"),
-        "submitted": N_("Inskickad"),
-        "in_review": N_("Under granskning"),
-        "changes_requested": N_("Ändringar begärda"),
-        "reviewed": N_("Granskad"),
-        "decided": N_("Beslutad"),
-        "superseded": N_("Ersatt av nyare revision"),
-    }
-)
+VERDICT = Labels(texts.VERDICT)
+AREA = Labels(texts.AREA)
+AREA_RESULT = Labels(texts.AREA_RESULT)
+OUTCOME = Labels(texts.OUTCOME)
+ANSWERED_BY = Labels(texts.ANSWERED_BY)
+EVIDENCE = Labels(texts.EVIDENCE)
+EVIDENCE_CHOICE = Labels(texts.EVIDENCE_CHOICE)
+STATUS = Labels(texts.STATUS)
 CASE_STATUS = Labels({"open": N_("Pågående"), "closed": N_("Avslutat")})
 ROLE = Labels(
     {
@@ -88,14 +31,8 @@ ROLE = Labels(
 REVIEW_AREA = Labels(
     {"legal": N_("juridik"), "infosec": N_("informationssäkerhet"), "patient_safety": N_("patientsäkerhet")}
 )
-GATE = Labels(
-    {
-        "before_contract": N_("före avtal"),
-        "before_go_live": N_("före driftstart"),
-        "within_months": N_("inom ett antal månader"),
-    }
-)
-OVERRIDE_KIND = Labels({"legal": N_("juridiskt ställningstagande"), "technical": N_("tekniskt ställningstagande")})
+GATE = Labels(texts.GATE)
+OVERRIDE_KIND = Labels(texts.OVERRIDE_KIND)
 DECISION_OUTCOME = Labels({"approved": N_("Användningen godkänd"), "rejected": N_("Användningen avslagen")})
 OPERATING_MODEL = Labels(
     {
@@ -192,8 +129,23 @@ FIELD = Labels(
         "review_areas": N_("granskningsområden"),
         "sessions_ended": N_("avslutade sessioner"),
         "language": N_("språk"),
+        "question_outcome": N_("utfall"),
+        "answers": N_("antal svar"),
+        "source": N_("källa"),
+        "dropped_answers": N_("borttagna svar"),
+        "questions_added": N_("nya frågor"),
+        "questions_removed": N_("borttagna frågor"),
+        "gate": N_("grind"),
+        "gate_months": N_("antal månader"),
+        "deadline": N_("senast"),
+        "owner": N_("ansvarig"),
+        "mitigations": N_("åtgärder"),
+        "residual_risks": N_("kvarstående risker"),
+        "next_review": N_("nästa omprövning"),
     }
 )
+#: Where a history event's data came from, when not from a person's form (the demonstration data).
+SOURCE = Labels({"demo": N_("demonstrationsdata")})
 
 
 def role_labels(roles: set[str], areas: set[str]) -> list[str]:

@@ -10,11 +10,13 @@ from rules.answers import Answer, AnswerSetError, Override, check_answers
 from rules.conditions import HIDDEN, UNKNOWN, StateValue
 from rules.model import (
     ANSWERED_BY_LABELS,
+    EVIDENCE_LABELS,
     EVIDENCE_RANK,
     NOT_APPLICABLE,
     OUTCOME_LABELS,
     UNKNOWN_OPTION,
     Question,
+    Reference,
     Rule,
     RuleSet,
     Text,
@@ -84,7 +86,14 @@ def evaluate(
         else:
             mitigations = ()
             reason = _UnknownReason(
-                q, answer, value is UNKNOWN, why_unknown.get(q.id), stopped_on, tuple(unknown_reads), outcome
+                q,
+                answer,
+                value is UNKNOWN,
+                why_unknown.get(q.id),
+                stopped_on,
+                tuple(unknown_reads),
+                outcome,
+                ruleset.by_id,
             )
         outcomes[q.id] = outcome
         worst = None
@@ -266,6 +275,21 @@ class _RuleReason:
             self.written = _override_reason(self.override, reason) if self.override is not None else reason
         return self.written
 
+    def plain(self, references: bool = True) -> Text:
+        """Write the reason for a person: the rule's own reason, then the references in words (no notation)."""
+        reason = self.rule.reason
+        if self.override is not None:
+            o = self.override
+            kind_sv = {"legal": "en juridisk", "technical": "en teknisk"}.get(o.kind or "", "en")
+            kind_en = {"legal": "a legal", "technical": "a technical"}.get(o.kind or "", "a")
+            reason = Text(
+                f"Stoppträffen är hävd genom {kind_sv} bedömning ({o.reference}, {o.author}, {o.date}). "
+                f"Ursprunglig grund: {_sentence(reason.sv)}",
+                f"The knock-out is lifted by {kind_en} finding ({o.reference}, {o.author}, {o.date}). "
+                f"Original ground: {_sentence(reason.en)}",
+            )
+        return _with_references(reason, self.question.refs if references else ())
+
 
 @dataclass(slots=True)
 class _UnknownReason:
@@ -278,7 +302,14 @@ class _UnknownReason:
     stopped_on: Rule | None
     unknown_reads: tuple[str, ...]
     outcome: str
+    questions: Mapping[str, Question] = field(default_factory=dict, compare=False, repr=False)
     written: Text | None = field(default=None, compare=False)
+
+    def plain(self, references: bool = True) -> Text:
+        """Write why the outcome is unknown for a person: what is missing, what it depends on, who answers."""
+        return _unknown_plain(
+            self.question, self.own_unknown, self.answer, self.why, self.unknown_reads, self.questions, references
+        )
 
     def text(self) -> Text:
         """Write the reason for the on_unknown outcome."""
@@ -293,6 +324,92 @@ class _UnknownReason:
                 self.outcome,
             )
         return self.written
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+def _with_references(reason: Text, refs: tuple[Reference, ...]) -> Text:
+    """Return the reason followed by its references, with "att verifiera" as a word where it applies."""
+    if not refs:
+        return Text(_sentence(reason.sv), _sentence(reason.en))
+    sv = "; ".join(r.words("sv") for r in refs)
+    en = "; ".join(r.words("en") for r in refs)
+    return Text(
+        f"{_sentence(reason.sv)} {'Referens' if len(refs) == 1 else 'Referenser'}: {sv}.",
+        f"{_sentence(reason.en)} {'Reference' if len(refs) == 1 else 'References'}: {en}.",
+    )
+
+
+def _named(qids: list[str], questions: Mapping[str, Question], lang: str) -> str:
+    names = []
+    for qid in qids:
+        q = questions.get(qid)
+        names.append(f"{qid} {q.title.get(lang)}" if q is not None else qid)
+    if len(names) == 1:
+        return names[0]
+    joiner = " och " if lang == "sv" else " and "
+    return ", ".join(names[:-1]) + joiner + names[-1]
+
+
+def _unknown_plain(
+    q: Question,
+    own_unknown: bool,
+    answer: Answer | None,
+    why: str | None,
+    unknown_reads: tuple[str, ...],
+    questions: Mapping[str, Question],
+    references: bool = True,
+) -> Text:
+    sv: list[str] = []
+    en: list[str] = []
+    if own_unknown:
+        if why == _BELOW_MIN and answer is not None and answer.value is not None:
+            required = q.required_evidence(answer.value) or ""
+            need_sv, need_en = EVIDENCE_LABELS.get(required, (required, required))
+            has_sv, has_en = EVIDENCE_LABELS.get(answer.evidence, (answer.evidence, answer.evidence))
+            shown_sv = q.label(answer.value, "sv") if q.type != "text" else ""
+            shown_en = q.label(answer.value, "en") if q.type != "text" else ""
+            sv.append(
+                f"Underlaget räcker inte: svaret{f' ”{shown_sv}”' if shown_sv else ''} kräver minst ”{need_sv}” "
+                f"men bygger på ”{has_sv.lower()}”, så det räknas som okänt."
+            )
+            en.append(
+                f"The evidence is not enough: the answer{f' “{shown_en}”' if shown_en else ''} needs at least "
+                f"“{need_en}” but rests on “{has_en.lower()}”, so it counts as unknown."
+            )
+        elif why == _E0:
+            sv.append("Svaret saknar underlag och räknas därför som okänt.")
+            en.append("The answer has no evidence and so counts as unknown.")
+        elif why == _NOT_APPLICABLE:
+            sv.append("”Ej tillämpligt” räknas som okänt här, eftersom frågans regler inte tar upp det.")
+            en.append("“Not applicable” counts as unknown here, because the question's rules do not provide for it.")
+        elif why == _ANSWERED_UNKNOWN:
+            sv.append("Svaret är ännu inte känt.")
+            en.append("The answer is not known yet.")
+        else:
+            sv.append("Frågan är inte besvarad.")
+            en.append("The question has not been answered.")
+    others = [r for r in unknown_reads if r != q.id]
+    if others:
+        one = len(others) == 1
+        sv.append(
+            f"Utfallet beror på {'svaret' if one else 'svaren'} på {_named(others, questions, 'sv')}, "
+            f"som {'är okänt' if one else 'är okända'}."
+        )
+        en.append(
+            f"The outcome depends on the {'answer' if one else 'answers'} to {_named(others, questions, 'en')}, "
+            f"which {'is' if one else 'are'} unknown."
+        )
+    elif not own_unknown:
+        sv.append("Ingen regel avgör frågan med de svar som finns.")
+        en.append("No rule decides the question with the answers given.")
+    by_sv, by_en = ANSWERED_BY_LABELS[q.answered_by]
+    sv.append(f"Ska besvaras av {by_sv}.")
+    en.append(f"To be answered by {by_en}.")
+    return _with_references(Text(" ".join(sv), " ".join(en)), q.refs if references else ())
 
 
 def _answer_text(q: Question, answer: Answer | None) -> tuple[str, str]:

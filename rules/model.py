@@ -5,6 +5,7 @@ Build one with ``rules.loader.load_ruleset`` or ``rules.registry.load_published`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -25,7 +26,7 @@ AREA_TITLES: Final[dict[str, tuple[str, str]]] = {
 OUTCOME_LABELS: Final[dict[str, tuple[str, str]]] = {
     "OK": ("OK", "OK"),
     "C": ("Villkor", "Condition"),
-    "KO": ("Stopp", "Knock-out"),
+    "KO": ("Stoppträff", "Knock-out"),
     "UB": ("Blockerande okänd", "Blocking unknown"),
     "UN": ("Icke blockerande okänd", "Non-blocking unknown"),
     "NA": ("Ej tillämplig", "Not applicable"),
@@ -42,6 +43,18 @@ AREA_RESULT_LABELS: Final[dict[str, tuple[str, str]]] = {
     "not_met": ("Ej uppfyllt", "Not met"),
     "cannot_assess": ("Kan ej bedömas", "Cannot be assessed"),
 }
+EVIDENCE_LABELS: Final[dict[str, tuple[str, str]]] = {
+    "E0": ("Inget underlag", "No evidence"),
+    "E1": ("Leverantörens uppgift", "Provider's statement"),
+    "E2": ("Avtalat åtagande", "Contractual commitment"),
+    "E3": ("Oberoende intyg", "Independent attestation"),
+    "E4": ("Verifierat av regionen", "Verified by the region"),
+}
+#: "regel 11" in a reference (MDR bilaga VIII) keeps its number on the same line where a person reads it, and
+#: never reads as the engine's own "regel 1" of a rule trace.
+_KEEP_NUMBER: Final = re.compile(r"(?<=\b[Rr]egel) (?=\d)|(?<=\b[Rr]ule) (?=\d)")
+#: A reference the region's lawyers must check, as a word (the rule-set file marks it ``verify: true``).
+TO_VERIFY: Final[tuple[str, str]] = ("att verifiera", "to be verified")
 ANSWERED_BY_LABELS: Final[dict[str, tuple[str, str]]] = {
     "provider": ("leverantören", "the provider"),
     "legal": ("juristen", "legal counsel"),
@@ -87,6 +100,15 @@ class Reference:
     def to_dict(self) -> dict[str, object]:
         """Return ``{"text": ..., "verify": ...}``."""
         return {"text": self.text, "verify": self.verify}
+
+    def words(self, lang: str) -> str:
+        """Return the reference with "att verifiera" / "to be verified" as a word where it applies."""
+        text = self.plain_text()
+        return f"{text} ({TO_VERIFY[0 if lang == 'sv' else 1]})" if self.verify else text
+
+    def plain_text(self) -> str:
+        """Return the reference text as a person reads it (a rule number kept with its word)."""
+        return _KEEP_NUMBER.sub("\u00a0", self.text)
 
 
 @dataclass(frozen=True, slots=True)

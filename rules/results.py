@@ -23,7 +23,11 @@ class Explanation(Protocol):
     """What the engine knows about why an outcome came about; the reason text is written on demand."""
 
     def text(self) -> Text:
-        """Return the reason in Swedish and English."""
+        """Return the reason in Swedish and English: the rule trace, for reviewers and auditors."""
+        ...
+
+    def plain(self, references: bool = True) -> Text:
+        """Return the reason as a person reads it: the rule set's own words (and the references), no notation."""
         ...
 
 
@@ -50,6 +54,16 @@ class QuestionResult:
         return self.explanation.text() if self.explanation is not None else None
 
     @property
+    def summary(self) -> Text | None:
+        """Return the reason in plain words (the rule's own reason, references), or None when not shown."""
+        return self.explanation.plain() if self.explanation is not None else None
+
+    @property
+    def brief(self) -> Text | None:
+        """Return the reason in plain words without the references (where they are listed beside it)."""
+        return self.explanation.plain(references=False) if self.explanation is not None else None
+
+    @property
     def open(self) -> bool:
         """Tell whether the question is open (scoring.md §7): it then has a worst outcome."""
         return self.worst is not None
@@ -57,11 +71,14 @@ class QuestionResult:
     def to_dict(self) -> dict[str, Any]:
         """Return the question's member of ``questions`` in scoring.md §8."""
         reason = self.explanation.text() if self.explanation is not None else None
+        summary = self.explanation.plain() if self.explanation is not None else None
         return {
             "shown": self.shown,
             "outcome": self.outcome,
             "mitigations": list(self.mitigations),
             "reason": reason.to_dict() if reason is not None else None,
+            "summary": summary.to_dict() if summary is not None else None,
+            "rule": self.rule,
             "references": [r.to_dict() for r in self.references],
             "answered_by": self.answered_by,
             "effective": self.effective,

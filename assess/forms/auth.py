@@ -1,5 +1,6 @@
 """The sign-in and password forms."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -9,13 +10,13 @@ class LoginForm(FlaskForm):
     """Username and password."""
 
     username = StringField(
-        "Användarnamn",
-        validators=[DataRequired("Ange ditt användarnamn."), Length(max=64, message="Högst 64 tecken.")],
+        _l("Användarnamn"),
+        validators=[DataRequired(_l("Ange ditt användarnamn.")), Length(max=64, message=_l("Högst 64 tecken."))],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
     password = PasswordField(
-        "Lösenord",
-        validators=[DataRequired("Ange ditt lösenord."), Length(max=1024, message="För långt lösenord.")],
+        _l("Lösenord"),
+        validators=[DataRequired(_l("Ange ditt lösenord.")), Length(max=1024, message=_l("För långt lösenord."))],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -24,21 +25,24 @@ class PasswordForm(FlaskForm):
     """A new password for the signed-in user: the current one, the new one twice."""
 
     current_password = PasswordField(
-        "Nuvarande lösenord",
-        validators=[DataRequired("Ange ditt nuvarande lösenord."), Length(max=1024, message="För långt lösenord.")],
+        _l("Nuvarande lösenord"),
+        validators=[
+            DataRequired(_l("Ange ditt nuvarande lösenord.")),
+            Length(max=1024, message=_l("För långt lösenord.")),
+        ],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
-        "Nytt lösenord",
-        description="Minst 12 tecken och svårt att gissa: en fras av flera ovanliga ord fungerar bra.",
-        validators=[DataRequired("Ange ett nytt lösenord."), Length(max=1024, message="För långt lösenord.")],
+        _l("Nytt lösenord"),
+        description=_l("Minst 12 tecken och svårt att gissa: en fras av flera ovanliga ord fungerar bra."),
+        validators=[DataRequired(_l("Ange ett nytt lösenord.")), Length(max=1024, message=_l("För långt lösenord."))],
         render_kw={"autocomplete": "new-password"},
     )
     repeat_password = PasswordField(
-        "Upprepa det nya lösenordet",
+        _l("Upprepa det nya lösenordet"),
         validators=[
-            DataRequired("Upprepa det nya lösenordet."),
-            EqualTo("new_password", message="Lösenorden är inte lika."),
+            DataRequired(_l("Upprepa det nya lösenordet.")),
+            EqualTo("new_password", message=_l("Lösenorden är inte lika.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -14,34 +16,38 @@ MAX_TEXT = 5000
 
 
 def _len(n: int) -> Length:
-    return Length(max=n, message=f"Högst {n} tecken.")
+    # WTForms fills in %(max)s; the text is translated when the message is made (in the reader's language).
+    return Length(max=n, message=_l("Högst %(max)s tecken."))
 
 
 class CaseForm(FlaskForm):
     """A case: what is needed, who owns the information and who decides."""
 
-    title = StringField("Ärendets namn", validators=[DataRequired("Ange ett namn på ärendet."), _len(200)])
+    title = StringField(_l("Ärendets namn"), validators=[DataRequired(_l("Ange ett namn på ärendet.")), _len(200)])
     need_statement = TextAreaField(
-        "Behov (behovsanalys)",
-        description="Varför behövs en molntjänst, vilka alternativ finns (också att stanna i egen drift)?",
+        _l("Behov (behovsanalys)"),
+        description=_l("Varför behövs en molntjänst, vilka alternativ finns (också att stanna i egen drift)?"),
         validators=[Optional(), _len(MAX_TEXT)],
     )
-    information_owner = StringField("Informationsägare", validators=[Optional(), _len(200)])
-    decision_maker = StringField("Beslutsfattare", validators=[Optional(), _len(200)])
+    information_owner = StringField(_l("Informationsägare"), validators=[Optional(), _len(200)])
+    decision_maker = StringField(_l("Beslutsfattare"), validators=[Optional(), _len(200)])
     loaded_at = HiddenField()
 
 
 class AlternativeForm(FlaskForm):
     """An alternative: a way to meet the need."""
 
-    name = StringField("Namn", validators=[DataRequired("Ange ett namn på alternativet."), _len(200)])
-    description = TextAreaField("Beskrivning", validators=[Optional(), _len(MAX_TEXT)])
+    name = StringField(_l("Namn"), validators=[DataRequired(_l("Ange ett namn på alternativet.")), _len(200)])
+    description = TextAreaField(_l("Beskrivning"), validators=[Optional(), _len(MAX_TEXT)])
     operating_model = SelectChoiceField(
-        "Driftmodell",
-        choices=[SelectChoice("", "Inte bestämd"), *(SelectChoice(k, v) for k, v in OPERATING_MODELS.items())],
+        _l("Driftmodell"),
+        choices=[
+            SelectChoice("", _l("Inte bestämd")),
+            *(SelectChoice(k, LazyString(OPERATING_MODELS.__getitem__, k)) for k in OPERATING_MODELS),
+        ],
         default="",
     )
-    provider = StringField("Leverantör", validators=[Optional(), _len(200)])
+    provider = StringField(_l("Leverantör"), validators=[Optional(), _len(200)])
     loaded_at = HiddenField()
 
 
@@ -49,12 +55,14 @@ class ModuleForm(FlaskForm):
     """A module (scope) of an alternative: each gets its own assessment."""
 
     scope = StringField(
-        "Omfattning (modul)",
-        description="Till exempel 'Hela alternativet' eller 'D1 – AI-diktering'. En bedömning gäller en omfattning.",
-        validators=[DataRequired("Ange omfattningen."), _len(200)],
+        _l("Omfattning (modul)"),
+        description=_l(
+            "Till exempel 'Hela alternativet' eller 'D1 – AI-diktering'. En bedömning gäller en omfattning."
+        ),
+        validators=[DataRequired(_l("Ange omfattningen.")), _len(200)],
     )
     description = TextAreaField(
-        "Beskrivning av omfattningen",
-        description="Vilken information (och KLASSA-nivå) och vilka användare omfattas?",
+        _l("Beskrivning av omfattningen"),
+        description=_l("Vilken information (och KLASSA-nivå) och vilka användare omfattas?"),
         validators=[Optional(), _len(MAX_TEXT)],
     )

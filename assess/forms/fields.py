@@ -1,4 +1,4 @@
-"""WTForms fields whose built-in messages are in Swedish."""
+"""WTForms fields whose own messages are in the catalogue (Swedish, translated to the reader's language)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ from typing import Any
 from wtforms import DateField, RadioField, SelectField
 from wtforms.validators import ValidationError
 
+from assess.i18n import _
+
 
 class RadioChoiceField(RadioField):
-    """A radio group that tells in Swedish when the posted value is not one of its options."""
+    """A radio group that tells, in the reader's language, when the posted value is not one of its options."""
 
     def pre_validate(self, form: Any) -> None:
         if self.data in (None, ""):
             return
         if not any(self.data == value for value, _ in self.iter_choices_values()):
-            raise ValidationError("Välj ett av svarsalternativen.")
+            raise ValidationError(_("Välj ett av svarsalternativen."))
 
     def iter_choices_values(self) -> list[tuple[Any, Any]]:
         """Return (value, label) pairs of the choices."""
@@ -27,15 +29,15 @@ class RadioChoiceField(RadioField):
 
 
 class SelectChoiceField(SelectField):
-    """A select that tells in Swedish when the posted value is not one of its options."""
+    """A select that tells, in the reader's language, when the posted value is not one of its options."""
 
     def pre_validate(self, form: Any) -> None:
         if not any(self.data == value for value, *_ in self.iter_choices()):
-            raise ValidationError("Välj ett av alternativen i listan.")
+            raise ValidationError(_("Välj ett av alternativen i listan."))
 
 
 class SwedishDateField(DateField):
-    """A date field (YYYY-MM-DD) with a Swedish message for a malformed date."""
+    """A date field (YYYY-MM-DD) with its own message, in the reader's language, for a malformed date."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not valuelist[0]:
@@ -45,4 +47,4 @@ class SwedishDateField(DateField):
             self.data = dt.date.fromisoformat(valuelist[0].strip())
         except ValueError:
             self.data = None
-            raise ValueError("Ange ett giltigt datum som ÅÅÅÅ-MM-DD.") from None
+            raise ValueError(_("Ange ett giltigt datum som ÅÅÅÅ-MM-DD.")) from None

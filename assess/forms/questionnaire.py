@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +14,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 import rules
 from assess.forms.fields import RadioChoiceField, SelectChoiceField, SwedishDateField
+from assess.i18n import text
 from assess.labels import EVIDENCE_CHOICE
 from assess.models import Answer
 from assess.services.assessments import (
@@ -31,7 +33,7 @@ SUFFIXES = ("", "_unknown", "_evidence", "_motivation", "_ref", "_owner", "_due"
 class QuestionnaireForm(FlaskForm):
     """Base class: the version the user loaded, for optimistic concurrency."""
 
-    base_version = HiddenField(validators=[InputRequired("Sidans version saknas."), Regexp(r"^\d{1,9}$")])
+    base_version = HiddenField(validators=[InputRequired(_l("Sidans version saknas.")), Regexp(r"^\d{1,9}$")])
     #: Fingerprints of the answers as this page showed them: only what the user changed is saved.
     base_digest = HiddenField(validators=[Optional(), Length(max=20_000)])
 
@@ -51,31 +53,31 @@ def field_names(ruleset: rules.RuleSet, area_id: str) -> set[str]:
     }
 
 
+def _too_long(n: int) -> Length:
+    # WTForms fills in %(max)s; the text is translated when the message is made (in the reader's language).
+    return Length(max=n, message=_l("Högst %(max)s tecken."))
+
+
 def _build(ruleset: rules.RuleSet, area_id: str) -> type[QuestionnaireForm]:
+    # The classes are cached across requests: every text is lazy, read in the language of the request showing it.
     attrs: dict[str, Any] = {"ruleset": ruleset, "area_id": area_id}
     evidence_choices = [SelectChoice(code, LazyString(EVIDENCE_CHOICE.__getitem__, code)) for code in EVIDENCE_CHOICE]
     for q in ruleset.questions_in(area_id):
         name = f"q_{q.id}"
+        title = LazyString(text, q.title)
         if q.type == "text":
-            attrs[name] = TextAreaField(
-                q.title.sv, validators=[Optional(), Length(max=MAX_TEXT, message=f"Högst {MAX_TEXT} tecken.")]
-            )
-            attrs[f"{name}_unknown"] = BooleanField("Okänt ännu")
+            attrs[name] = TextAreaField(title, validators=[Optional(), _too_long(MAX_TEXT)])
+            attrs[f"{name}_unknown"] = BooleanField(_l("Okänt ännu"))
         else:
-            choices = [SelectChoice(str(o.id), o.label.sv) for o in q.options]
-            attrs[name] = RadioChoiceField(q.title.sv, choices=choices, validators=[Optional()])
-        attrs[f"{name}_evidence"] = SelectChoiceField("Underlag", choices=evidence_choices, default="E1")
-        attrs[f"{name}_motivation"] = TextAreaField(
-            "Motivering", validators=[Optional(), Length(max=MAX_TEXT, message=f"Högst {MAX_TEXT} tecken.")]
-        )
+            choices = [SelectChoice(str(o.id), LazyString(text, o.label)) for o in q.options]
+            attrs[name] = RadioChoiceField(title, choices=choices, validators=[Optional()])
+        attrs[f"{name}_evidence"] = SelectChoiceField(_l("Underlag"), choices=evidence_choices, default="E1")
+        attrs[f"{name}_motivation"] = TextAreaField(_l("Motivering"), validators=[Optional(), _too_long(MAX_TEXT)])
         attrs[f"{name}_ref"] = StringField(
-            "Underlagsreferens (dokument eller länk)",
-            validators=[Optional(), Length(max=MAX_REF, message=f"Högst {MAX_REF} tecken.")],
+            _l("Underlagsreferens (dokument eller länk)"), validators=[Optional(), _too_long(MAX_REF)]
         )
-        attrs[f"{name}_owner"] = StringField(
-            "Vem tar reda på det?", validators=[Optional(), Length(max=MAX_OWNER, message=f"Högst {MAX_OWNER} tecken.")]
-        )
-        attrs[f"{name}_due"] = SwedishDateField("Senast (datum)", validators=[Optional()])
+        attrs[f"{name}_owner"] = StringField(_l("Vem tar reda på det?"), validators=[Optional(), _too_long(MAX_OWNER)])
+        attrs[f"{name}_due"] = SwedishDateField(_l("Senast (datum)"), validators=[Optional()])
     return type(f"QuestionnaireForm_{ruleset.id}_{ruleset.version}_{area_id}", (QuestionnaireForm,), attrs)
 
 

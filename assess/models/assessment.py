@@ -42,6 +42,15 @@ class Assessment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     alternative_id: Mapped[int] = mapped_column(ForeignKey("alternatives.id", ondelete="CASCADE"), index=True)
     scope: Mapped[str] = mapped_column(String(200), default=DEFAULT_SCOPE)
+
+    @property
+    def scope_label(self) -> str:
+        """Return the scope as the reader reads it: the default "Hela alternativet" in the reader's language."""
+        from assess.i18n import _
+        from assess.texts import WHOLE_ALTERNATIVE
+
+        return _(WHOLE_ALTERNATIVE) if self.scope == WHOLE_ALTERNATIVE else self.scope
+
     scope_description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     revision: Mapped[int] = mapped_column(Integer, default=1)

@@ -12,21 +12,22 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from assess.pdf import labels
 from assess.pdf.data import AreaSection, Outcome
 from assess.pdf.fonts import BOLD, REGULAR
+from assess.pdf.labels import N_, _, word
 from assess.pdf.layout import AMBER, GREEN, INK, MUTED, RED, RULE, SLATE, WHITE
 
 # The four groups the chart shows; NA counts like OK (criteria.md §1.4), both unknowns are "Okänd".
 GROUPS: tuple[tuple[str, tuple[Outcome, ...], Color], ...] = (
-    ("OK", ("OK", "NA"), GREEN),
-    ("Villkor", ("C",), AMBER),
-    ("Okänd", ("UB", "UN"), SLATE),
-    ("Stopp", ("KO",), RED),
+    (N_("OK"), ("OK", "NA"), GREEN),
+    (N_("Villkor"), ("C",), AMBER),
+    (N_("Okänd"), ("UB", "UN"), SLATE),
+    (N_("Stoppträff"), ("KO",), RED),
 )
 
 
 def grouped_counts(section: AreaSection) -> list[tuple[str, int]]:
-    """Return the area's counts per chart group, in chart order."""
+    """Return the area's counts per chart group (the group's translated word), in chart order."""
     counts = section.outcome_counts()
-    return [(name, sum(counts[code] for code in codes)) for name, codes, _ in GROUPS]
+    return [(_(name), sum(counts[code] for code in codes)) for name, codes, _colour in GROUPS]
 
 
 def outcome_chart(sections: Sequence[AreaSection], width: float) -> Drawing:
@@ -47,7 +48,8 @@ def outcome_chart(sections: Sequence[AreaSection], width: float) -> Drawing:
     # Legend on top: a swatch and the word for each group.
     x = label_width
     legend_y = height - 5 * mm
-    for name, _codes, colour in GROUPS:
+    for msgid, _codes, colour in GROUPS:
+        name = _(msgid)
         drawing.add(Rect(x, legend_y - 1, 3.2 * mm, 3.2 * mm, fillColor=colour, strokeColor=None))
         drawing.add(String(x + 4.5 * mm, legend_y, name, fontName=REGULAR, fontSize=8, fillColor=INK))
         x += 4.5 * mm + stringWidth(name, REGULAR, 8) + 7 * mm
@@ -55,7 +57,7 @@ def outcome_chart(sections: Sequence[AreaSection], width: float) -> Drawing:
         String(
             width,
             legend_y,
-            "Antal frågor per utfall",
+            _("Antal frågor per utfall"),
             fontName=REGULAR,
             fontSize=7.5,
             fillColor=MUTED,
@@ -66,12 +68,12 @@ def outcome_chart(sections: Sequence[AreaSection], width: float) -> Drawing:
     for index, section in enumerate(sections):
         y = height - legend_height - (index + 1) * row + (row - bar_height) / 2
         text_y = y + bar_height / 2 - 3
-        drawing.add(String(0, text_y, labels.AREA[section.area], fontName=BOLD, fontSize=8.5, fillColor=INK))
+        drawing.add(String(0, text_y, word(labels.AREA, section.area), fontName=BOLD, fontSize=8.5, fillColor=INK))
         # A faint track shows the scale (the area with the most questions fills it).
         drawing.add(Rect(label_width, y, bar_width, bar_height, fillColor=None, strokeColor=RULE, strokeWidth=0.4))
         groups = grouped_counts(section)
         x = label_width
-        for (_name, count), (_, _, colour) in zip(groups, GROUPS, strict=True):
+        for (_name, count), (_msgid, _codes, colour) in zip(groups, GROUPS, strict=True):
             if not count:
                 continue
             segment = bar_width * count / largest
@@ -89,7 +91,7 @@ def outcome_chart(sections: Sequence[AreaSection], width: float) -> Drawing:
                     )
                 )
             x += segment
-        words = " · ".join(f"{name} {count}" for name, count in groups if count) or "Inga visade frågor"
+        words = " · ".join(f"{name} {count}" for name, count in groups if count) or _("Inga visade frågor")
         drawing.add(
             String(
                 label_width + bar_width + 4 * mm,

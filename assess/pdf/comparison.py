@@ -1,4 +1,7 @@
-"""The comparison report: the alternatives × areas matrix and each alternative's findings, in landscape."""
+"""The comparison report: the alternatives × areas matrix and each alternative's findings, in landscape.
+
+Words only, for a steering group; every static text goes through `_` (the report's translate function).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,14 @@ from collections.abc import Sequence
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Spacer
 
 from assess.pdf import labels
 from assess.pdf.archive import ArchiveMeta, make_pdfa
 from assess.pdf.data import AREAS, ComparisonReport, ComparisonRow, QuestionRef
+from assess.pdf.fonts import BOLD
+from assess.pdf.labels import N_, Translate, _, word
 from assess.pdf.layout import (
     AREA_RESULT_COLOUR,
     MARGIN,
@@ -21,7 +27,9 @@ from assess.pdf.layout import (
     PageInfo,
     Paragraph,
     build_pdf,
+    continued_label,
     esc,
+    fitted_style,
     grid,
     markup,
     para,
@@ -29,40 +37,54 @@ from assess.pdf.layout import (
 )
 
 PAGE = landscape(A4)
-# Column heads broken where Swedish breaks them, so that narrow columns never split a word arbitrarily.
+# Column heads broken where the language breaks them, so that narrow columns never split a word arbitrarily
+# (a translation gives its own break, or none).
 MATRIX_AREA = {
-    "context": "Förutsätt-\nningar",
-    "legal": "Juridik",
-    "infosec": "Informations-\nsäkerhet",
-    "patient_safety": "Patient-\nsäkerhet",
+    "context": N_("Förutsätt-\nningar"),
+    "legal": N_("Juridik"),
+    "infosec": N_("Informations-\nsäkerhet"),
+    "patient_safety": N_("Patient-\nsäkerhet"),
 }
 WIDTH = PAGE[0] - 2 * MARGIN
+CELL_PADDING = 8
 
 
-def render_comparison_report(data: ComparisonReport) -> bytes:
-    """Render the comparison of a case's alternatives as PDF/A-2b bytes."""
+def render_comparison_report(data: ComparisonReport, tr: Translate | None = None) -> bytes:
+    """Render the comparison of a case's alternatives as PDF/A-2b bytes.
+
+    tr translates the report's static texts from Swedish to `data.language` (None: Swedish as written).
+    """
+    with labels.translating(tr):
+        return _render(data)
+
+
+def _render(data: ComparisonReport) -> bytes:
     decided = sum(1 for row in data.rows if row.status == "decided")
-    status = f"{decided} av {len(data.rows)} bedömningar beslutade"
-    story: list[Flowable] = _heading(data, status)
+    status = _("%(decided)s av %(total)s bedömningar beslutade") % {"decided": decided, "total": len(data.rows)}
+    title = data.title or _("Jämförelse av alternativ")
+    story: list[Flowable] = _heading(data, title, status)
     story.append(_matrix(data.rows))
     story += [Spacer(0, 2 * mm), _legend()]
     story += _details(data.rows)
     info = PageInfo(
-        document=data.title,
+        document=title,
         case=data.case_title,
         date=labels.fmt_date(data.generated),
         status=status,
         is_draft=data.is_draft,
+        watermark=_("UTKAST"),
+        page_label=_("Sida %(page)s av %(total)s"),
     )
     names = ", ".join(f"{row.alternative} ({row.module})" for row in data.rows)
     meta = ArchiveMeta(
-        title=f"{data.title}: {data.case_title}",
+        title=f"{title}: {data.case_title}",
         author=data.author or "Molnbedömning",
         subject=f"{data.case_title}: {names}",
         created=data.generated,
         ruleset_id=data.ruleset.id if data.ruleset else "",
         ruleset_version=data.ruleset.version if data.ruleset else "",
         ruleset_sha256=data.ruleset.sha256 if data.ruleset else "",
+        language=labels.LANGUAGE_TAG.get(data.language, data.language),
     )
     raw = build_pdf(
         story,
@@ -73,17 +95,28 @@ def render_comparison_report(data: ComparisonReport) -> bytes:
         subject=meta.subject,
         keywords=meta.keywords(),
         cover=False,
+        lang=meta.language,
     )
     return make_pdfa(raw, meta)
 
 
-def _heading(data: ComparisonReport, status: str) -> list[Flowable]:
+def _heading(data: ComparisonReport, title: str, status: str) -> list[Flowable]:
     s = styles()
-    facts = [f"{len(data.rows)} alternativ", status, f"Datum {labels.fmt_date(data.generated)}"]
+    alternatives, assessments = data.alternative_count, len(data.rows)
+    counts = ", ".join(
+        (
+            _("1 alternativ") if alternatives == 1 else _("%(n)s alternativ") % {"n": alternatives},
+            _("1 bedömning") if assessments == 1 else _("%(n)s bedömningar") % {"n": assessments},
+        )
+    )
+    facts = [counts, status, _("Datum %(date)s") % {"date": labels.fmt_date(data.generated)}]
     if data.ruleset:
-        facts.append(f"Regelverk {data.ruleset.id}, version {data.ruleset.version}")
+        facts.append(
+            _("Regelverk %(ruleset)s, version %(version)s")
+            % {"ruleset": data.ruleset.id, "version": data.ruleset.version}
+        )
     story: list[Flowable] = [
-        para(data.title.upper(), s.label),
+        para(title.upper(), s.label),
         para(data.case_title, s.h1),
         para(" · ".join(facts), s.muted),
     ]
@@ -92,49 +125,53 @@ def _heading(data: ComparisonReport, status: str) -> list[Flowable]:
     return story
 
 
-#: Above this many ids a matrix cell gives the count instead; the ids are listed under Detaljer.
+#: Above this many ids a matrix cell gives the count instead; the ids are listed under the details.
 MAX_IDS_IN_CELL = 6
 
 
 def _ids(refs: Sequence[QuestionRef]) -> str:
     if len(refs) > MAX_IDS_IN_CELL:
-        return f"{len(refs)} frågor (se Detaljer)"
+        return _("%(n)s frågor (se detaljerna)") % {"n": len(refs)}
     return ", ".join(ref.question_id for ref in refs) or "–"
+
+
+def _alternative_cell(row: ComparisonRow, width: float, last: tuple[str, str]) -> Flowable:
+    """Return an alternative's name, module and a last line (tag, text); names break between words only."""
+    s = styles()
+    style = fitted_style([row.alternative, row.module], s.cell, width - CELL_PADDING)
+    cell = markup([("b", row.alternative), "\n", row.module, "\n", last], style)
+    return continued_label(cell, row.alternative)
 
 
 def _matrix(rows: Sequence[ComparisonRow]) -> Flowable:
     s = styles()
     header = [
-        "Alternativ",
-        "Bedömning",
-        *(MATRIX_AREA[area] for area in AREAS),
-        "Stopp",
-        "Avgörande\nokända",
-        "Villkor",
+        _("Alternativ"),
+        _("Bedömning"),
+        *(_(MATRIX_AREA[area]) for area in AREAS),
+        _("Stoppträffar"),
+        _("Avgörande\nokända"),
+        _("Villkor"),
     ]
-    widths = [62 * mm, 42 * mm, *(26 * mm for _ in AREAS), 17 * mm, 22 * mm, 15 * mm]
+    widths = [62 * mm, 42 * mm, *(26 * mm for _area in AREAS), 24 * mm, 22 * mm, 15 * mm]
+    # The counting columns are as wide as their heads' longest words need (translations differ in length).
+    for column in range(len(widths) - 3, len(widths)):
+        longest = max(stringWidth(w, BOLD, s.head.fontSize) for w in header[column].split())
+        widths[column] = max(widths[column], longest + CELL_PADDING + 2)
     widths[0] = WIDTH - sum(widths[1:])
     body: list[list[Flowable | str]] = []
     extra: list[tuple[object, ...]] = []
     for index, row in enumerate(rows, start=1):
         verdict_colour = VERDICT_COLOUR.get(row.verdict, MUTED)
+        status = ("font color='#555555'", word(labels.STATUS, row.status))
         cells: list[Flowable | str] = [
-            markup(
-                [
-                    ("b", row.alternative),
-                    "\n",
-                    row.module,
-                    "\n",
-                    ("font color='#555555'", labels.STATUS.get(row.status, row.status)),
-                ],
-                s.cell,
-            ),
+            _alternative_cell(row, widths[0], status),
             para(labels.verdict_phrase(row.verdict, row.worst_case), s.cell_bold),
         ]
         extra.append(("BACKGROUND", (1, index), (1, index), TINT.get(verdict_colour, SHADE)))
         for column, area in enumerate(AREAS, start=2):
             result = row.area_results.get(area)
-            cells.append(para(labels.AREA_RESULT[result], s.cell))
+            cells.append(para(word(labels.AREA_RESULT, result), s.cell))
             colour = AREA_RESULT_COLOUR.get(result, MUTED)
             extra.append(("BACKGROUND", (column, index), (column, index), TINT.get(colour, SHADE)))
         cells += [
@@ -150,46 +187,52 @@ def _matrix(rows: Sequence[ComparisonRow]) -> Flowable:
 def _legend() -> Flowable:
     s = styles()
     return para(
-        "Bedömningen och områdesresultaten står i ord; färgen upprepar bara ordet. "
-        "»Risk för Ej lämplig« betyder att obesvarade frågor (avgörande okända) ännu kan ge Ej lämplig. "
-        f"Stopp och avgörande okända anges med fråge-id (fler än {MAX_IDS_IN_CELL} som antal); "
-        "frågornas id och titlar står under Detaljer.",
+        _(
+            "Bedömningen och områdesresultaten står i ord; färgen upprepar bara ordet. "
+            "»Risk för Ej lämplig« betyder att obesvarade frågor (avgörande okända) ännu kan ge Ej lämplig. "
+            "Stoppträffar och avgörande okända anges med frågans id (fler än %(max)s som antal); "
+            "frågornas id och titlar står i detaljerna per alternativ."
+        )
+        % {"max": MAX_IDS_IN_CELL},
         s.muted,
     )
 
 
-def _refs_lines(refs: Sequence[QuestionRef], empty: str = "Inga") -> str:
-    return "<br/>".join(f"<b>{esc(ref.question_id)}</b> {esc(ref.title)}" for ref in refs) or empty
+def _refs_lines(refs: Sequence[QuestionRef], empty: str) -> str:
+    """Return questions as markup lines, id and title; open ones grouped under who is to answer them."""
+    lines: list[str] = []
+    groups: dict[str, list[QuestionRef]] = {}
+    for ref in refs:
+        groups.setdefault(ref.answered_by or "", []).append(ref)
+    for who, items in groups.items():
+        if who:
+            answer = _("Besvaras av %(who)s:") % {"who": word(labels.ANSWERED_BY, who)}
+            lines.append(f"<i>{esc(answer)}</i>")
+        lines += [f"<b>{esc(ref.question_id)}</b> {esc(ref.title)}" for ref in items]
+    return "<br/>".join(lines) or esc(empty)
 
 
 def _details(rows: Sequence[ComparisonRow]) -> list[Flowable]:
     s = styles()
     body: list[list[Flowable | str]] = []
     extra: list[tuple[object, ...]] = []
+    widths = [70 * mm, 62 * mm, 62 * mm]
+    widths.append(WIDTH - sum(widths))
     for index, row in enumerate(rows, start=1):
         colour = VERDICT_COLOUR.get(row.verdict, MUTED)
-        unknowns = _refs_lines(row.decisive_unknowns)
+        unknowns = _refs_lines(row.decisive_unknowns, _("Inga"))
         if row.blocking_unknown_count:
-            unknowns += f"<br/><i>Blockerande okända: {row.blocking_unknown_count}</i>"
+            unknowns += "<br/><i>" + esc(_("Blockerande okända: %(n)s") % {"n": row.blocking_unknown_count}) + "</i>"
+        verdict = ("b", labels.verdict_phrase(row.verdict, row.worst_case))
         body.append(
             [
-                markup(
-                    [
-                        ("b", row.alternative),
-                        "\n",
-                        row.module,
-                        "\n",
-                        ("b", labels.verdict_phrase(row.verdict, row.worst_case)),
-                    ],
-                    s.cell,
-                ),
-                Paragraph(_refs_lines(row.knockouts), s.cell),
+                _alternative_cell(row, widths[0], verdict),
+                Paragraph(_refs_lines(row.knockouts, _("Inga")), s.cell),
                 Paragraph(unknowns, s.cell),
-                Paragraph(_refs_lines(row.conditions), s.cell),
+                Paragraph(_refs_lines(row.conditions, _("Inga")), s.cell),
             ]
         )
         extra.append(("LINEBEFORE", (0, index), (0, index), 3, colour))
-    widths = [70 * mm, 62 * mm, 62 * mm]
-    widths.append(WIDTH - sum(widths))
-    table = grid(["Alternativ och bedömning", "Stopp", "Avgörande okända", "Villkor"], body, widths, extra=extra)
-    return [para("Detaljer per alternativ", s.h2), table]
+    header = [_("Alternativ och bedömning"), _("Stoppträffar"), _("Avgörande okända"), _("Villkor")]
+    table = grid(header, body, widths, extra=extra)
+    return [para(_("Detaljer per alternativ"), s.h2), table]

@@ -1,8 +1,13 @@
 """The report-data contract: frozen plain data that a service fills and the renderers read.
 
-Standard library only. Codes are the JSON vocabulary of `scoring.md` §1; the renderers turn them into Swedish
-words (`assess.pdf.labels`). Every text field is printed literally (escaped), never as markup. Sequences are
-tuples so that an object is immutable all the way down; lists are in catalogue order (G, L, S, P).
+Standard library only. Codes are the JSON vocabulary of `scoring.md` §1; the renderers turn them into words in
+the report's language (`assess.pdf.labels`, with the translate function they are given). Every text field is
+printed literally (escaped), never as markup, and is already in the report's `language` (the service picks the
+rule set's Swedish or English texts). Sequences are tuples so that an object is immutable all the way down;
+lists are in catalogue order (G, L, S, P).
+
+Running text is plain words: `summary` and `reason` fields (of knock-outs, unknowns, overrides) are the rule set's
+own reasons. Only `Question.reason`, the rule trace in the rules module's notation, is printed in the appendix.
 """
 
 from __future__ import annotations
@@ -60,15 +65,19 @@ class Mitigation:
 
 @dataclass(frozen=True)
 class QuestionRef:
-    """A question named by id and title (used in lists such as the comparison's knock-outs)."""
+    """A question named by id and title (used in lists such as the comparison's knock-outs).
+
+    `answered_by` names who is to answer an open question (the comparison's decisive unknowns).
+    """
 
     question_id: str
     title: str
+    answered_by: AnsweredBy | None = None
 
 
 @dataclass(frozen=True)
 class Knockout:
-    """A knock-out: the rule's reason, its references and the mitigations that would change it (`fix`)."""
+    """A knock-out: the rule's reason in words, its references and the mitigations that would change it (`fix`)."""
 
     question_id: str
     title: str
@@ -93,7 +102,7 @@ class Override:
 
 @dataclass(frozen=True)
 class Unknown:
-    """An open question and who must answer it; `reason` says why it is unknown."""
+    """An open question and who must answer it; `reason` says in words why it is unknown (what is missing)."""
 
     question_id: str
     title: str
@@ -116,8 +125,10 @@ class Condition:
 class Question:
     """A shown question as the report prints it.
 
-    `answer` is the label of the stored answer (None: unanswered); `outcome` and `reason` come from the stored
-    evaluation; `mitigations` are the ids of a `C` outcome.
+    `answer` is the label of the stored answer (None: unanswered); `outcome`, `summary` and `reason` come from the
+    stored evaluation: `summary` says in words why (the rule's own reason; the references are in `references`),
+    `reason` is the rule trace in the rules module's notation (printed only in the appendix "Regelspår").
+    `mitigations` are the mitigations of a `C` outcome (id and text).
     """
 
     id: str
@@ -130,9 +141,10 @@ class Question:
     motivation: str = ""
     evidence_reference: str = ""
     references: tuple[Reference, ...] = ()
-    mitigations: tuple[str, ...] = ()
+    mitigations: tuple[Mitigation, ...] = ()
     answered_by: AnsweredBy | None = None
     overridden: bool = False
+    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -197,7 +209,12 @@ class Decision:
 
 @dataclass(frozen=True)
 class AssessmentReport:
-    """Everything the assessment report prints; `record_hash` is None until the record is frozen."""
+    """Everything the assessment report prints; `record_hash` is None until the record is frozen.
+
+    `language` is the language of the texts ("sv" or "en"); `archived` marks the report rendered once at the
+    decision and stored with the frozen record (in Swedish, the record's language). An empty `title` is the
+    report's own title in its language.
+    """
 
     case_title: str
     alternative: str
@@ -210,7 +227,7 @@ class AssessmentReport:
     worst_case: Verdict
     areas: tuple[AreaSection, ...]
     record_hash: str | None = None
-    title: str = "Lämplighetsbedömning av molntjänst"
+    title: str = ""
     author: str = ""
     knockouts: tuple[Knockout, ...] = ()
     overrides: tuple[Override, ...] = ()
@@ -220,6 +237,8 @@ class AssessmentReport:
     comments: tuple[ReviewComment, ...] = ()
     approvals: tuple[AreaApproval, ...] = ()
     decision: Decision | None = None
+    language: str = "sv"
+    archived: bool = False
 
     @property
     def is_draft(self) -> bool:
@@ -248,7 +267,7 @@ class AreaResults:
 
 @dataclass(frozen=True)
 class ComparisonRow:
-    """One alternative (or one module of it) in the comparison."""
+    """One alternative (or one module of it) in the comparison; `alternative_id` tells alternatives apart."""
 
     alternative: str
     module: str
@@ -261,19 +280,29 @@ class ComparisonRow:
     conditions: tuple[QuestionRef, ...] = ()
     blocking_unknown_count: int = 0
     record_id: str = ""
+    alternative_id: str = ""
 
 
 @dataclass(frozen=True)
 class ComparisonReport:
-    """The comparison of a case's alternatives; draft when any row is not decided."""
+    """The comparison of a case's alternatives; draft when any row is not decided.
+
+    `language` is the language of the texts ("sv" or "en"); an empty `title` is the report's own title.
+    """
 
     case_title: str
     generated: datetime
     rows: tuple[ComparisonRow, ...]
-    title: str = "Jämförelse av alternativ"
+    title: str = ""
     author: str = ""
     ruleset: RuleSetIdentity | None = None
     notes: tuple[str, ...] = ()
+    language: str = "sv"
+
+    @property
+    def alternative_count(self) -> int:
+        """Count the alternatives compared (a row is one assessment: an alternative or one module of it)."""
+        return len({row.alternative_id or row.alternative for row in self.rows})
 
     @property
     def is_draft(self) -> bool:

@@ -1,7 +1,12 @@
-"""Shared layout: colours, paragraph styles, page templates, header and footer, "Sida X av Y", watermark."""
+"""Shared layout: colours, paragraph styles, page templates, header and footer, "Sida X av Y", watermark.
+
+Every static word is translated with `_` (assess.pdf.labels): the renderer sets the report's translate function
+around the layout, so these functions are only called inside `labels.translating`.
+"""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable, Sequence
@@ -18,7 +23,9 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Table, TableStyle
 from reportlab.platypus import Paragraph as _Paragraph
 
-from assess.pdf.fonts import BOLD, MONO, OBLIQUE, REGULAR, register_fonts
+from assess.pdf import outline
+from assess.pdf.fonts import BOLD, FONT_DIR, MONO, OBLIQUE, REGULAR, register_fonts
+from assess.pdf.labels import _
 
 # Colours: dark enough for white text (contrast at least 4.5:1), each always paired with words.
 INK = colors.HexColor("#1A1A1A")
@@ -78,17 +85,22 @@ class Paragraph(_Paragraph):  # type: ignore[misc]
 
 
 class KeepBlock(KeepTogether):  # type: ignore[misc]
-    """Keep a block on one page when it fits on a page; a taller block flows on from where it starts.
+    """Keep a block on one page when it fits there; otherwise move it on only if little of the page is left.
 
-    ReportLab's KeepTogether moves even a block taller than a page to a new page, leaving a blank one behind.
+    ReportLab's KeepTogether moves even a block taller than a page to a new page, leaving a blank one behind;
+    a heading kept with a long table (keepWithNext) did the same. A block that does not fit where it starts
+    flows on from there when it cannot fit on any page, or when more than half of the page is still free
+    (moving it would leave a mostly blank page); else it moves to the next page whole.
     """
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803 - ReportLab's names
-        """Split in place when the block cannot fit on any page and enough room is left here."""
+        """Split in place when the block cannot fit on any page, or when moving it would waste half a page."""
         if getattr(self, "_wrapInfo", None) != (availWidth, availHeight):
             self.wrap(availWidth, availHeight)
         frame = getattr(self, "_frame", None)
-        if frame is not None and frame._height < self._H and availHeight >= 60 * mm:
+        fits_nowhere = frame is not None and frame._height < self._H
+        half_free = frame is not None and availHeight >= frame._height / 2
+        if availHeight < self._H and availHeight >= 60 * mm and (fits_nowhere or half_free):
             return list(self._content)
         parts: list[Flowable] = super().split(availWidth, availHeight)
         return parts
@@ -278,6 +290,41 @@ def para(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(esc(text), style)
 
 
+#: The smallest size a name is set in to keep its longest word whole (below it, the word is broken).
+MIN_NAME_SIZE = 6.5
+
+
+@functools.lru_cache(maxsize=256)
+def _shrunk(style: ParagraphStyle, size: float) -> ParagraphStyle:
+    return ParagraphStyle(
+        f"{style.name}-{size:.2f}",
+        parent=style,
+        fontSize=size,
+        leading=style.leading * size / style.fontSize,
+        splitLongWords=0,
+    )
+
+
+def fitted_style(texts: Sequence[str], style: ParagraphStyle, width: float) -> ParagraphStyle:
+    """Return the style, smaller where needed, in which the longest word of the texts fits the width whole.
+
+    A name (a person, an alternative, a role) breaks only between words: its longest word sets the size. A word
+    too long even at MIN_NAME_SIZE is left to break, rather than to run out of its cell.
+    """
+    longest = max((stringWidth(w, style.fontName, style.fontSize) for t in texts for w in t.split()), default=0.0)
+    if longest <= width:
+        return style
+    size = style.fontSize * width / longest * 0.98
+    if size < MIN_NAME_SIZE:
+        return style
+    return _shrunk(style, round(size, 2))
+
+
+def name(text: str, style: ParagraphStyle, width: float) -> Paragraph:
+    """Return a Paragraph of a name that breaks between words only, set smaller when a word is too long."""
+    return Paragraph(esc(text), fitted_style([text], style, width))
+
+
 def markup(fragments: Sequence[str | tuple[str, str]], style: ParagraphStyle) -> Paragraph:
     """Return a Paragraph of literal fragments; a (tag, text) pair wraps its escaped text in the tag."""
     parts: list[str] = []
@@ -309,15 +356,20 @@ class PageInfo:
     status: str
     is_draft: bool
     reference: str = ""
+    #: The watermark of a draft, e.g. "UTKAST".
+    watermark: str = "UTKAST"
+    #: The page number, with %(page)s and %(total)s.
+    page_label: str = "Sida %(page)s av %(total)s"
 
 
 class NumberedCanvas(Canvas):  # type: ignore[misc]
     """A canvas that defers its pages so that each can print "Sida X av Y"."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, page_label: str = "Sida %(page)s av %(total)s", **kwargs: Any) -> None:
         kwargs.setdefault("initialFontName", REGULAR)
         super().__init__(*args, **kwargs)
         self._saved_pages: list[dict[str, Any]] = []
+        self._page_label = page_label
 
     def showPage(self) -> None:  # noqa: N802 - ReportLab's name
         """Keep the page until the total is known."""
@@ -333,7 +385,7 @@ class NumberedCanvas(Canvas):  # type: ignore[misc]
             self.saveState()
             self.setFont(REGULAR, 8)
             self.setFillColor(MUTED)
-            self.drawRightString(width - MARGIN, 10 * mm, f"Sida {number} av {total}")
+            self.drawRightString(width - MARGIN, 10 * mm, self._page_label % {"page": number, "total": total})
             self.restoreState()
             super().showPage()
         super().save()
@@ -344,23 +396,26 @@ MARGIN = 18 * mm
 NO_PADDING = {"leftPadding": 0, "rightPadding": 0, "topPadding": 0, "bottomPadding": 0}
 
 
-def _draw_watermark(canvas: Canvas, doc: BaseDocTemplate) -> None:
-    # Drawn after the content as outlined letters: no table background can hide it, no text is covered,
-    # and no transparency is needed (PDF/A).
-    width, height = doc.pagesize
-    size = min(width, height) / 4.2
-    canvas.saveState()
-    canvas.setStrokeColor(WATERMARK)
-    canvas.setLineWidth(1)
-    canvas.translate(width / 2, height / 2)
-    canvas.rotate(45 if height > width else 30)
-    text = canvas.beginText()
-    text.setTextRenderMode(1)
-    text.setFont(BOLD, size)
-    text.setTextOrigin(-stringWidth("UTKAST", BOLD, size) / 2, -size * 0.35)
-    text.textOut("UTKAST")
-    canvas.drawText(text)
-    canvas.restoreState()
+def _watermark(word: str) -> Callable[[Canvas, BaseDocTemplate], None]:
+    def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
+        # Drawn after the content as outlined letters: no table background can hide it, no text is covered,
+        # and no transparency is needed (PDF/A). The letters are paths, not text, so that the page's text
+        # (copied, extracted, read aloud) is the page's own words only.
+        width, height = doc.pagesize
+        font = outline.outlines(FONT_DIR / "DejaVuSans-Bold.ttf")
+        angle = 45 if height > width else 30
+        diagonal = (width**2 + height**2) ** 0.5
+        size = min(width, height) / 4.2
+        size = min(size, size * 0.8 * diagonal / max(1.0, outline.word_width(font, word, size)))
+        canvas.saveState()
+        canvas.setStrokeColor(WATERMARK)
+        canvas.setLineWidth(1)
+        canvas.translate(width / 2, height / 2)
+        canvas.rotate(angle)
+        outline.draw_word(canvas, font, word, -outline.word_width(font, word, size) / 2, -size * 0.35, size, fill=False)
+        canvas.restoreState()
+
+    return draw
 
 
 def _draw_footer(canvas: Canvas, info: PageInfo, width: float) -> None:
@@ -412,7 +467,11 @@ def _on_body(info: PageInfo) -> Callable[[Canvas, BaseDocTemplate], None]:
 
 
 class ReportDocTemplate(BaseDocTemplate):  # type: ignore[misc]
-    """A document whose first- and second-level headings become the PDF outline (bookmarks)."""
+    """A document whose first- and second-level headings become the PDF outline (bookmarks).
+
+    A heading kept with what follows it (keepWithNext) is kept in a KeepBlock, which lets a long table start
+    under its heading instead of moving both to a new page.
+    """
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - ReportLab's name
         """Add a bookmark for a heading."""
@@ -440,6 +499,7 @@ def build_pdf(
     subject: str,
     keywords: str,
     cover: bool,
+    lang: str = "sv-SE",
 ) -> bytes:
     """Lay out the story on cover and body page templates and return the PDF bytes (before PDF/A)."""
     register_fonts()
@@ -459,7 +519,8 @@ def build_pdf(
         creator="Molnbedömning (assess)",
         initialFontName=REGULAR,
         initialFontSize=9.5,
-        lang="sv-SE",
+        lang=lang,
+        keepTogetherClass=KeepBlock,
         invariant=1,
         # pikepdf compresses every stream when it writes the PDF/A file; compressing (and ASCII85-encoding)
         # the page streams here as well would only cost time.
@@ -467,13 +528,49 @@ def build_pdf(
     )
     body_frame = Frame(MARGIN, 19 * mm, width - 2 * MARGIN, height - 39 * mm, id="body", showBoundary=0, **NO_PADDING)
     cover_frame = Frame(MARGIN, 19 * mm, width - 2 * MARGIN, height - 45 * mm, id="cover", showBoundary=0, **NO_PADDING)
-    end = _draw_watermark if info.is_draft else _nothing
+    end = _watermark(info.watermark) if info.is_draft else _nothing
     templates = [PageTemplate(id="body", frames=[body_frame], onPage=_on_body(info), onPageEnd=end)]
     if cover:
         templates.insert(0, PageTemplate(id="cover", frames=[cover_frame], onPage=_on_cover(info), onPageEnd=end))
     doc.addPageTemplates(templates)
-    doc.build(story, canvasmaker=NumberedCanvas)
+    doc.build(story, canvasmaker=functools.partial(NumberedCanvas, page_label=info.page_label))
     return buffer.getvalue()
+
+
+class ContinuedTable(Table):  # type: ignore[misc]
+    """A table whose row, split across two pages, repeats its first cell's label on the second ("(forts.)").
+
+    The first cell of each row carries its continuation (`continued_label`); when ReportLab splits a row inside
+    it and that cell's content all stays on the first page, the continuation takes its place on the next.
+    """
+
+    def _splitCell(  # noqa: N802 - ReportLab's name
+        self,
+        value: Any,
+        style: Any,
+        oldHeight: float,
+        newHeight: float,
+        width: float,  # noqa: N803
+    ) -> Any:
+        parts = super()._splitCell(value, style, oldHeight, newHeight, width)
+        if not parts or not isinstance(value, list | tuple):
+            return parts
+        first, rest = parts
+        label = next((getattr(f, "continuation", None) for f in value if getattr(f, "continuation", None)), None)
+        if label is not None and first and not rest:
+            return first, (label,)
+        return parts
+
+
+def continued_label(cell: Flowable | str, label: str | None = None) -> Flowable:
+    """Return the first cell of a row, carrying its continuation: its label (or the given one) and "(forts.)"."""
+    flowable = para(cell, styles().cell) if isinstance(cell, str) else cell
+    if isinstance(flowable, _Paragraph) and getattr(flowable, "continuation", None) is None:
+        if label is None:
+            label = " ".join((cell if isinstance(cell, str) else flowable.getPlainText()).split())
+        text = _("%(label)s (forts.)") % {"label": label}
+        flowable.continuation = Paragraph(esc(text), flowable.style)
+    return flowable
 
 
 def grid(
@@ -483,12 +580,25 @@ def grid(
     *,
     extra: Sequence[tuple[Any, ...]] = (),
 ) -> Flowable:
-    """Return a table with a repeated header row that splits across pages (also inside a tall row)."""
+    """Return a table with a repeated header row that splits across pages (also inside a tall row).
+
+    A row split across pages repeats its first cell's label ("(forts.)"); the header row is repeated on every
+    page the table runs to.
+    """
     s = styles()
-    data: list[list[Flowable | str]] = [[Paragraph(esc(text), s.head) for text in header]]
+    # A head breaks between words only: one too long for its column is set smaller.
+    data: list[list[Flowable | str]] = [
+        [
+            Paragraph(esc(text), fitted_style([text], s.head, width - 8))
+            for text, width in zip(header, widths, strict=True)
+        ]
+    ]
     for row in rows:
-        data.append([para(cell, s.cell) if isinstance(cell, str) else cell for cell in row])
-    table = Table(data, colWidths=list(widths), repeatRows=1, splitInRow=1, hAlign="LEFT")
+        cells = [para(cell, s.cell) if isinstance(cell, str) else cell for cell in row]
+        if cells:
+            cells[0] = continued_label(cells[0])
+        data.append(cells)
+    table = ContinuedTable(data, colWidths=list(widths), repeatRows=1, splitInRow=1, hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [

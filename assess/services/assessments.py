@@ -16,6 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import rules
 from assess.extensions import db
+from assess.i18n import _, language
+from assess.i18n import text as rule_text
 from assess.models import Alternative, Answer, Assessment, AssessmentStatus, Evidence, Role, User
 from assess.models.types import utcnow
 from assess.rulesets import registry
@@ -99,11 +101,18 @@ class SaveConflict(Conflict):
         current_digests: Mapping[str, str] | None = None,
         by_self: bool = False,
     ) -> None:
-        who = "Du har själv ändrat" if by_self else "Någon annan har ändrat"
-        where = " i en annan flik eller ett annat fönster" if by_self else ""
         super().__init__(
-            f"{who} samma fråga{where} efter att sidan öppnades. Dina ändringar är inte sparade men finns kvar i "
-            "formuläret: ladda om för att se det som är sparat, eller spara igen för att medvetet behålla dina värden."
+            _(
+                "Du har själv ändrat samma fråga i en annan flik eller ett annat fönster efter att sidan öppnades. "
+                "Dina ändringar är inte sparade men finns kvar i formuläret: ladda om för att se det som är sparat, "
+                "eller spara igen för att medvetet behålla dina värden."
+            )
+            if by_self
+            else _(
+                "Någon annan har ändrat samma fråga efter att sidan öppnades. Dina ändringar är inte sparade men "
+                "finns kvar i formuläret: ladda om för att se det som är sparat, eller spara igen för att medvetet "
+                "behålla dina värden."
+            )
         )
         self.changes = changes
         self.current_version = current_version
@@ -163,7 +172,7 @@ def get_assessment(assessment_id: int) -> Assessment:
     )
     assessment = db.session.scalar(query)
     if assessment is None:
-        raise NotFound(f"Bedömning {assessment_id} finns inte.")
+        raise NotFound(_("Bedömning %(id)s finns inte.", id=assessment_id))
     return assessment
 
 
@@ -177,13 +186,13 @@ def start_assessment(alternative: Alternative, scope: str, actor: User, descript
     scope = scope.strip()
     problems = {}
     if not scope:
-        problems["scope"] = "Ange omfattningen (modulen) som bedöms."
+        problems["scope"] = _("Ange omfattningen (modulen) som bedöms.")
     elif len(scope) > 200:
-        problems["scope"] = "Högst 200 tecken."
+        problems["scope"] = _("Högst %(max)s tecken.", max=200)
     elif any(a.scope.casefold() == scope.casefold() for a in alternative.assessments):
-        problems["scope"] = f"Alternativet har redan en bedömning med omfattningen {scope!r}."
+        problems["scope"] = _("Alternativet har redan en bedömning med omfattningen %(scope)s.", scope=repr(scope))
     if len(description) > MAX_TEXT:
-        problems["description"] = f"Högst {MAX_TEXT} tecken."
+        problems["description"] = _("Högst %(max)s tecken.", max=MAX_TEXT)
     if problems:
         raise ValidationFailed(*problems.values(), fields=problems)
     pin = registry().newest_pin()
@@ -217,20 +226,20 @@ def validate_inputs(ruleset: rules.RuleSet, inputs: dict[str, AnswerInput]) -> d
     for qid, given in inputs.items():
         question = ruleset.by_id.get(qid)
         if question is None:
-            problems[f"q_{qid}"] = f"Okänd fråga {qid}."
+            problems[f"q_{qid}"] = _("Okänd fråga %(question)s.", question=qid)
             continue
         if rules.answers.check_value(question, given.value) is not None:
-            problems[f"q_{qid}"] = "Välj ett av svarsalternativen."
+            problems[f"q_{qid}"] = _("Välj ett av svarsalternativen.")
         if given.value is not None and question.type == "text" and len(str(given.value)) > MAX_TEXT:
-            problems[f"q_{qid}"] = f"Högst {MAX_TEXT} tecken."
+            problems[f"q_{qid}"] = _("Högst %(max)s tecken.", max=MAX_TEXT)
         if given.evidence not in Evidence.__members__:
-            problems[f"q_{qid}_evidence"] = "Välj en underlagsnivå E0–E4."
+            problems[f"q_{qid}_evidence"] = _("Välj en underlagsnivå E0–E4.")
         if len(given.motivation) > MAX_TEXT:
-            problems[f"q_{qid}_motivation"] = f"Högst {MAX_TEXT} tecken."
+            problems[f"q_{qid}_motivation"] = _("Högst %(max)s tecken.", max=MAX_TEXT)
         if len(given.evidence_ref) > MAX_REF:
-            problems[f"q_{qid}_ref"] = f"Högst {MAX_REF} tecken."
+            problems[f"q_{qid}_ref"] = _("Högst %(max)s tecken.", max=MAX_REF)
         if len(given.unknown_owner) > MAX_OWNER:
-            problems[f"q_{qid}_owner"] = f"Högst {MAX_OWNER} tecken."
+            problems[f"q_{qid}_owner"] = _("Högst %(max)s tecken.", max=MAX_OWNER)
     return problems
 
 
@@ -240,14 +249,14 @@ def changes_since(assessment: Assessment, version: int, ruleset: rules.RuleSet) 
     for row in assessment.answers:
         if row.changed_in_version > version and row.question_id in ruleset.by_id:
             question = ruleset.by_id[row.question_id]
-            label = "Obesvarad" if row.value is None else question.label(row.value, "sv")
+            label = _("Obesvarad") if row.value is None else question.label(row.value, language())
             changes.append(
                 OtherChange(
                     row.question_id,
-                    question.title.sv,
+                    rule_text(question.title),
                     label,
                     row.evidence.value,
-                    row.updated_by.display_name if row.updated_by else "okänd",
+                    row.updated_by.display_name if row.updated_by else _("okänd"),
                     row.updated_at,
                     row.updated_by_id,
                 )
@@ -271,9 +280,9 @@ def save_answers(
     who made it, never silently overwritten. Without fingerprints the page's version must be the current one.
     """
     if not actor.has_role(Role.ARCHITECT, Role.ADMIN):
-        raise PermissionDenied("Bara arkitekter och administratörer kan ändra svar.")
+        raise PermissionDenied(_("Bara arkitekter och administratörer kan ändra svar."))
     if assessment.status not in EDITABLE_STATUSES:
-        raise Conflict("Bedömningen är inte ett utkast och kan inte ändras. Skapa en ny revision för att ändra den.")
+        raise Conflict(_("Bedömningen är inte ett utkast och kan inte ändras. Skapa en ny revision för att ändra den."))
     ruleset = ruleset_for(assessment)
     problems = validate_inputs(ruleset, inputs)
     if problems:
@@ -315,7 +324,7 @@ def save_answers(
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise SaveRaced("Någon annan sparade bedömningen samtidigt. Försök igen.") from None
+        raise SaveRaced(_("Någon annan sparade bedömningen samtidigt. Försök igen.")) from None
     new_version = assessment.version
     try:
         for qid in changed:
@@ -347,7 +356,7 @@ def save_answers(
     except IntegrityError:
         # Two first answers to one question at once: the other one is stored; this save is tried again.
         db.session.rollback()
-        raise SaveRaced("Någon annan sparade samma fråga samtidigt. Försök igen.") from None
+        raise SaveRaced(_("Någon annan sparade samma fråga samtidigt. Försök igen.")) from None
     return SaveResult(tuple(changed), new_version, digests, stale)
 
 
@@ -358,14 +367,14 @@ def _changes_of(assessment: Assessment, ruleset: rules.RuleSet, question_ids: It
     for qid in question_ids:
         row = stored.get(qid)
         question = ruleset.by_id[qid]
-        label = "Obesvarad" if row is None or row.value is None else question.label(row.value, "sv")
+        label = _("Obesvarad") if row is None or row.value is None else question.label(row.value, language())
         changes.append(
             OtherChange(
                 qid,
-                question.title.sv,
+                rule_text(question.title),
                 label,
                 row.evidence.value if row is not None else "E1",
-                row.updated_by.display_name if row is not None and row.updated_by else "okänd",
+                row.updated_by.display_name if row is not None and row.updated_by else _("okänd"),
                 row.updated_at if row is not None else assessment.updated_at,
                 row.updated_by_id if row is not None else None,
             )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 import rules
 from assess.extensions import db
+from assess.i18n import _
 from assess.labels import OPERATING_MODEL as OPERATING_MODELS
 from assess.models import Alternative, Answer, Assessment, Case, User
 from assess.models.types import utcnow
@@ -53,7 +54,7 @@ def get_case(case_id: int) -> Case:
     )
     case = db.session.scalar(query)
     if case is None:
-        raise NotFound(f"Ärende {case_id} finns inte.")
+        raise NotFound(_("Ärende %(id)s finns inte.", id=case_id))
     return case
 
 
@@ -98,16 +99,30 @@ def _stamp(value: datetime) -> str:
 
 def _check_unchanged(current: datetime, loaded_at: str | None, what: str) -> None:
     """Refuse a save based on a stale page (someone else saved after it was loaded), or on a page that does
-    not say when it was loaded (it cannot show that it is not stale)."""
+    not say when it was loaded (it cannot show that it is not stale). `what` is "case" or "alternative"."""
     if not loaded_at:
         raise Conflict(
-            f"Sidan saknar uppgift om när {what} öppnades, så det går inte att se om någon annan har ändrat "
-            "under tiden. Ladda om sidan och gör ändringen igen; dina värden finns kvar i formuläret."
+            _(
+                "Sidan saknar uppgift om när ärendet öppnades, så det går inte att se om någon annan har ändrat "
+                "under tiden. Ladda om sidan och gör ändringen igen; dina värden finns kvar i formuläret."
+            )
+            if what == "case"
+            else _(
+                "Sidan saknar uppgift om när alternativet öppnades, så det går inte att se om någon annan har "
+                "ändrat under tiden. Ladda om sidan och gör ändringen igen; dina värden finns kvar i formuläret."
+            )
         )
     if loaded_at != _stamp(current):
         raise Conflict(
-            f"Någon annan har sparat {what} efter att du öppnade sidan. Ladda om sidan för att se deras ändringar; "
-            "dina värden finns kvar i formuläret."
+            _(
+                "Någon annan har sparat ärendet efter att du öppnade sidan. Ladda om sidan för att se deras "
+                "ändringar; dina värden finns kvar i formuläret."
+            )
+            if what == "case"
+            else _(
+                "Någon annan har sparat alternativet efter att du öppnade sidan. Ladda om sidan för att se deras "
+                "ändringar; dina värden finns kvar i formuläret."
+            )
         )
 
 
@@ -126,7 +141,7 @@ def create_case(values: dict[str, str], actor: User) -> Case:
 
 def update_case(case: Case, values: dict[str, str], actor: User, loaded_at: str | None = None) -> Case:
     """Change a case's fields; refuse if someone else saved it after loaded_at."""
-    _check_unchanged(case.updated_at, loaded_at, "ärendet")
+    _check_unchanged(case.updated_at, loaded_at, "case")
     before = {k: getattr(case, k) for k in CASE_FIELDS}
     for key in CASE_FIELDS:
         setattr(case, key, values.get(key, "").strip())
@@ -141,7 +156,7 @@ def update_case(case: Case, values: dict[str, str], actor: User, loaded_at: str 
 def create_alternative(case: Case, values: dict[str, str], actor: User) -> Alternative:
     """Add an alternative to a case, with one assessment of the whole alternative."""
     if values.get("operating_model") and values["operating_model"] not in OPERATING_MODELS:
-        raise ValidationFailed("Okänd driftmodell.", fields={"operating_model": "Okänd driftmodell."})
+        raise ValidationFailed(_("Okänd driftmodell."), fields={"operating_model": _("Okänd driftmodell.")})
     alternative = Alternative(
         case_id=case.id, position=len(case.alternatives), **{k: values.get(k, "").strip() for k in ALTERNATIVE_FIELDS}
     )
@@ -162,9 +177,9 @@ def update_alternative(
     alternative: Alternative, values: dict[str, str], actor: User, loaded_at: str | None = None
 ) -> Alternative:
     """Change an alternative's fields; refuse if someone else saved it after loaded_at."""
-    _check_unchanged(alternative.updated_at, loaded_at, "alternativet")
+    _check_unchanged(alternative.updated_at, loaded_at, "alternative")
     if values.get("operating_model") and values["operating_model"] not in OPERATING_MODELS:
-        raise ValidationFailed("Okänd driftmodell.", fields={"operating_model": "Okänd driftmodell."})
+        raise ValidationFailed(_("Okänd driftmodell."), fields={"operating_model": _("Okänd driftmodell.")})
     before = {k: getattr(alternative, k) for k in ALTERNATIVE_FIELDS}
     for key in ALTERNATIVE_FIELDS:
         setattr(alternative, key, values.get(key, "").strip())
@@ -185,7 +200,7 @@ def get_alternative(alternative_id: int) -> Alternative:
     )
     alternative = db.session.scalar(query)
     if alternative is None:
-        raise NotFound(f"Alternativ {alternative_id} finns inte.")
+        raise NotFound(_("Alternativ %(id)s finns inte.", id=alternative_id))
     return alternative
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 import rules
 from assess.extensions import db
+from assess.i18n import _
 from assess.models import (
     Assessment,
     Decision,
@@ -62,14 +63,18 @@ def decide(
     try:
         decision_outcome = DecisionOutcome(outcome)
     except ValueError:
-        raise ValidationFailed("Välj godkänn eller avslå.", fields={"outcome": "Välj godkänn eller avslå."}) from None
+        raise ValidationFailed(
+            _("Välj godkänn eller avslå."), fields={"outcome": _("Välj godkänn eller avslå.")}
+        ) from None
     if decision_outcome == DecisionOutcome.APPROVED and evaluation.verdict not in (
         "suitable",
         "suitable_with_conditions",
     ):
         raise Conflict(
-            "Användningen kan bara godkännas när bedömningen är Lämplig eller Lämplig med villkor. "
-            "Avslå, eller begär ändringar."
+            _(
+                "Användningen kan bara godkännas när bedömningen är Lämplig eller Lämplig med villkor. "
+                "Avslå, eller begär ändringar."
+            )
         )
     by_question = {c.question_id: c for c in conditions}
     to_set = conditions_to_set(evaluation) if decision_outcome == DecisionOutcome.APPROVED else []
@@ -79,31 +84,33 @@ def decide(
         prefix = f"cond_{qid}"
         owner = db.session.get(User, given.owner_id) if given and given.owner_id else None
         if owner is None or not owner.active:
-            problems[f"{prefix}_owner"] = f"{qid}: välj en ansvarig."
+            problems[f"{prefix}_owner"] = _("%(question)s: välj en ansvarig.", question=qid)
         if given is None or given.deadline is None:
-            problems[f"{prefix}_deadline"] = f"{qid}: ange ett datum för när villkoret ska vara uppfyllt."
+            problems[f"{prefix}_deadline"] = _(
+                "%(question)s: ange ett datum för när villkoret ska vara uppfyllt.", question=qid
+            )
         elif given.deadline < today:
-            problems[f"{prefix}_deadline"] = f"{qid}: datumet har redan passerat."
+            problems[f"{prefix}_deadline"] = _("%(question)s: datumet har redan passerat.", question=qid)
         gate = None
         try:
             gate = Gate(given.gate) if given else None
         except ValueError:
             gate = None
         if gate is None:
-            problems[f"{prefix}_gate"] = f"{qid}: välj när villkoret ska vara uppfyllt (grind)."
+            problems[f"{prefix}_gate"] = _("%(question)s: välj när villkoret ska vara uppfyllt (grind).", question=qid)
         elif gate == Gate.WITHIN_MONTHS and not (given and given.gate_months and 1 <= given.gate_months <= 120):
-            problems[f"{prefix}_months"] = f"{qid}: ange antal månader (1–120)."
+            problems[f"{prefix}_months"] = _("%(question)s: ange antal månader (1–120).", question=qid)
         if given is not None and owner is not None and gate is not None and given.deadline is not None:
             rows.append((qid, kind, mitigations, owner, given, gate))
     if decision_outcome == DecisionOutcome.APPROVED:
         if not residual_risks.strip():
-            problems["residual_risks"] = "Beskriv de kvarstående risker du accepterar."
+            problems["residual_risks"] = _("Beskriv de kvarstående risker du accepterar.")
         if next_review is None:
-            problems["next_review"] = "Ange datum för nästa omprövning."
+            problems["next_review"] = _("Ange datum för nästa omprövning.")
         elif next_review <= today:
-            problems["next_review"] = "Nästa omprövning måste ligga i framtiden."
+            problems["next_review"] = _("Nästa omprövning måste ligga i framtiden.")
     if len(residual_risks) > MAX_TEXT:
-        problems["residual_risks"] = f"Högst {MAX_TEXT} tecken."
+        problems["residual_risks"] = _("Högst %(max)s tecken.", max=MAX_TEXT)
     if problems:
         raise ValidationFailed(*problems.values(), fields=problems)
     decision = Decision(
@@ -140,16 +147,18 @@ def decide(
 def fulfil_condition(condition: DecisionCondition, actor: User, note: str, evidence: str) -> DecisionCondition:
     """Mark a condition fulfilled, with a note and evidence (follow-up; the frozen record is not changed)."""
     if condition.fulfilled:
-        raise Conflict("Villkoret är redan markerat som uppfyllt.")
+        raise Conflict(_("Villkoret är redan markerat som uppfyllt."))
     if actor.id != condition.owner_id and not actor.has_role(Role.ADMIN, Role.DECISION_MAKER):
-        raise PermissionDenied("Bara villkorets ansvarige, en beslutsfattare eller en administratör kan markera det.")
+        raise PermissionDenied(
+            _("Bara villkorets ansvarige, en beslutsfattare eller en administratör kan markera det.")
+        )
     problems = {}
     if not note.strip():
-        problems["note"] = "Beskriv hur villkoret är uppfyllt."
+        problems["note"] = _("Beskriv hur villkoret är uppfyllt.")
     if len(note) > MAX_TEXT:
-        problems["note"] = f"Högst {MAX_TEXT} tecken."
+        problems["note"] = _("Högst %(max)s tecken.", max=MAX_TEXT)
     if len(evidence) > 500:
-        problems["evidence"] = "Högst 500 tecken."
+        problems["evidence"] = _("Högst %(max)s tecken.", max=500)
     if problems:
         raise ValidationFailed(*problems.values(), fields=problems)
     # The event comes first: the database refuses a change of the follow-up that no audit event records.
@@ -176,7 +185,7 @@ def get_condition(condition_id: int) -> DecisionCondition:
     """Return a decision condition or raise NotFound."""
     condition = db.session.get(DecisionCondition, condition_id)
     if condition is None:
-        raise NotFound(f"Villkor {condition_id} finns inte.")
+        raise NotFound(_("Villkor %(id)s finns inte.", id=condition_id))
     return condition
 
 

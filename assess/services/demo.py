@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+import yaml
 from sqlalchemy import select
 
 from assess.extensions import db
@@ -94,18 +96,45 @@ DEMO_ALTERNATIVES = [
 
 
 # example-ehr.md starts every note with K (known from public sources), A (an assumption made for the example) or
-# ? (unknown today). A reader of the questionnaire should not have to know that code, so it is spelt out.
-NOTE_PREFIXES = {"K": "Känt (offentliga källor)", "A": "Antagande i exemplet", "?": "Okänt i dag"}
+# ? (unknown today). A reader of the questionnaire should not have to know that code, so it is spelt out, in the
+# language the demo is loaded in. The notes themselves are English; demo_notes_sv.yaml holds them in Swedish.
+NOTE_PREFIXES = {
+    "sv": {"K": "Känt (offentliga källor)", "A": "Antagande i exemplet", "?": "Okänt i dag"},
+    "en": {"K": "Known (public sources)", "A": "Assumption in the example", "?": "Unknown today"},
+}
+DEMO_NOTES_SV = Path(__file__).resolve().parent.parent / "demo_notes_sv.yaml"
 
 
-def demo_motivation(note: object) -> str:
-    """Turn an example note such as ``"A EU-only support"`` into ``"Antagande i exemplet: EU-only support"``."""
+@cache
+def swedish_notes() -> dict[str, str]:
+    """Return the Swedish text of every English note of the worked example (the text after its K/A/? code)."""
+    data = yaml.safe_load(DEMO_NOTES_SV.read_text(encoding="utf-8")) or {}
+    return {str(english): str(swedish) for english, swedish in data.items()}
+
+
+def split_note(note: object) -> tuple[str | None, str]:
+    """Return an example note's code (K, A, ? or None when it has none) and its text."""
     text = str(note or "").strip()
-    code, _, rest = text.partition(" ")
-    if code not in NOTE_PREFIXES:
+    code, _space, rest = text.partition(" ")
+    if code not in NOTE_PREFIXES["sv"]:
+        return None, text
+    return code, rest.strip()
+
+
+def demo_motivation(note: object, language: str = "sv") -> str:
+    """Turn an example note such as ``"A EU-only support"`` into a motivation in the language.
+
+    Swedish: ``"Antagande i exemplet: support enbart inom EU"`` (the note's text from demo_notes_sv.yaml; a note
+    missing there keeps its English text). English: ``"Assumption in the example: EU-only support"``.
+    """
+    prefixes = NOTE_PREFIXES.get(language, NOTE_PREFIXES["sv"])
+    code, text = split_note(note)
+    if language != "en":
+        text = swedish_notes().get(text, text) if text else text
+    if code is None:
         return text
-    label = NOTE_PREFIXES[code]
-    return f"{label}: {rest.strip()}" if rest.strip() else f"{label}."
+    label = prefixes[code]
+    return f"{label}: {text}" if text else f"{label}."
 
 
 def _accounts_file(instance_path: Path) -> Path:
@@ -147,8 +176,11 @@ def load_demo_accounts(instance_path: Path) -> list[DemoAccount]:
     return accounts
 
 
-def load_demo_case(pin: RulesetPin, answer_sets: dict[str, dict[str, object]]) -> Case:
-    """Create the demo case with its alternatives, modules and answers, unless it exists already."""
+def load_demo_case(pin: RulesetPin, answer_sets: dict[str, dict[str, object]], language: str = "sv") -> Case:
+    """Create the demo case with its alternatives, modules and answers, unless it exists already.
+
+    The answers' motivations are written in the language ('sv' or 'en'); the rest of the case is Swedish.
+    """
     case = db.session.scalar(select(Case).where(Case.title == DEMO_CASE_TITLE))
     if case is not None:
         return case
@@ -192,7 +224,7 @@ def load_demo_case(pin: RulesetPin, answer_sets: dict[str, dict[str, object]]) -
                         question_id=question_id,
                         value=entry.get("value"),
                         evidence=Evidence(str(entry.get("evidence") or "E1")),
-                        motivation=demo_motivation(entry.get("note")),
+                        motivation=demo_motivation(entry.get("note"), language),
                         changed_in_version=assessment.version,
                         updated_by_id=architect.id if architect else None,
                     )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from assess.i18n import _
+
 
 class DomainError(Exception):
-    """A refused operation; ``problems`` lists every reason, in Swedish."""
+    """A refused operation; ``problems`` lists every reason, in the user's language (Swedish outside a request)."""
 
     status_code = 400
 
     def __init__(self, *problems: str, fields: dict[str, str] | None = None) -> None:
-        self.problems = list(problems) or ["Åtgärden kunde inte utföras."]
+        self.problems = list(problems) or [_("Åtgärden kunde inte utföras.")]
         self.fields = fields or {}
         super().__init__("; ".join(self.problems))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import rules
+from assess.i18n import _
 from assess.models import Answer, Assessment
 from assess.rulesets import registry
 from assess.services.errors import Conflict
@@ -25,7 +26,7 @@ def ruleset_for(assessment: Assessment) -> rules.RuleSet:
     try:
         return registry().get(assessment.ruleset_id, assessment.ruleset_version, assessment.ruleset_sha256)
     except LookupError as exc:
-        raise Conflict(f"Bedömning {assessment.id}: {exc}") from None
+        raise Conflict(_("Bedömning %(id)s: %(problem)s", id=assessment.id, problem=exc)) from None
 
 
 def evaluate_assessment(

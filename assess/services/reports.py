@@ -3,13 +3,20 @@
 A decided assessment is reported from its frozen record (the stored evaluation is never re-scored); any other
 assessment from its live tables, evaluated now. Both go through the same record shape (`records.build_record`),
 so a draft report and the decided report print the same things the same way.
+
+Languages: a report is in one language, "sv" or "en". The data's texts are picked here in that language (the
+rule set's Swedish or English titles, reasons and mitigations; this module's own words through the catalogue),
+and the renderers get the catalogue's translate function for their static texts. A report asked for on demand
+is in the reader's language (or the one asked for); the report stored with a decision is rendered once, in
+Swedish, the region's record language, and says so.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -19,7 +26,10 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import selectinload
 
 import rules
+from assess import texts
 from assess.extensions import db
+from assess.i18n import LANGUAGES, N_, translator
+from assess.i18n import language as reader_language
 from assess.labels import REVIEW_AREA as AREA_LABELS
 from assess.models import (
     Alternative,
@@ -46,26 +56,46 @@ from assess.services.records import build_record, stored_report_of
 from assess.services.workflow import REVIEW_SCOPE
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-WHOLE_ASSESSMENT = "Hela bedömningen"
-UNKNOWN_CONDITION = ("Klargör", "svaret är okänt och ska tas fram (icke blockerande okänd).")
+WHOLE_ASSESSMENT = N_("Hela bedömningen")
+UNKNOWN_CONDITION = N_("Klargör svaret: det är okänt och ska tas fram.")
+#: The language of the frozen record and of the report stored with it.
+RECORD_LANGUAGE = "sv"
 _FILENAME_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+Translate = Callable[[str], str]
+
+
+def report_language(lang: str | None = None) -> str:
+    """Return the language of a report: the one asked for when known, else the reader's."""
+    return lang if lang in LANGUAGES else reader_language()
+
+
+def _translator(lang: str) -> Translate:
+    """Return the catalogue's translate function for a language (each text looked up once per report)."""
+    return functools.lru_cache(maxsize=None)(translator(lang))
 
 
 # ---------------------------------------------------------------------------------------------------------
 # The assessment report
 
 
-def build_assessment_report(assessment_id: int, generated: datetime) -> report.AssessmentReport:
+def build_assessment_report(
+    assessment_id: int, generated: datetime, lang: str | None = None
+) -> report.AssessmentReport:
     """Return the report data of one assessment: from its frozen record when decided, else evaluated now."""
     assessment = get_assessment(assessment_id)
     record = db.session.scalar(select(FrozenRecord).where(FrozenRecord.assessment_id == assessment_id))
-    return _report_of(assessment, record, generated)
+    return _report_of(assessment, record, generated, report_language(lang))
 
 
 def render_record_report(assessment: Assessment, record: FrozenRecord, generated: datetime) -> bytes:
-    """Render the report of a just-frozen record (not yet stored: its hash goes into the record's row)."""
+    """Render the report of a just-frozen record (not yet stored: its hash goes into the record's row).
+
+    Always in Swedish, the record's language, whatever the decision maker reads the pages in: the stored report
+    is the archived one, and it says that it is.
+    """
     with db.session.no_autoflush:
-        return render_assessment_report(_report_of(assessment, record, generated))
+        data = _report_of(assessment, record, generated, RECORD_LANGUAGE, archived=True)
+    return render_assessment_report(data, _translator(RECORD_LANGUAGE))
 
 
 def stored_report(assessment_id: int, instance: Path | None = None) -> bytes | None:
@@ -77,15 +107,27 @@ def stored_report(assessment_id: int, instance: Path | None = None) -> bytes | N
     return content
 
 
-def assessment_pdf(assessment_id: int, instance: Path | None, generated: datetime) -> bytes:
-    """Return the assessment report as PDF: the stored decision-time file if intact, else rendered now."""
-    stored = stored_report(assessment_id, instance)
-    if stored is not None:
-        return stored
-    return render_assessment_report(build_assessment_report(assessment_id, generated))
+def assessment_pdf(assessment_id: int, instance: Path | None, generated: datetime, lang: str | None = None) -> bytes:
+    """Return the assessment report as PDF in a language (default: the reader's).
+
+    In Swedish, the stored decision-time file when it is intact; else (or in English) rendered now.
+    """
+    lang = report_language(lang)
+    if lang == RECORD_LANGUAGE:
+        stored = stored_report(assessment_id, instance)
+        if stored is not None:
+            return stored
+    return render_assessment_report(build_assessment_report(assessment_id, generated, lang), _translator(lang))
 
 
-def _report_of(assessment: Assessment, record: FrozenRecord | None, generated: datetime) -> report.AssessmentReport:
+def _report_of(
+    assessment: Assessment,
+    record: FrozenRecord | None,
+    generated: datetime,
+    lang: str,
+    *,
+    archived: bool = False,
+) -> report.AssessmentReport:
     ruleset = ruleset_for(assessment)
     fulfilled: dict[str, bool] = {}
     if record is not None:
@@ -109,6 +151,8 @@ def _report_of(assessment: Assessment, record: FrozenRecord | None, generated: d
         record.sha256 if record is not None else None,
         fulfilled,
         generated,
+        lang,
+        archived=archived,
     )
 
 
@@ -132,7 +176,11 @@ def _assessment_report(
     record_hash: str | None,
     fulfilled: Mapping[str, bool],
     generated: datetime,
+    lang: str = RECORD_LANGUAGE,
+    *,
+    archived: bool = False,
 ) -> report.AssessmentReport:
+    _ = _translator(lang)
     evaluation: Mapping[str, Any] = data["evaluation"]
     questions: Mapping[str, Any] = evaluation["questions"]
     answers: Mapping[str, Any] = data.get("answers", {})
@@ -140,19 +188,19 @@ def _assessment_report(
     pin = data["ruleset"]
 
     def title(qid: str) -> str:
-        return ruleset.question(qid).title.sv if qid in ruleset.by_id else qid
+        return ruleset.question(qid).title.get(lang) if qid in ruleset.by_id else qid
 
     sections = tuple(
         report.AreaSection(
             area=_area(area.id),
             result=cast(report.AreaResult, evaluation["areas"][area.id]["result"]),
             questions=tuple(
-                _question(ruleset.question(qid), questions[qid], answers.get(qid), qid in overridden)
+                _question(ruleset, ruleset.question(qid), questions[qid], answers.get(qid), qid in overridden, lang)
                 for qid in area.questions
                 if qid in questions and questions[qid]["shown"]
             ),
             ignored_answers=tuple(
-                report.IgnoredAnswer(qid, title(qid), _answer_label(ruleset.question(qid), answers[qid]["value"]))
+                report.IgnoredAnswer(qid, title(qid), _answer_label(ruleset.question(qid), answers[qid]["value"], lang))
                 for qid in area.questions
                 if qid in evaluation.get("ignored_answers", ()) and qid in answers
             ),
@@ -168,7 +216,7 @@ def _assessment_report(
                 title=title(qid),
                 answered_by=cast(report.AnsweredBy, questions[qid]["answered_by"]),
                 outcome=cast(report.Outcome, questions[qid]["outcome"] or "UB"),
-                reason=_unknown_reason(questions[qid], answers.get(qid)),
+                reason=_unknown_reason(ruleset.by_id.get(qid), questions[qid], answers.get(qid), lang),
             )
             for qid in ids
         )
@@ -187,16 +235,18 @@ def _assessment_report(
         areas=sections,
         record_hash=record_hash,
         author=assessment.owner.display_name if assessment.owner is not None else "",
-        knockouts=tuple(_knockout(ruleset, qid, questions[qid]) for qid in evaluation["knockouts"]),
+        knockouts=tuple(_knockout(ruleset, qid, questions[qid], lang) for qid in evaluation["knockouts"]),
         overrides=tuple(
-            _override(ruleset, item, questions.get(item["question"])) for item in data.get("overrides", ())
+            _override(ruleset, item, questions.get(item["question"]), lang) for item in data.get("overrides", ())
         ),
         decisive_unknowns=unknowns(evaluation["decisive_unknowns"]),
         blocking_unknowns=unknowns(evaluation["blocking_unknowns"]),
-        conditions=_conditions(ruleset, evaluation, data.get("conditions", ()), fulfilled),
-        comments=_comments(data.get("comments", ()), data.get("change_requests", ())),
-        approvals=_approvals(data.get("approvals", ()), data.get("change_requests", ())),
-        decision=_decision(data.get("decision")),
+        conditions=_conditions(ruleset, evaluation, data.get("conditions", ()), fulfilled, lang),
+        comments=_comments(data.get("comments", ()), data.get("change_requests", ()), _),
+        approvals=_approvals(data.get("approvals", ()), data.get("change_requests", ()), _),
+        decision=_decision(data.get("decision"), _),
+        language=lang,
+        archived=archived,
     )
 
 
@@ -215,25 +265,77 @@ def _time(text: str) -> datetime:
     return _local(datetime.fromisoformat(text))
 
 
-def _answer_label(question: rules.Question, value: Any) -> str:
-    """Return an answer as the reader knows it: the option's Swedish label, or the value itself."""
+def _answer_label(question: rules.Question, value: Any, lang: str = RECORD_LANGUAGE) -> str:
+    """Return an answer as the reader knows it: the option's label in the language, or the value itself."""
     if isinstance(value, bool) or not isinstance(value, str | int):
         return str(value)
-    return question.label(value, "sv")
+    return question.label(value, lang)
 
 
-def _reason(result: Mapping[str, Any]) -> str:
+def _reason(result: Mapping[str, Any], lang: str = RECORD_LANGUAGE) -> str:
+    """Return the stored rule trace (the rules module's notation: for the appendix only)."""
     reason = result.get("reason")
-    return str(reason.get("sv", "")) if isinstance(reason, Mapping) else ""
+    if not isinstance(reason, Mapping):
+        return ""
+    return str(reason.get(lang) or reason.get(RECORD_LANGUAGE) or "")
 
 
-def _unknown_reason(result: Mapping[str, Any], answer: Mapping[str, Any] | None) -> str:
-    """Return why a question is open, and who has taken on to find out by when (if anyone has)."""
-    reason = _reason(result)
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+def _reference_suffix(result: Mapping[str, Any], lang: str) -> str:
+    """Return the references as the rules module ends a summary with them (" Referenser: ...; ....")."""
+    refs = [rules.Reference(str(r["text"]), bool(r.get("verify", False))) for r in result.get("references", ())]
+    if not refs:
+        return ""
+    one = len(refs) == 1
+    label = ("Referens" if one else "Referenser") if lang == "sv" else ("Reference" if one else "References")
+    return f" {label}: {'; '.join(r.words(lang) for r in refs)}."
+
+
+def _summary(question: rules.Question | None, result: Mapping[str, Any], lang: str) -> str:
+    """Return why a question has its outcome, in plain words and without its references (printed apart).
+
+    The stored evaluation's `summary` when it has one; an evaluation stored before summaries existed gets the
+    matched rule's own reason, or for an open question who is to answer it.
+    """
+    summary = result.get("summary")
+    if isinstance(summary, Mapping):
+        text = str(summary.get(lang) or summary.get(RECORD_LANGUAGE) or "")
+        suffix = _reference_suffix(result, lang)
+        return text[: -len(suffix)] if suffix and text.endswith(suffix) else text
+    _ = _translator(lang)
+    outcome = result.get("outcome")
+    rule = _rule_of(question, result) if question is not None else None
+    if rule is not None and "override" in result.get("mitigations", ()):
+        return _("Stoppträffen är hävd genom en dokumenterad bedömning. Ursprunglig grund: %(reason)s") % {
+            "reason": _sentence(rule.reason.get(lang))
+        }
+    if rule is not None and rule.outcome == outcome:
+        return _sentence(rule.reason.get(lang))
+    if outcome in ("UB", "UN"):
+        who = _(texts.ANSWERED_BY.get(str(result.get("answered_by")), str(result.get("answered_by") or "")))
+        return _("Ska besvaras av %(who)s.") % {"who": who}
+    return ""
+
+
+def _unknown_reason(
+    question: rules.Question | None, result: Mapping[str, Any], answer: Mapping[str, Any] | None, lang: str
+) -> str:
+    """Return in words why a question is open, and who has taken on to find out by when (if anyone has)."""
+    _ = _translator(lang)
+    reason = _summary(question, result, lang)
     owner = str(answer.get("unknown_owner") or "") if answer is not None else ""
     if owner:
         due = answer.get("unknown_due") if answer is not None else None
-        reason += f" Tas fram av {owner}" + (f" senast {due}." if due else ".")
+        found = (
+            _("Tas fram av %(owner)s senast %(due)s.") % {"owner": owner, "due": due}
+            if due
+            else _("Tas fram av %(owner)s.") % {"owner": owner}
+        )
+        reason = f"{reason} {found}".strip()
     return reason
 
 
@@ -242,73 +344,100 @@ def _references(result: Mapping[str, Any]) -> tuple[report.Reference, ...]:
 
 
 def _question(
-    question: rules.Question, result: Mapping[str, Any], answer: Mapping[str, Any] | None, overridden: bool
+    ruleset: rules.RuleSet,
+    question: rules.Question,
+    result: Mapping[str, Any],
+    answer: Mapping[str, Any] | None,
+    overridden: bool,
+    lang: str = RECORD_LANGUAGE,
 ) -> report.Question:
     value = answer.get("value") if answer is not None else None
     answered = value is not None and value != ""
     return report.Question(
         id=question.id,
-        title=question.title.sv,
-        text=question.text.sv,
-        answer=_answer_label(question, value) if answered else None,
+        title=question.title.get(lang),
+        text=question.text.get(lang),
+        answer=_answer_label(question, value, lang) if answered else None,
         evidence=cast(report.Evidence, answer["evidence"]) if answered and answer is not None else None,
         outcome=cast(report.Outcome, result["outcome"]),
-        reason=_reason(result),
+        reason=_reason(result, lang),
+        summary=_summary(question, result, lang),
         motivation=str(answer.get("motivation") or "") if answer is not None else "",
         evidence_reference=str(answer.get("evidence_ref") or "") if answer is not None else "",
         references=_references(result),
-        mitigations=tuple(str(m) for m in result.get("mitigations", ())),
+        mitigations=tuple(_mitigation(ruleset, str(m), lang) for m in result.get("mitigations", ())),
         answered_by=cast(report.AnsweredBy, result.get("answered_by")),
         overridden=overridden,
     )
 
 
-def _matched_rule(question: rules.Question, result: Mapping[str, Any] | None) -> rules.Rule | None:
-    """Return the knock-out rule a stored reason names (the reason quotes the rule; it is not re-scored)."""
+def _rule_of(question: rules.Question, result: Mapping[str, Any] | None) -> rules.Rule | None:
+    """Return the rule a stored result names: its `rule` number, or for an older evaluation the rule its trace
+    quotes (the result is never re-scored)."""
     if result is None:
         return None
+    number = result.get("rule")
+    if isinstance(number, int) and not isinstance(number, bool):
+        return next((rule for rule in question.rules if rule.number == number), None)
     text = _reason(result)
+    matches = [rule for rule in question.rules if rule.explained.sv in text]
+    return max(matches, key=lambda rule: len(rule.explained.sv), default=None)
+
+
+def _matched_rule(question: rules.Question, result: Mapping[str, Any] | None) -> rules.Rule | None:
+    """Return the knock-out rule of a stored result (the rule it names, when that is a knock-out rule)."""
+    rule = _rule_of(question, result)
+    if rule is not None and rule.outcome == "KO":
+        return rule
+    if result is None:
+        return None
+    text = _reason(result)  # an older trace that names a knock-out rule beside another (not re-scored)
     matches = [rule for rule in question.rules if rule.outcome == "KO" and rule.explained.sv in text]
     return max(matches, key=lambda rule: len(rule.explained.sv), default=None)
 
 
-def _mitigation(ruleset: rules.RuleSet, mitigation_id: str, **terms: Any) -> report.Mitigation:
+def _mitigation(
+    ruleset: rules.RuleSet, mitigation_id: str, lang: str = RECORD_LANGUAGE, **terms: Any
+) -> report.Mitigation:
     found = ruleset.mitigations_by_id.get(mitigation_id)
-    return report.Mitigation(id=mitigation_id, text=found.text.sv if found is not None else "", **terms)
+    return report.Mitigation(id=mitigation_id, text=found.text.get(lang) if found is not None else "", **terms)
 
 
-def _knockout(ruleset: rules.RuleSet, qid: str, result: Mapping[str, Any]) -> report.Knockout:
+def _knockout(ruleset: rules.RuleSet, qid: str, result: Mapping[str, Any], lang: str) -> report.Knockout:
     question = ruleset.question(qid)
     rule = _matched_rule(question, result)
     return report.Knockout(
         question_id=qid,
-        title=question.title.sv,
-        reason=rule.reason.sv if rule is not None else _reason(result),
+        title=question.title.get(lang),
+        reason=_sentence(rule.reason.get(lang)) if rule is not None else _summary(question, result, lang),
         references=_references(result),
-        fixes=tuple(_mitigation(ruleset, mid) for mid in (rule.fix if rule is not None else ())),
+        fixes=tuple(_mitigation(ruleset, mid, lang) for mid in (rule.fix if rule is not None else ())),
     )
 
 
-def _override(ruleset: rules.RuleSet, item: Mapping[str, Any], result: Mapping[str, Any] | None) -> report.Override:
+def _override(
+    ruleset: rules.RuleSet, item: Mapping[str, Any], result: Mapping[str, Any] | None, lang: str
+) -> report.Override:
     qid = str(item["question"])
     question = ruleset.by_id.get(qid)
     rule = _matched_rule(question, result) if question is not None else None
     kind = item.get("kind")
     return report.Override(
         question_id=qid,
-        title=question.title.sv if question is not None else qid,
+        title=question.title.get(lang) if question is not None else qid,
         reference=str(item["reference"]),
         author=str(item["author"]),
         date=date.fromisoformat(str(item["date"])),
         kind=cast(report.OverrideKind, kind) if kind in ("legal", "technical") else None,
         review_date=date.fromisoformat(str(item["review_date"])) if item.get("review_date") else None,
-        original_reason=rule.reason.sv if rule is not None else "",
+        original_reason=_sentence(rule.reason.get(lang)) if rule is not None else "",
     )
 
 
-def _gate(item: Mapping[str, Any]) -> str:
+def _gate(item: Mapping[str, Any], tr: Translate) -> str:
+    _ = tr
     if item.get("gate") == "within_months" and item.get("gate_months"):
-        return f"Inom {item['gate_months']} månader"
+        return _("Inom %(months)s månader") % {"months": item["gate_months"]}
     return str(item.get("gate") or "")
 
 
@@ -317,19 +446,28 @@ def _conditions(
     evaluation: Mapping[str, Any],
     decided: Sequence[Mapping[str, Any]],
     fulfilled: Mapping[str, bool],
+    lang: str = RECORD_LANGUAGE,
 ) -> tuple[report.Condition, ...]:
     """Return the conditions: as the decision set them (owner, deadline, gate), else as the evaluation has them."""
     overridden = set(evaluation.get("overrides", ()))
+    _ = _translator(lang)
 
     def title(qid: str) -> str:
-        return ruleset.question(qid).title.sv if qid in ruleset.by_id else qid
+        return ruleset.question(qid).title.get(lang) if qid in ruleset.by_id else qid
+
+    def stated(qid: str) -> tuple[report.Mitigation, ...]:
+        """Return a condition without a catalogue mitigation as the rule states it (its reason in words)."""
+        result = evaluation.get("questions", {}).get(qid)
+        text = _summary(ruleset.by_id.get(qid), result, lang) if result is not None else ""
+        return (report.Mitigation("", text),) if text else ()
 
     if not decided:
         return tuple(
             report.Condition(
                 question_id=str(item["question"]),
                 title=title(str(item["question"])),
-                mitigations=tuple(_mitigation(ruleset, str(mid)) for mid in item["mitigations"]),
+                mitigations=tuple(_mitigation(ruleset, str(mid), lang) for mid in item["mitigations"])
+                or stated(str(item["question"])),
                 overridden=item["question"] in overridden,
             )
             for item in evaluation.get("conditions", ())
@@ -340,25 +478,26 @@ def _conditions(
         terms: dict[str, Any] = {
             "owner": str(item["owner"]),
             "deadline": date.fromisoformat(str(item["deadline"])),
-            "gate": _gate(item),
+            "gate": _gate(item, _),
             "fulfilled": fulfilled.get(qid, False),
         }
-        mitigations = tuple(_mitigation(ruleset, str(mid), **terms) for mid in item.get("mitigations") or ())
+        mitigations = tuple(_mitigation(ruleset, str(mid), lang, **terms) for mid in item.get("mitigations") or ())
         if not mitigations:  # a non-blocking unknown: the condition is to find out
-            mitigations = (report.Mitigation(*UNKNOWN_CONDITION, **terms),)
+            mitigations = (report.Mitigation("", _(UNKNOWN_CONDITION), **terms),)
         result.append(report.Condition(qid, title(qid), mitigations, overridden=qid in overridden))
     return tuple(result)
 
 
 def _comments(
-    comments: Sequence[Mapping[str, Any]], requests: Sequence[Mapping[str, Any]]
+    comments: Sequence[Mapping[str, Any]], requests: Sequence[Mapping[str, Any]], tr: Translate
 ) -> tuple[report.ReviewComment, ...]:
+    _ = tr
     items = [
         report.ReviewComment(
-            target=str(c.get("question") or WHOLE_ASSESSMENT),
+            target=str(c.get("question") or _(WHOLE_ASSESSMENT)),
             author=str(c["author"]),
             time=_time(str(c["at"])),
-            text=("Svar: " if c.get("reply_to") else "") + str(c["text"]),
+            text=_("Svar: %(text)s") % {"text": c["text"]} if c.get("reply_to") else str(c["text"]),
         )
         for c in comments
     ]
@@ -367,7 +506,8 @@ def _comments(
             target=str(r["area"]),
             author=str(r["reviewer"]),
             time=_time(str(r["at"])),
-            text=f"Begärde ändringar (granskningsomgång {r['round']}): {r['reason']}",
+            text=_("Begärde ändringar (granskningsomgång %(round)s): %(reason)s")
+            % {"round": r["round"], "reason": r["reason"]},
         )
         for r in requests
     ]
@@ -375,9 +515,10 @@ def _comments(
 
 
 def _approvals(
-    approvals: Sequence[Mapping[str, Any]], requests: Sequence[Mapping[str, Any]]
+    approvals: Sequence[Mapping[str, Any]], requests: Sequence[Mapping[str, Any]], tr: Translate
 ) -> tuple[report.AreaApproval, ...]:
     """Return the approvals of the last review round (one per rule-set area the review area covers)."""
+    _ = tr
     rounds = [int(a["round"]) for a in approvals] + [int(r["round"]) for r in requests]
     if not rounds:
         return ()
@@ -395,14 +536,15 @@ def _approvals(
                     area=_area(area),
                     reviewer=str(item["reviewer"]),
                     time=_time(str(item["at"])),
-                    role=f"Granskare ({AREA_LABELS[review_area]})",
+                    role=_("Granskare (%(area)s)") % {"area": _(AREA_LABELS.msgid(review_area))},
                 )
             )
     order = {code: index for index, code in enumerate(report.AREAS)}
     return tuple(sorted(result, key=lambda a: order[a.area]))
 
 
-def _decision(item: Mapping[str, Any] | None) -> report.Decision | None:
+def _decision(item: Mapping[str, Any] | None, tr: Translate) -> report.Decision | None:
+    _ = tr
     if not item:
         return None
     return report.Decision(
@@ -411,7 +553,7 @@ def _decision(item: Mapping[str, Any] | None) -> report.Decision | None:
         approved=item["outcome"] == "approved",
         residual_risks=str(item.get("residual_risks") or ""),
         next_review=date.fromisoformat(str(item["next_review"])) if item.get("next_review") else None,
-        role="Beslutsfattare",
+        role=_("Beslutsfattare"),
     )
 
 
@@ -419,15 +561,17 @@ def _decision(item: Mapping[str, Any] | None) -> report.Decision | None:
 # The comparison report
 
 
-def build_comparison_report(case_id: int, generated: datetime) -> report.ComparisonReport:
+def build_comparison_report(case_id: int, generated: datetime, lang: str | None = None) -> report.ComparisonReport:
     """Return the comparison of a case's alternatives and modules; decided ones from their frozen records."""
+    lang = report_language(lang)
+    _ = _translator(lang)
     case = db.session.scalar(
         select(Case)
         .where(Case.id == case_id)
         .options(selectinload(Case.alternatives).selectinload(Alternative.assessments))
     )
     if case is None:
-        raise NotFound(f"Ärende {case_id} finns inte.")
+        raise NotFound(_("Ärende %(id)s finns inte.") % {"id": case_id})
     assessments = [
         (alternative, assessment)
         for alternative in case.alternatives
@@ -458,13 +602,18 @@ def build_comparison_report(case_id: int, generated: datetime) -> report.Compari
         else:
             evaluation = evaluate_assessment(assessment, answers[assessment.id], overrides[assessment.id]).to_dict()
         pins.add((assessment.ruleset_id, str(assessment.ruleset_version), assessment.ruleset_sha256))
-        rows.append(_comparison_row(alternative, assessment, ruleset, evaluation))
+        rows.append(_comparison_row(alternative, assessment, ruleset, evaluation, lang))
     notes: tuple[str, ...] = ()
     if len(pins) > 1:
-        versions = ", ".join(sorted(f"{i} version {v}" for i, v, _ in pins))
-        notes = (f"Bedömningarna följer olika versioner av regelverket ({versions}); jämför med försiktighet.",)
+        versions = ", ".join(
+            sorted(_("%(ruleset)s version %(version)s") % {"ruleset": i, "version": v} for i, v, _sha in pins)
+        )
+        notes = (
+            _("Bedömningarna följer olika versioner av regelverket (%(versions)s); jämför med försiktighet.")
+            % {"versions": versions},
+        )
     if not rows:
-        notes += ("Ärendet har inga bedömningar ännu.",)
+        notes += (_("Ärendet har inga bedömningar ännu."),)
     only = next(iter(pins)) if len(pins) == 1 else None
     return report.ComparisonReport(
         case_title=case.title,
@@ -472,15 +621,27 @@ def build_comparison_report(case_id: int, generated: datetime) -> report.Compari
         rows=tuple(rows),
         ruleset=report.RuleSetIdentity(*only) if only is not None else None,
         notes=notes,
+        language=lang,
     )
 
 
 def _comparison_row(
-    alternative: Alternative, assessment: Assessment, ruleset: rules.RuleSet, evaluation: Mapping[str, Any]
+    alternative: Alternative,
+    assessment: Assessment,
+    ruleset: rules.RuleSet,
+    evaluation: Mapping[str, Any],
+    lang: str = RECORD_LANGUAGE,
 ) -> report.ComparisonRow:
-    def refs(ids: Iterable[str]) -> tuple[report.QuestionRef, ...]:
+    questions: Mapping[str, Any] = evaluation["questions"]
+
+    def refs(ids: Iterable[str], answered_by: bool = False) -> tuple[report.QuestionRef, ...]:
         return tuple(
-            report.QuestionRef(qid, ruleset.question(qid).title.sv if qid in ruleset.by_id else qid) for qid in ids
+            report.QuestionRef(
+                qid,
+                ruleset.question(qid).title.get(lang) if qid in ruleset.by_id else qid,
+                cast(report.AnsweredBy, questions.get(qid, {}).get("answered_by")) if answered_by else None,
+            )
+            for qid in ids
         )
 
     areas = evaluation["areas"]
@@ -492,16 +653,18 @@ def _comparison_row(
         worst_case=cast(report.Verdict, evaluation["worst_case"]),
         area_results=report.AreaResults(*(cast(report.AreaResult, areas[area]["result"]) for area in report.AREAS)),
         knockouts=refs(evaluation["knockouts"]),
-        decisive_unknowns=refs(evaluation["decisive_unknowns"]),
+        decisive_unknowns=refs(evaluation["decisive_unknowns"], answered_by=True),
         conditions=refs(str(c["question"]) for c in evaluation["conditions"]),
         blocking_unknown_count=len(evaluation["blocking_unknowns"]),
         record_id=str(assessment.id),
+        alternative_id=str(alternative.id),
     )
 
 
-def comparison_pdf(case_id: int, generated: datetime) -> bytes:
-    """Return the comparison report of a case as PDF."""
-    return render_comparison_report(build_comparison_report(case_id, generated))
+def comparison_pdf(case_id: int, generated: datetime, lang: str | None = None) -> bytes:
+    """Return the comparison report of a case as PDF, in a language (default: the reader's)."""
+    lang = report_language(lang)
+    return render_comparison_report(build_comparison_report(case_id, generated, lang), _translator(lang))
 
 
 def download_name(kind: str, object_id: int) -> str:

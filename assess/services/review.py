@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from assess.extensions import db
+from assess.i18n import _
 from assess.models import (
     AreaApproval,
     Assessment,
@@ -47,16 +48,16 @@ def add_comment(
     problems: dict[str, str] = {}
     text = text.strip()
     if not text:
-        problems["text"] = "Skriv en kommentar."
+        problems["text"] = _("Skriv en kommentar.")
     elif len(text) > MAX_TEXT:
-        problems["text"] = f"Högst {MAX_TEXT} tecken."
+        problems["text"] = _("Högst %(max)s tecken.", max=MAX_TEXT)
     if question_id and question_id not in ruleset_for(assessment).by_id:
-        problems["question_id"] = f"Okänd fråga {question_id}."
+        problems["question_id"] = _("Okänd fråga %(question)s.", question=question_id)
     parent = None
     if parent_id is not None:
         parent = db.session.get(ReviewComment, parent_id)
         if parent is None or parent.assessment_id != assessment.id:
-            problems["parent_id"] = "Kommentaren du svarar på finns inte i den här bedömningen."
+            problems["parent_id"] = _("Kommentaren du svarar på finns inte i den här bedömningen.")
     if problems:
         raise ValidationFailed(*problems.values(), fields=problems)
     if actor.has_role(Role.REVIEWER) and actor.id not in authors_of(assessment):
@@ -86,9 +87,9 @@ def _check_area(actor: User, area: str) -> ReviewArea:
     try:
         review_area = ReviewArea(area)
     except ValueError:
-        raise ValidationFailed("Okänt granskningsområde.", fields={"area": "Okänt granskningsområde."}) from None
+        raise ValidationFailed(_("Okänt granskningsområde."), fields={"area": _("Okänt granskningsområde.")}) from None
     if review_area not in actor.review_areas:
-        raise PermissionDenied("Du granskar inte det området.")
+        raise PermissionDenied(_("Du granskar inte det området."))
     return review_area
 
 
@@ -98,9 +99,10 @@ def request_changes(assessment: Assessment, actor: User, area: str, reason: str)
     review_area = _check_area(actor, area)
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed("Skriv vad som ska ändras.", fields={"reason": "Skriv vad som ska ändras."})
+        raise ValidationFailed(_("Skriv vad som ska ändras."), fields={"reason": _("Skriv vad som ska ändras.")})
     if len(reason) > MAX_TEXT:
-        raise ValidationFailed(f"Högst {MAX_TEXT} tecken.", fields={"reason": f"Högst {MAX_TEXT} tecken."})
+        too_long = _("Högst %(max)s tecken.", max=MAX_TEXT)
+        raise ValidationFailed(too_long, fields={"reason": too_long})
     start_review_if_submitted(assessment, actor)
     target = authorize(assessment, Action.REQUEST_CHANGES, actor)
     request = ChangeRequest(
@@ -122,11 +124,12 @@ def approve_area(assessment: Assessment, actor: User, area: str, note: str = "")
     evaluation = evaluation_with_overrides(assessment)
     needed = required_areas(evaluation, ruleset_for(assessment))
     if review_area not in needed:
-        raise Conflict("Området har inga frågor som visas och behöver inte godkännas.")
+        raise Conflict(_("Området har inga frågor som visas och behöver inte godkännas."))
     if any(a.area == review_area for a in approvals_of(assessment)):
-        raise Conflict("Området är redan godkänt i den här granskningsomgången.")
+        raise Conflict(_("Området är redan godkänt i den här granskningsomgången."))
     if len(note) > MAX_TEXT:
-        raise ValidationFailed(f"Högst {MAX_TEXT} tecken.", fields={"note": f"Högst {MAX_TEXT} tecken."})
+        too_long = _("Högst %(max)s tecken.", max=MAX_TEXT)
+        raise ValidationFailed(too_long, fields={"note": too_long})
     start_review_if_submitted(assessment, actor)
     approval = AreaApproval(
         assessment_id=assessment.id,
@@ -175,34 +178,35 @@ def record_override(
     ruleset = ruleset_for(assessment)
     question = ruleset.by_id.get(question_id)
     if question is None:
-        raise ValidationFailed(f"Okänd fråga {question_id}.", fields={"question_id": f"Okänd fråga {question_id}."})
+        unknown = _("Okänd fråga %(question)s.", question=question_id)
+        raise ValidationFailed(unknown, fields={"question_id": unknown})
     needed_area, kind = OVERRIDE_BY_AREA[question.area]
     if needed_area not in actor.review_areas:
         raise PermissionDenied(
-            "Bara juristen kan häva en juridisk stoppträff."
+            _("Bara juristen kan häva en juridisk stoppträff.")
             if question.area == "legal"
-            else "Bara granskaren av frågans område kan häva stoppträffen."
+            else _("Bara granskaren av frågans område kan häva stoppträffen.")
         )
     problems: dict[str, str] = {}
     if not reference.strip():
-        problems["reference"] = "Ange referens till det dokumenterade ställningstagandet (t.ex. PM-nummer)."
+        problems["reference"] = _("Ange referens till det dokumenterade ställningstagandet (t.ex. PM-nummer).")
     if not author.strip():
-        problems["author"] = "Ange vem som har skrivit ställningstagandet."
+        problems["author"] = _("Ange vem som har skrivit ställningstagandet.")
     if finding_date is None:
-        problems["finding_date"] = "Ange ställningstagandets datum."
+        problems["finding_date"] = _("Ange ställningstagandets datum.")
     if review_date is None:
-        problems["review_date"] = "Ange när hävningen ska omprövas."
+        problems["review_date"] = _("Ange när hävningen ska omprövas.")
     elif finding_date is not None and review_date <= finding_date:
-        problems["review_date"] = "Omprövningen måste ligga efter ställningstagandets datum."
+        problems["review_date"] = _("Omprövningen måste ligga efter ställningstagandets datum.")
     if len(reference) > 500 or len(author) > 200:
-        problems["reference"] = "För lång text (referens högst 500, författare högst 200 tecken)."
+        problems["reference"] = _("För lång text (referens högst 500, författare högst 200 tecken).")
     if problems:
         raise ValidationFailed(*problems.values(), fields=problems)
     if any(o.question_id == question_id for o in assessment.overrides):
-        raise Conflict(f"Stoppträffen på {question_id} är redan hävd.")
+        raise Conflict(_("Stoppträffen på %(question)s är redan hävd.", question=question_id))
     evaluation = evaluation_with_overrides(assessment)
     if evaluation.questions[question_id].outcome != "KO":
-        raise Conflict(f"{question_id} är ingen stoppträff; bara en stoppträff kan hävas.")
+        raise Conflict(_("%(question)s är ingen stoppträff; bara en stoppträff kan hävas.", question=question_id))
     start_review_if_submitted(assessment, actor)
     override = KnockoutOverride(
         assessment_id=assessment.id,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 import rules
 from assess.extensions import db
+from assess.i18n import _
 from assess.models import (
     Alternative,
     Answer,
@@ -180,7 +181,7 @@ def record_page(assessment_id: int) -> dict[str, Any]:
     assessment = get_assessment(assessment_id)
     record = db.session.scalar(select(FrozenRecord).where(FrozenRecord.assessment_id == assessment_id))
     if record is None:
-        raise NotFound("Bedömningen har ingen fryst beslutspost ännu (den skapas vid beslut).")
+        raise NotFound(_("Bedömningen har ingen fryst beslutspost ännu (den skapas vid beslut)."))
     data = json.loads(record.canonical_json)
     return {
         "a": assessment,

@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 
 from assess.extensions import db
-from assess.i18n import _
+from assess.i18n import N_, _
 from assess.models import LoginAttempt, ReviewArea, Role, User, UserRole
 from assess.models.types import utcnow
 from assess.services import sessions
@@ -95,22 +95,24 @@ LOCAL_WORDS = (
     "granskare",
     "beslutsfattare",
 )
-#: zxcvbn's warnings, in Swedish.
+#: zxcvbn's warnings, in Swedish (marked for the catalogue, translated when shown).
 PASSWORD_WARNINGS = {
-    "Straight rows of keys are easy to guess.": "Rader av tangenter (som qwerty) är lätta att gissa.",
-    "Short keyboard patterns are easy to guess.": "Korta tangentbordsmönster är lätta att gissa.",
-    'Repeats like "aaa" are easy to guess.': "Upprepningar som ”aaa” är lätta att gissa.",
-    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': "Upprepade mönster är lätta att gissa.",
-    "Sequences like abc or 6543 are easy to guess.": "Följder som abc eller 6543 är lätta att gissa.",
-    "Recent years are easy to guess.": "Årtal är lätta att gissa.",
-    "Dates are often easy to guess.": "Datum är lätta att gissa.",
-    "This is a top-10 common password.": "Det här är ett av de allra vanligaste lösenorden.",
-    "This is a top-100 common password.": "Det här är ett av de 100 vanligaste lösenorden.",
-    "This is a very common password.": "Det här är ett mycket vanligt lösenord.",
-    "This is similar to a commonly used password.": "Lösenordet liknar ett vanligt lösenord.",
-    "A word by itself is easy to guess.": "Ett enstaka ord är lätt att gissa.",
-    "Names and surnames by themselves are easy to guess.": "Namn är lätta att gissa.",
-    "Common names and surnames are easy to guess.": "Vanliga namn är lätta att gissa.",
+    "Straight rows of keys are easy to guess.": N_("Rader av tangenter (som qwerty) är lätta att gissa."),
+    "Short keyboard patterns are easy to guess.": N_("Korta tangentbordsmönster är lätta att gissa."),
+    'Repeats like "aaa" are easy to guess.': N_("Upprepningar som ”aaa” är lätta att gissa."),
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".': N_(
+        "Upprepade mönster är lätta att gissa."
+    ),
+    "Sequences like abc or 6543 are easy to guess.": N_("Följder som abc eller 6543 är lätta att gissa."),
+    "Recent years are easy to guess.": N_("Årtal är lätta att gissa."),
+    "Dates are often easy to guess.": N_("Datum är lätta att gissa."),
+    "This is a top-10 common password.": N_("Det här är ett av de allra vanligaste lösenorden."),
+    "This is a top-100 common password.": N_("Det här är ett av de 100 vanligaste lösenorden."),
+    "This is a very common password.": N_("Det här är ett mycket vanligt lösenord."),
+    "This is similar to a commonly used password.": N_("Lösenordet liknar ett vanligt lösenord."),
+    "A word by itself is easy to guess.": N_("Ett enstaka ord är lätt att gissa."),
+    "Names and surnames by themselves are easy to guess.": N_("Namn är lätta att gissa."),
+    "Common names and surnames are easy to guess.": N_("Vanliga namn är lätta att gissa."),
 }
 #: Verified against when the username does not exist, so timing does not reveal which accounts exist.
 _dummy_hash: str | None = None
@@ -119,20 +121,27 @@ _dummy_hash: str | None = None
 def password_problems(password: str, *personal: str) -> list[str]:
     """Return why a new password is too weak (length, common or trivial, built from the user's own names)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return [f"Lösenordet måste ha minst {MIN_PASSWORD_LENGTH} tecken."]
+        return [_("Lösenordet måste ha minst %(min)s tecken.", min=MIN_PASSWORD_LENGTH)]
     if len(password) > MAX_PASSWORD_LENGTH:
-        return [f"Lösenordet får ha högst {MAX_PASSWORD_LENGTH} tecken."]
+        return [_("Lösenordet får ha högst %(max)s tecken.", max=MAX_PASSWORD_LENGTH)]
     from zxcvbn import zxcvbn
 
     words = [w for part in personal for w in re.split(r"[\s._@-]+", part.casefold()) if len(w) > 2]
     result = zxcvbn(password, user_inputs=[*LOCAL_WORDS, *words])
     if result["score"] >= MIN_PASSWORD_SCORE:
         return []
-    warning = PASSWORD_WARNINGS.get(result["feedback"].get("warning") or "", "")
+    marked = PASSWORD_WARNINGS.get(result["feedback"].get("warning") or "", "")
+    if not marked:
+        return [
+            _(
+                "Lösenordet är för lätt att gissa (vanligt ord, namn, årtal eller mönster). "
+                "Välj en längre fras av flera ovanliga ord."
+            )
+        ]
+    warning = _(marked)
+    warning = warning[0].lower() + warning[1:]
     return [
-        "Lösenordet är för lätt att gissa"
-        + (f": {warning[0].lower()}{warning[1:]}" if warning else " (vanligt ord, namn, årtal eller mönster).")
-        + " Välj en längre fras av flera ovanliga ord."
+        _("Lösenordet är för lätt att gissa: %(warning)s Välj en längre fras av flera ovanliga ord.", warning=warning)
     ]
 
 
@@ -160,19 +169,27 @@ def _role_rows(roles: Iterable[str], areas: Iterable[str]) -> list[tuple[Role, R
         try:
             parsed.append(Role(raw))
         except ValueError:
-            problems.append(f"Okänd roll: {raw!r} (giltiga: {', '.join(r.value for r in Role)}).")
+            problems.append(
+                _("Okänd roll: %(role)s (giltiga: %(valid)s).", role=repr(raw), valid=", ".join(r.value for r in Role))
+            )
     parsed_areas: list[ReviewArea] = []
     for raw in areas:
         try:
             parsed_areas.append(ReviewArea(raw))
         except ValueError:
-            problems.append(f"Okänt granskningsområde: {raw!r} (giltiga: {', '.join(a.value for a in ReviewArea)}).")
+            problems.append(
+                _(
+                    "Okänt granskningsområde: %(area)s (giltiga: %(valid)s).",
+                    area=repr(raw),
+                    valid=", ".join(a.value for a in ReviewArea),
+                )
+            )
     if not parsed and not problems:
-        problems.append("Ange minst en roll.")
+        problems.append(_("Ange minst en roll."))
     if Role.REVIEWER in parsed and not parsed_areas and not problems:
-        problems.append("En granskare måste ha minst ett granskningsområde (legal, infosec, patient_safety).")
+        problems.append(_("En granskare måste ha minst ett granskningsområde (legal, infosec, patient_safety)."))
     if parsed_areas and Role.REVIEWER not in parsed:
-        problems.append("Granskningsområden kan bara ges till rollen reviewer.")
+        problems.append(_("Granskningsområden kan bara ges till rollen reviewer."))
     if problems:
         raise ValidationFailed(*problems)
     rows: list[tuple[Role, ReviewArea | None]] = []
@@ -199,7 +216,7 @@ def get_user(username: str) -> User:
     """Return the user with this username or raise NotFound."""
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"Det finns inget konto med användarnamnet {username!r}.")
+        raise NotFound(_("Det finns inget konto med användarnamnet %(username)s.", username=repr(username)))
     found: User = user
     return found
 
@@ -218,15 +235,17 @@ def create_user(
     problems: list[str] = []
     username = username.strip().lower()
     if not USERNAME_RE.match(username):
-        problems.append("Användarnamnet får bara innehålla a–z, 0–9, punkt, bindestreck och understreck (2–64 tecken).")
+        problems.append(
+            _("Användarnamnet får bara innehålla a–z, 0–9, punkt, bindestreck och understreck (2–64 tecken).")
+        )
     elif db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        problems.append(f"Användarnamnet {username!r} är upptaget.")
+        problems.append(_("Användarnamnet %(username)s är upptaget.", username=repr(username)))
     if not display_name.strip():
-        problems.append("Ange ett visningsnamn.")
+        problems.append(_("Ange ett visningsnamn."))
     elif len(display_name.strip()) > 200:
-        problems.append("Visningsnamnet får ha högst 200 tecken.")
+        problems.append(_("Visningsnamnet får ha högst %(max)s tecken.", max=200))
     if len(email.strip()) > 254:
-        problems.append("E-postadressen får ha högst 254 tecken.")
+        problems.append(_("E-postadressen får ha högst %(max)s tecken.", max=254))
     problems.extend(password_problems(password, username, display_name, email))
     try:
         rows = _role_rows(roles, areas)
@@ -293,10 +312,10 @@ def set_password(user: User, password: str, actor: User | None = None, current: 
     """Give the user a new password and end every session of theirs; `current` must match when given."""
     problems: list[str] = []
     if current is not None and not check_password(user, current):
-        problems.append("Det nuvarande lösenordet stämmer inte.")
+        problems.append(_("Det nuvarande lösenordet stämmer inte."))
     problems.extend(password_problems(password, user.username, user.display_name, user.email))
     if current is not None and current == password:
-        problems.append("Det nya lösenordet måste skilja sig från det nuvarande.")
+        problems.append(_("Det nya lösenordet måste skilja sig från det nuvarande."))
     if problems:
         raise ValidationFailed(*problems)
     user.password_hash = hash_password(password)
@@ -359,8 +378,12 @@ def begin_login(
         or _failures_since(since, username=username) >= max_account
     ):
         raise Throttled(
-            f"För många misslyckade inloggningar för kontot {username!r}. Vänta {minutes} minuter och "
-            "försök igen. Andra konton påverkas inte."
+            _(
+                "För många misslyckade inloggningar för kontot %(username)s. Vänta %(minutes)s minuter och "
+                "försök igen. Andra konton påverkas inte.",
+                username=repr(username),
+                minutes=minutes,
+            )
         )
     over = _failures_since(since, ip=ip) - max_ip
     purge_login_attempts(since)  # attempts older than the window count for nothing: they are not kept

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 import rules
 from assess.extensions import db
+from assess.i18n import N_, _
 from assess.models import (
     Answer,
     AreaApproval,
@@ -44,16 +45,18 @@ class Action(enum.StrEnum):
     REVISE = "revise"
 
 
+#: What each action is, as the refusals name it ("you may not <label>"): marked for the catalogue, translated
+#: when a refusal is made.
 ACTION_LABELS = {
-    Action.SUBMIT: "skicka in",
-    Action.START_REVIEW: "påbörja granskning",
-    Action.COMMENT: "kommentera",
-    Action.REQUEST_CHANGES: "begära ändringar",
-    Action.APPROVE_AREA: "godkänna ett område",
-    Action.OVERRIDE: "häva en stoppträff",
-    Action.REOPEN: "återuppta arbetet",
-    Action.DECIDE: "besluta",
-    Action.REVISE: "skapa en ny revision",
+    Action.SUBMIT: N_("skicka in"),
+    Action.START_REVIEW: N_("påbörja granskning"),
+    Action.COMMENT: N_("kommentera"),
+    Action.REQUEST_CHANGES: N_("begära ändringar"),
+    Action.APPROVE_AREA: N_("godkänna ett område"),
+    Action.OVERRIDE: N_("häva en stoppträff"),
+    Action.REOPEN: N_("återuppta arbetet"),
+    Action.DECIDE: N_("besluta"),
+    Action.REVISE: N_("skapa en ny revision"),
 }
 
 #: The one transition table: (state, action) -> state after the action.
@@ -151,21 +154,33 @@ def authorize(assessment: Assessment, action: Action, actor: User) -> Assessment
     """Return the state after the action, or raise PermissionDenied (403) or InvalidTransition (409)."""
     if not actor.has_role(*ACTION_ROLES[action]):
         roles = ", ".join(sorted(r.value for r in ACTION_ROLES[action]))
-        raise PermissionDenied(f"Du saknar behörighet att {ACTION_LABELS[action]} (kräver rollen {roles}).")
+        raise PermissionDenied(
+            _(
+                "Du saknar behörighet att %(action)s (kräver rollen %(roles)s).",
+                action=_(ACTION_LABELS[action]),
+                roles=roles,
+            )
+        )
     state = assessment.status
     if action in STARTS_REVIEW and state == S.SUBMITTED:
         state = S.IN_REVIEW
     target = TRANSITIONS.get((state, action))
     if target is None:
         raise InvalidTransition(
-            f"Det går inte att {ACTION_LABELS[action]} när bedömningen har status '{_status_label(assessment.status)}'."
+            _(
+                "Det går inte att %(action)s när bedömningen har status '%(status)s'.",
+                action=_(ACTION_LABELS[action]),
+                status=_status_label(assessment.status),
+            )
         )
     if action == Action.SUBMIT and assessment.owner_id != actor.id and not actor.has_role(Role.ADMIN):
-        raise PermissionDenied("Bara bedömningens ansvariga arkitekt kan skicka in den.")
+        raise PermissionDenied(_("Bara bedömningens ansvariga arkitekt kan skicka in den."))
     if action in FOUR_EYES and actor.id in authors_of(assessment):
         raise PermissionDenied(
-            "Fyra ögon: du har skrivit eller ändrat den här bedömningen och kan därför inte granska "
-            "eller besluta om den."
+            _(
+                "Fyra ögon: du har skrivit eller ändrat den här bedömningen och kan därför inte granska "
+                "eller besluta om den."
+            )
         )
     return target
 
@@ -211,8 +226,11 @@ def submit(assessment: Assessment, actor: User) -> Submission:
     missing = [qid for qid, q in evaluation.questions.items() if q.shown and qid not in answered]
     if missing:
         raise ValidationFailed(
-            f"Alla frågor som visas måste besvaras innan bedömningen skickas in (Okänt räknas som ett svar). "
-            f"Obesvarade: {', '.join(missing)}."
+            _(
+                "Alla frågor som visas måste besvaras innan bedömningen skickas in (Okänt räknas som ett svar). "
+                "Obesvarade: %(questions)s.",
+                questions=", ".join(missing),
+            )
         )
     ruleset = ruleset_for(assessment)
     submission = Submission(

@@ -9,7 +9,10 @@
  *  - the page takes a new version only when it shows every stored answer of its step, and resyncs when the
  *    browser restores it from its back/forward cache;
  *  - when the session has run out, the page asks the user to sign in again on the spot and then saves;
- *  - leaving the page with unsaved edits asks first. */
+ *  - leaving the page with unsaved edits asks first.
+ *
+ * What it says comes from the page, in the reader's language (templates/assessments/_texts.html, the JSON block
+ * #questionnaire-texts); the Swedish texts here are only the fallback when the block is missing. */
 (function () {
   "use strict";
   var form = document.getElementById("questionnaire");
@@ -30,8 +33,44 @@
   var retries = 0;
   var dirty = {};       /* question id -> true while it has edits the server has not acknowledged */
 
+  /* --- the texts it shows ----------------------------------------------------------------------------------- */
+  var FALLBACK = {
+    locale: "sv-SE",
+    saving: "Sparar …",
+    saved_at: "Sparat {time}",
+    nothing_new: "Inget nytt att spara",
+    conflict: "Inte sparat: samma fråga har ändrats av någon annan. Välj vad som ska gälla.",
+    signed_out: "Inte sparat ännu: du behöver logga in igen. Dina ändringar finns kvar.",
+    invalid: "Inte sparat: rätta felen som markerats.",
+    reload_needed: "Inte sparat: sidan behöver laddas om.",
+    failed: "Inte sparat (fel {status}). Dina ändringar finns kvar; tryck Spara för att försöka igen.",
+    offline: "Inte sparat: ingen kontakt med servern. Dina ändringar finns kvar och sparas när kontakten är tillbaka.",
+    other_user: "Du loggade in som en annan användare. Ladda om sidan: dina ändringar sparas inte i någon annans namn.",
+    signed_in_again: "Inloggad igen. Sparar …",
+    login_failed: "Inloggningen misslyckades. Försök igen.",
+    login_offline: "Ingen kontakt med servern. Försök igen om en stund.",
+    restored: "Osparade ändringar från förra gången är tillbaka. Sparar …",
+    blocked_title: "Osparade ändringar som inte lades tillbaka",
+    blocked_text: "Du har ändringar kvar från tidigare i de här frågorna, men någon har ändrat dem sedan dess. " +
+      "Sidan visar det som är sparat nu. Dina värden:",
+    use_mine: "Använd mina värden och spara",
+    drop_mine: "Släng mina gamla ändringar"
+  };
+  var TEXTS = (function () {
+    var block = document.getElementById("questionnaire-texts");
+    if (!block) { return {}; }
+    try { return JSON.parse(block.textContent) || {}; } catch (e) { return {}; }
+  }());
+  /* The text for key, with {name} filled in from values. */
+  function t(key, values) {
+    var text = typeof TEXTS[key] === "string" && TEXTS[key] ? TEXTS[key] : FALLBACK[key];
+    return String(text).replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
   function say(text) { if (statusBox) { statusBox.textContent = text; } }
-  function clock() { return new Date().toLocaleTimeString("sv-SE", { hour: "2-digit", minute: "2-digit" }); }
+  function clock() { return new Date().toLocaleTimeString(t("locale"), { hour: "2-digit", minute: "2-digit" }); }
 
   /* --- the page's fingerprints ------------------------------------------------------------------------ */
   function digests() {
@@ -158,7 +197,7 @@
     inFlight = true;
     var sent = {};
     Object.keys(dirty).forEach(function (qid) { sent[qid] = fieldsOf(qid); });
-    say("Sparar …");
+    say(t("saving"));
     fetch(url, {
       method: "POST",
       body: new FormData(form),
@@ -174,7 +213,11 @@
         retries = 0;
         applyLive(data);
         Object.keys(sent).forEach(function (qid) { forget(qid, sent[qid]); });
-        say(data.changed && data.changed.length ? "Sparat " + clock() : "Inget nytt att spara");
+        // One announcement (the status line is the page's only live region): saved, the verdict, the outcome
+        // of each question just saved. The panel and the outcomes are replaced silently.
+        say(data.changed && data.changed.length
+          ? t("saved_at", { time: clock() }) + (data.announce ? ". " + data.announce : "")
+          : t("nothing_new"));
       } else if (result.status === 409 && data.reason === "conflict") {
         stopped = true;
         if (conflictArea) { conflictArea.innerHTML = data.conflict_html || ""; }
@@ -191,10 +234,10 @@
           });
         }
         if (box) { box.focus(); }
-        say("Inte sparat: samma fråga har ändrats av någon annan. Välj vad som ska gälla.");
+        say(t("conflict"));
       } else if ((result.status === 401 && data.reason === "signed_out")) {
         setToken(data.csrf_token);
-        say("Inte sparat ännu: du behöver logga in igen. Dina ändringar finns kvar.");
+        say(t("signed_out"));
         askToSignIn();
       } else if (result.status === 400 && data.reason === "csrf" && retries < 2) {
         retries += 1;
@@ -205,12 +248,12 @@
         pending = true;
       } else if (result.status === 400 && data.reason === "invalid") {
         var first = showErrors(data.errors);
-        say(first ? "Inte sparat: rätta felen som markerats." : "Inte sparat: sidan behöver laddas om.");
+        say(first ? t("invalid") : t("reload_needed"));
       } else {
-        say("Inte sparat (fel " + result.status + "). Dina ändringar finns kvar; tryck Spara för att försöka igen.");
+        say(t("failed", { status: result.status }));
       }
     }).catch(function () {
-      say("Inte sparat: ingen kontakt med servern. Dina ändringar finns kvar och sparas när kontakten är tillbaka.");
+      say(t("offline"));
       retries += 1;
       setTimeout(function () { if (hasUnsaved()) { schedule(0); } }, Math.min(30000, 2000 * retries));
     }).finally(function () {
@@ -250,21 +293,21 @@
         var data = result.data || {};
         if (result.status === 200 && data.ok) {
           if (String(data.user_id) !== String(document.body.dataset.userId)) {
-            message.textContent = "Du loggade in som en annan användare. Ladda om sidan: dina ändringar sparas inte i någon annans namn.";
+            message.textContent = t("other_user");
             stopped = true;
             return;
           }
           setToken(data.csrf_token);
           loginForm.reset();
           dialog.close();
-          say("Inloggad igen. Sparar …");
+          say(t("signed_in_again"));
           save();
         } else {
           if (data.csrf_token) { setToken(data.csrf_token); }
-          message.textContent = data.message || "Inloggningen misslyckades. Försök igen.";
+          message.textContent = data.message || t("login_failed");
         }
       }).catch(function () {
-        message.textContent = "Ingen kontakt med servern. Försök igen om en stund.";
+        message.textContent = t("login_offline");
       });
     });
   }
@@ -286,7 +329,7 @@
       }
     });
     keep(all);
-    if (hasUnsaved()) { say("Osparade ändringar från förra gången är tillbaka. Sparar …"); schedule(200); }
+    if (hasUnsaved()) { say(t("restored")); schedule(200); }
     if (blocked.length && restoreArea) { showBlocked(blocked, all); }
   }
   function showBlocked(qids, all) {
@@ -295,10 +338,9 @@
     box.setAttribute("role", "alert");
     box.tabIndex = -1;
     var h = document.createElement("h2");
-    h.textContent = "Osparade ändringar som inte lades tillbaka";
+    h.textContent = t("blocked_title");
     var p = document.createElement("p");
-    p.textContent = "Du har ändringar kvar från tidigare i de här frågorna, men någon har ändrat dem sedan dess. " +
-      "Sidan visar det som är sparat nu. Dina värden:";
+    p.textContent = t("blocked_text");
     var list = document.createElement("ul");
     qids.forEach(function (qid) {
       var li = document.createElement("li");
@@ -310,7 +352,7 @@
     var use = document.createElement("button");
     use.type = "button";
     use.className = "button";
-    use.textContent = "Använd mina värden och spara";
+    use.textContent = t("use_mine");
     use.addEventListener("click", function () {
       qids.forEach(function (qid) { applyFields(all[qid].fields); dirty[qid] = true; });
       var stored = kept();
@@ -323,7 +365,7 @@
     var drop = document.createElement("button");
     drop.type = "button";
     drop.className = "button button--secondary";
-    drop.textContent = "Släng mina gamla ändringar";
+    drop.textContent = t("drop_mine");
     drop.addEventListener("click", function () {
       var stored = kept();
       qids.forEach(function (qid) { delete stored[qid]; });

@@ -12,44 +12,48 @@ from werkzeug.exceptions import HTTPException
 
 from assess import models
 from assess.extensions import db, login_manager
+from assess.i18n import N_, _
 from assess.models.types import utcnow
 from assess.services.errors import DomainError
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
+#: The error pages' titles and texts (marked for the catalogue, translated when a page is rendered).
 ERROR_TITLES = {
-    400: "Felaktig begäran",
-    401: "Inloggning krävs",
-    403: "Åtkomst nekad",
-    404: "Sidan finns inte",
-    405: "Metoden är inte tillåten",
-    409: "Konflikt",
-    413: "För stor begäran",
-    415: "Fel sorts innehåll",
-    429: "För många försök",
-    500: "Internt fel",
+    400: N_("Felaktig begäran"),
+    401: N_("Inloggning krävs"),
+    403: N_("Åtkomst nekad"),
+    404: N_("Sidan finns inte"),
+    405: N_("Metoden är inte tillåten"),
+    409: N_("Konflikt"),
+    413: N_("För stor begäran"),
+    415: N_("Fel sorts innehåll"),
+    429: N_("För många försök"),
+    500: N_("Internt fel"),
 }
 ERROR_TEXTS = {
-    400: "Begäran kunde inte tolkas. Inget har ändrats.",
-    403: "Du har inte behörighet till den här sidan eller åtgärden.",
-    404: "Det du letade efter finns inte, eller har flyttats.",
-    405: "Den här adressen tar inte emot den sortens begäran.",
-    409: "Åtgärden krockar med ärendets nuvarande läge. Inget har ändrats.",
-    413: "Det du skickade var för stort. Inget har ändrats.",
-    415: "Sidan tar emot formulärdata, inte den sortens innehåll. Inget har ändrats.",
-    429: "För många försök på kort tid. Vänta en stund och försök igen.",
-    500: "Något gick fel hos oss. Inget av det du skickade har sparats delvis; försök igen.",
+    400: N_("Begäran kunde inte tolkas. Inget har ändrats."),
+    403: N_("Du har inte behörighet till den här sidan eller åtgärden."),
+    404: N_("Det du letade efter finns inte, eller har flyttats."),
+    405: N_("Den här adressen tar inte emot den sortens begäran."),
+    409: N_("Åtgärden krockar med ärendets nuvarande läge. Inget har ändrats."),
+    413: N_("Det du skickade var för stort. Inget har ändrats."),
+    415: N_("Sidan tar emot formulärdata, inte den sortens innehåll. Inget har ändrats."),
+    429: N_("För många försök på kort tid. Vänta en stund och försök igen."),
+    500: N_("Något gick fel hos oss. Inget av det du skickade har sparats delvis; försök igen."),
 }
 
 
 def render_error(code: int, problems: list[str] | None = None) -> tuple[str, int]:
-    """Render the Swedish error page for an HTTP status."""
+    """Render the error page for an HTTP status, in the reader's language."""
+    title = ERROR_TITLES.get(code)
+    explanation = ERROR_TEXTS.get(code)
     return (
         render_template(
             "errors/error.html",
             code=code,
-            title=ERROR_TITLES.get(code, "Fel"),
-            text=ERROR_TEXTS.get(code, ""),
+            title=_(title) if title else _("Fel"),
+            text=_(explanation) if explanation else "",
             problems=problems or [],
         ),
         code,
@@ -99,19 +103,21 @@ SEEN_RESOLUTION_SECONDS = 60
 
 def register_views(app: Flask) -> None:
     """Register blueprints, access control, error handlers and template helpers."""
-    from assess.views import assessments, auth, cases, health, pages, reports, review
+    from assess.views import assessments, auth, cases, health, pages, reports, review, trace
     from assess.views.access import init_access
     from assess.views.security import init_security, log_unexpected
 
     init_security(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Logga in för att fortsätta."
+    login_manager.login_message = N_("Logga in för att fortsätta.")
     login_manager.login_message_category = "info"
+    login_manager.localize_callback = _  # the message is flashed in the reader's language
     login_manager.user_loader(load_session_user)
 
     init_access(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(trace.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(assessments.bp)

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from assess import labels
 from assess.extensions import db
 from assess.forms.questionnaire import (
     QuestionnaireForm,
@@ -19,6 +20,7 @@ from assess.forms.questionnaire import (
     inputs_from_form,
     keep_mine,
 )
+from assess.i18n import _, ngettext
 from assess.services import assessments as service
 from assess.services.assessments import encode_digests
 from assess.services.errors import ValidationFailed
@@ -144,9 +146,9 @@ def save(assessment_id: int) -> Response | tuple[str, int]:
         return _page(data, step, form, 409 if isinstance(problem, service.SaveRaced) else 400)
     db.session.commit()
     flash(
-        f"Sparat ({len(result.changed)} {'fråga' if len(result.changed) == 1 else 'frågor'} ändrade)."
+        ngettext("Sparat (%(num)s fråga ändrad).", "Sparat (%(num)s frågor ändrade).", len(result.changed))
         if result.changed
-        else "Inga ändringar att spara.",
+        else _("Inga ändringar att spara."),
         "success",
     )
     return redirect(url_for("assessments.view", assessment_id=assessment_id, steg=step))
@@ -172,10 +174,11 @@ def autosave(assessment_id: int) -> tuple[Response, int]:
             ), 409
         if isinstance(problem, service.SaveRaced):
             return jsonify(ok=False, reason="raced", message=str(problem)), 409
-        errors: dict[str, list[str]] = {k: list(v) for k, v in form.errors.items()}
+        # The messages are in the user's language (the form's lazily translated ones are made text here).
+        errors: dict[str, list[str]] = {k: [str(m) for m in v] for k, v in form.errors.items()}
         if isinstance(problem, ValidationFailed):
             for name, message in problem.fields.items():
-                errors.setdefault(name, []).append(message)
+                errors.setdefault(name, []).append(str(message))
         return jsonify(ok=False, reason="invalid", errors=errors), 400
     db.session.commit()
     done_writing()
@@ -200,9 +203,21 @@ def autosave(assessment_id: int) -> tuple[Response, int]:
             digest=digest,
             stale=[c.question_id for c in result.stale],
             stale_html=stale_html,
+            announce=_announcement(fresh, result.changed),
         ),
         200,
     )
+
+
+def _announcement(data: service.QuestionnaireData, changed: tuple[str, ...]) -> str:
+    """Say what a screen reader user needs after a save: the verdict, and the outcome of each question saved."""
+    ev = data.evaluation
+    parts = [_("Resultat: %(verdict)s.", verdict=labels.VERDICT[ev.verdict])]
+    for qid in changed:
+        q = ev.questions.get(qid)
+        if q is not None and q.shown and q.outcome:
+            parts.append(_("%(question)s: %(outcome)s.", question=qid, outcome=labels.OUTCOME[q.outcome]))
+    return " ".join(parts)
 
 
 def _live(data: service.QuestionnaireData, step: str) -> dict[str, Any]:
@@ -215,7 +230,7 @@ def _live(data: service.QuestionnaireData, step: str) -> dict[str, Any]:
         "nav_html": render_template("assessments/_steps.html", data=data, a=data.assessment, step=step),
         "visible": {qid: q.shown for qid, q in ev.questions.items()},
         "outcomes": {
-            qid: render_template("assessments/_outcome.html", qr=q)
+            qid: render_template("assessments/_outcome.html", qr=q, ruleset=data.ruleset, a=data.assessment)
             for qid, q in ev.questions.items()
             if data.ruleset.by_id[qid].area == step
         },

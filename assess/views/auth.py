@@ -33,6 +33,8 @@ from werkzeug.wrappers import Response
 
 from assess.extensions import db
 from assess.forms.auth import LoginForm, PasswordForm
+from assess.i18n import N_, _
+from assess.labels import FIELD
 from assess.models import User
 from assess.models.types import utcnow
 from assess.services import sessions
@@ -46,13 +48,13 @@ TECHNICAL_FIELDS = {"csrf_token", "base_version", "base_digest", "loaded_at", "a
 RESUME_PREFIX = "resume:"
 _QUESTION_FIELD = re.compile(r"^q_([A-Z]-\d{2})(_[a-z]+)?$")
 _SUFFIX_LABELS = {
-    "": "svar",
-    "_motivation": "motivering",
-    "_ref": "underlagsreferens",
-    "_owner": "vem tar reda på det",
-    "_due": "senast",
-    "_evidence": "underlag",
-    "_unknown": "okänt ännu",
+    "": N_("svar"),
+    "_motivation": N_("motivering"),
+    "_ref": N_("underlagsreferens"),
+    "_owner": N_("vem tar reda på det"),
+    "_due": N_("senast"),
+    "_evidence": N_("underlag"),
+    "_unknown": N_("okänt ännu"),
 }
 
 
@@ -98,7 +100,7 @@ def _sign_in(username: str, password: str) -> tuple[User | None, str | None, int
         db.session.commit()
         if ticket.delay:
             time.sleep(ticket.delay)
-        return None, "Fel användarnamn eller lösenord.", 401
+        return None, _("Fel användarnamn eller lösenord."), 401
     previous = session.get("sid")
     if isinstance(previous, str):
         sessions.end_session(previous, sessions.SIGNED_IN_AGAIN)
@@ -134,9 +136,8 @@ def login() -> str | Response | tuple[Any, int]:
     elif request.method == "POST":
         status = 400
     if _wants_json() and request.method == "POST":
-        return jsonify(
-            ok=False, message=" ".join(form.form_errors) or "Fyll i användarnamn och lösenord.", errors=form.errors
-        ), status
+        message = " ".join(form.form_errors) or _("Fyll i användarnamn och lösenord.")
+        return jsonify(ok=False, message=message, errors=form.errors), status
     return render_template("auth/login.html", form=form), status
 
 
@@ -149,7 +150,7 @@ def logout() -> Response:
         db.session.commit()
     logout_user()
     session.clear()
-    flash("Du är utloggad.", "info")
+    flash(_("Du är utloggad."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -175,7 +176,7 @@ def password() -> str | Response | tuple[str, int]:
             user = current_user._get_current_object()
             _new_session(token)
             login_user(user)
-            flash("Lösenordet är bytt. Du är utloggad överallt där du var inloggad förut.", "success")
+            flash(_("Lösenordet är bytt. Du är utloggad överallt där du var inloggad förut."), "success")
             return redirect(url_for("cases.list_cases"))
     elif form.is_submitted():
         status = 400
@@ -220,8 +221,9 @@ def _unwrapped(form: Any) -> list[tuple[str, str]]:
 def _label(name: str) -> str:
     match = _QUESTION_FIELD.match(name)
     if match:
-        return f"{match.group(1)} {_SUFFIX_LABELS.get(match.group(2) or '', match.group(2) or '')}"
-    return name.replace("_", " ")
+        suffix = match.group(2) or ""
+        return f"{match.group(1)} {_(_SUFFIX_LABELS[suffix]) if suffix in _SUFFIX_LABELS else suffix}"
+    return FIELD.get(name) or name.replace("_", " ")
 
 
 def _typed(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -235,13 +237,13 @@ def resume_response(*, expired_form: bool) -> tuple[Any, int]:
     status = 400 if signed_in else 401
     if request.endpoint == "auth.login" and not _wants_json():
         form = LoginForm(formdata=None, username=request.form.get("username", "")[:64])
-        form.form_errors.append("Inloggningssidan hade gått ut. Försök igen.")
+        form.form_errors.append(_("Inloggningssidan hade gått ut. Försök igen."))
         return render_template("auth/login.html", form=form), 400
     if _wants_json():
         message = (
-            "Formulärets giltighetstid har gått ut. Dina ändringar finns kvar; de skickas igen."
+            _("Formulärets giltighetstid har gått ut. Dina ändringar finns kvar; de skickas igen.")
             if signed_in
-            else "Du har blivit utloggad. Dina ändringar finns kvar: logga in igen för att spara dem."
+            else _("Du har blivit utloggad. Dina ändringar finns kvar: logga in igen för att spara dem.")
         )
         return jsonify(
             ok=False,

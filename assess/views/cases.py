@@ -6,8 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from assess import texts
 from assess.extensions import db
 from assess.forms.cases import AlternativeForm, CaseForm, ModuleForm
+from assess.i18n import _
 from assess.services import assessments as assessment_service
 from assess.services import cases as case_service
 from assess.services.errors import Conflict, ValidationFailed
@@ -57,7 +59,7 @@ def new_case() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         case = case_service.create_case(_form_values(form), current_user)
         db.session.commit()
-        flash("Ärendet är skapat. Lägg till alternativen.", "success")
+        flash(_("Ärendet är skapat. Lägg till alternativen."), "success")
         return redirect(url_for("cases.view_case", case_id=case.id))
     return render_template("cases/form.html", form=form, case=None), 400 if form.errors else 200
 
@@ -75,7 +77,7 @@ def edit_case(case_id: int) -> Response | tuple[str, int]:
             status = _refused(form, exc)
         else:
             db.session.commit()
-            flash("Ärendet är sparat.", "success")
+            flash(_("Ärendet är sparat."), "success")
             return redirect(url_for("cases.view_case", case_id=case.id))
     elif form.errors:
         status = 400
@@ -93,12 +95,12 @@ def new_alternative(case_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             alternative = case_service.create_alternative(case, _form_values(form), current_user)
-            assessment_service.start_assessment(alternative, "Hela alternativet", current_user)
+            assessment_service.start_assessment(alternative, texts.WHOLE_ALTERNATIVE, current_user)
         except (ValidationFailed, Conflict) as exc:
             status = _refused(form, exc)
         else:
             db.session.commit()
-            flash("Alternativet är skapat med en bedömning av hela alternativet.", "success")
+            flash(_("Alternativet är skapat med en bedömning av hela alternativet."), "success")
             return redirect(url_for("cases.view_case", case_id=case.id))
     elif form.errors:
         status = 400
@@ -118,7 +120,7 @@ def edit_alternative(alternative_id: int) -> Response | tuple[str, int]:
             status = _refused(form, exc)
         else:
             db.session.commit()
-            flash("Alternativet är sparat.", "success")
+            flash(_("Alternativet är sparat."), "success")
             return redirect(url_for("cases.view_case", case_id=alternative.case_id))
     elif form.errors:
         status = 400
@@ -144,7 +146,7 @@ def new_module(alternative_id: int) -> Response | tuple[str, int]:
             status = _refused(form, exc)
         else:
             db.session.commit()
-            flash(f"Bedömningen av {assessment.scope} är påbörjad.", "success")
+            flash(_("Bedömningen av %(scope)s är påbörjad.", scope=assessment.scope), "success")
             return redirect(url_for("assessments.view", assessment_id=assessment.id))
     elif form.errors:
         status = 400

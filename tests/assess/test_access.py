@@ -70,6 +70,7 @@ ROUTES = [
     Route("review.revise", "POST", lambda w: f"/bedomningar/{w['assessment'].id}/ny-revision", EDIT),
     Route("review.record", "GET", lambda w: f"/bedomningar/{w['assessment'].id}/protokoll", frozenset(ALL)),
     Route("review.history", "GET", lambda w: f"/bedomningar/{w['assessment'].id}/historik", frozenset(ALL)),
+    Route("trace.question", "GET", lambda w: f"/bedomningar/{w['assessment'].id}/regelspar/G-02", frozenset(ALL)),
     Route("review.fulfil", "POST", lambda w: "/villkor/999/uppfyllt", frozenset(ALL)),
     Route("review.tasks", "GET", lambda w: "/mina-uppgifter", frozenset(ALL)),
     Route("reports.assessment_pdf", "GET", lambda w: f"/bedomningar/{w['assessment'].id}/rapport.pdf", frozenset(ALL)),

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from assess.extensions import db
 from assess.models import Answer, AuditEvent, User
+from assess.services.demo import NOTE_PREFIXES, demo_motivation, split_note, swedish_notes
 from rules.examples import example_modules
 from tests.conftest import csrf_token
 
@@ -95,19 +96,76 @@ def test_case_page_shows_each_assessments_verdict(app: Flask, runner: FlaskCliRu
     assert html.count('verdict--suitable_with_conditions">Lämplig med villkor</span>') == 1  # D2
 
 
+def _example_notes() -> set[str]:
+    """Return the English text of every note of the worked example, as the demo loader reads it (after K/A/?)."""
+    notes = set()
+    for module in example_modules():
+        for raw in module["answers"].values():
+            entry = raw if isinstance(raw, dict) else {"value": raw}
+            _code, text = split_note(entry.get("note"))
+            if text:
+                notes.add(text)
+    return notes
+
+
+#: Notes that read the same in Swedish: levels and Swedish statute references.
+SAME_IN_SWEDISH = {"R3", "T3", "OSL 25 kap. 1 §", "OSL 25 kap. 1 § hälso- och sjukvårdssekretess"}
+
+
+def test_every_note_of_the_example_has_a_swedish_translation() -> None:
+    """demo_notes_sv.yaml holds every note of the example (and nothing else): no English is left in Swedish."""
+    notes = _example_notes()
+    translations = swedish_notes()
+    assert len(notes) > 100
+    assert sorted(notes - set(translations)) == []  # a note missing here would stay English in the demo
+    assert sorted(set(translations) - notes) == []  # a translation of a note the example no longer has
+    assert all(translations[note].strip() for note in notes)
+    assert {note for note in notes if translations[note] == note} <= SAME_IN_SWEDISH
+
+
+def test_demo_motivation_in_swedish_and_in_english() -> None:
+    assert demo_motivation("A EU-only support") == "Antagande i exemplet: support enbart inom EU"
+    assert demo_motivation("A EU-only support", language="sv") == "Antagande i exemplet: support enbart inom EU"
+    assert demo_motivation("A EU-only support", language="en") == "Assumption in the example: EU-only support"
+    assert demo_motivation("K US parent", language="en") == "Known (public sources): US parent"
+    assert demo_motivation("? support location", language="en") == "Unknown today: support location"
+    assert demo_motivation("K US parent") == "Känt (offentliga källor): amerikanskt moderbolag"
+    assert demo_motivation("? support location") == "Okänt i dag: var supporten utförs"
+    assert demo_motivation("K") == "Känt (offentliga källor)."
+    assert demo_motivation("?", language="en") == "Unknown today."
+    assert demo_motivation(None) == ""
+
+
 def test_demo_motivations_spell_out_the_examples_note_codes(app: Flask, runner: FlaskCliRunner) -> None:
-    """example-ehr.md codes each note K/A/?; the questionnaire shows words, not the bare code."""
-    runner.invoke(args=["demo", "load"])
+    """example-ehr.md codes each note K/A/?; the questionnaire shows words, not the bare code, in Swedish."""
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
     d2 = next(m for m in example_modules() if m["key"] == "D2")
-    motivations = dict(db.session.execute(select(Answer.question_id, Answer.motivation)).all())
+    motivations = list(db.session.scalars(select(Answer.motivation)))
     # Every motivation, of every module, starts with one of the three labels; none is a bare code.
-    assert all(
-        text.startswith(("Känt (offentliga källor)", "Antagande i exemplet", "Okänt i dag"))
-        for text in motivations.values()
-    )
+    assert all(text.startswith(tuple(NOTE_PREFIXES["sv"].values())) for text in motivations)
     assert d2["answers"]["G-14"]["note"] == "A contractual EU residency"
-    d2_g14 = db.session.scalar(
-        select(Answer.motivation).where(Answer.question_id == "G-14", Answer.motivation.contains("EU residency"))
-    )
-    assert d2_g14 == "Antagande i exemplet: contractual EU residency"
+    assert "Antagande i exemplet: avtalad lagring och behandling inom EU" in motivations
     assert db.session.scalar(select(func.count()).where(Answer.motivation.in_(["A", "K", "?"]))) == 0
+    # No English note text is left in a motivation.
+    english = {note for note in _example_notes() if note not in SAME_IN_SWEDISH}
+    assert [m for m in motivations if m.partition(": ")[2] in english] == []
+
+
+def test_demo_load_in_english_keeps_the_examples_notes(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["demo", "load", "--language", "en"])
+    assert result.exit_code == 0, result.output
+    motivations = list(db.session.scalars(select(Answer.motivation)))
+    assert motivations
+    assert all(
+        text.startswith(("Known (public sources)", "Assumption in the example", "Unknown today"))
+        for text in motivations
+    )
+    assert "Assumption in the example: contractual EU residency" in motivations
+    assert not any("Antagande i exemplet" in text for text in motivations)
+
+
+def test_demo_load_refuses_an_unknown_language(app: Flask, runner: FlaskCliRunner) -> None:
+    result = runner.invoke(args=["demo", "load", "--language", "de"])
+    assert result.exit_code != 0
+    assert db.session.scalar(select(func.count(Answer.id))) == 0

@@ -171,6 +171,8 @@ def test_autosave_returns_live_panel_visibility_and_version(
     assert data["visible"]["L-20"] is True
     assert 'data-verdict="cannot_assess"' in data["panel_html"]
     assert "L-20" in data["panel_html"]
+    # One announcement for a screen reader: the verdict and the outcome of the question saved, in words.
+    assert data["announce"] == "Resultat: Kan ej bedömas ännu. G-22: Icke blockerande okänd."
     # The same page (or a second tab of it), still showing the old G-22, changes G-22 again: refused, as JSON,
     # and it says that it was the same user elsewhere.
     response = client.post(f"/bedomningar/{d2}/autospara?steg=context", data={**form, "q_G-22": "yes"})
@@ -272,11 +274,21 @@ def test_result_panel_lists_knockouts_unknowns_by_who_and_conditions(
     assert "<strong>M-09</strong> Exitplan med dataförordningens bytesvillkor" in html
 
 
+def test_the_page_has_one_live_region_so_an_autosave_is_announced_once(
+    client: FlaskClient, demo: dict[str, int], architect: Any
+) -> None:
+    html = client.get(url(demo["D2"])).get_data(as_text=True)
+    main = html[html.index('id="main"') :]
+    assert main.count("aria-live") == 1
+    assert 'id="save-status"' in main
+
+
 def test_verify_mark_is_visible_on_references(client: FlaskClient, demo: dict[str, int], architect: Any) -> None:
     html = client.get(url(demo["D2"])).get_data(as_text=True)
     section = html[html.index('id="q-G-07"') : html.index('id="q-G-08"')]
     assert 'OSL (2009:400), 22 kap. 1 § <span class="verify"' in section
-    assert "[verifiera]" in section
+    assert "(att verifiera)" in section
+    assert "[verifiera]" not in section
 
 
 def _many_alternatives(architect: Any, alternatives: int, modules: int) -> tuple[int, int]:

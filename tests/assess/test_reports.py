@@ -14,13 +14,25 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from assess.extensions import db
+from assess.i18n import translator
 from assess.models import Alternative, Assessment, FrozenRecord, User
-from assess.services import records
+from assess.models.types import utcnow
+from assess.pdf import render_assessment_report
+from assess.services import records, reports
 from assess.services import review as review_service
-from assess.services.evaluation import evaluate_assessment
+from assess.services.evaluation import evaluate_assessment, ruleset_for
 from tests.assess.helpers import approve_use, count_queries, load_demo, submit_and_approve
 from tests.conftest import login_as
-from tests.pdf.helpers import all_text, squashed
+from tests.pdf.helpers import (
+    all_text,
+    content_lines,
+    mostly_blank_pages,
+    notation_in,
+    pdf_language,
+    pdf_title,
+    split_at_trace,
+    squashed,
+)
 
 TODAY = dt.date(2026, 11, 29)
 
@@ -37,7 +49,9 @@ def _decide_d2(app: Flask, demo: dict[str, Any]) -> Assessment:
     assert d2 is not None
     submit_and_approve(d2, users, "Inga anmärkningar.")
     review_service.add_comment(d2, users["jurist"], "Avtalsbilagan om underbiträden ska bifogas.", "L-05")
-    approve_use(d2, users, TODAY, "Kvarstående risk <accepteras> & följs upp.")
+    # The decision maker reads the pages in English; the stored report is in the record's language, Swedish.
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        approve_use(d2, users, TODAY, "Kvarstående risk <accepteras> & följs upp.")
     db.session.commit()
     return d2
 
@@ -47,11 +61,16 @@ def test_cli_case_report_holds_every_alternative(app: Flask, demo: dict[str, Any
     out = tmp_path / "jamforelse.pdf"
     result = app.test_cli_runner().invoke(args=["report", "case", str(case_id), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    text = squashed(all_text(out.read_bytes()))
+    pdf = out.read_bytes()
+    text = squashed(all_text(pdf))
     for alternative in db.session.scalars(select(Alternative)):
         assert squashed(alternative.name) in text, alternative.name
     for scope in ("D1", "D2", "D3"):
         assert scope in text
+    # Four alternatives, one of them (D) assessed in three modules.
+    assert "4 alternativ, 6 bedömningar" in all_text(pdf)
+    assert notation_in(all_text(pdf)) == []
+    assert mostly_blank_pages(pdf) == []
 
 
 def test_cli_assessment_report_shows_verdict_and_every_shown_question(
@@ -65,7 +84,8 @@ def test_cli_assessment_report_shows_verdict_and_every_shown_question(
     pdf = out.read_bytes()
     text = all_text(pdf)
     assert "Ej lämplig" in text
-    assert "UTKAST" in text
+    assert "UTKAST" not in text  # the draft's watermark is drawn as outlines, not as text
+    assert "Utkast" in text  # the status, in every page's header
     evaluation = evaluate_assessment(d1)
     for qid, q in evaluation.questions.items():
         if q.shown:
@@ -119,6 +139,10 @@ def test_decided_report_is_stored_once_and_served_as_stored(
     text = all_text(stored)
     assert "UTKAST" not in text
     assert "Lämplig med villkor" in text
+    # Rendered in Swedish, the record's language, though the decision maker read the pages in English; it says so.
+    assert pdf_language(stored) == ("sv-SE", ["sv-SE"])
+    assert "Svenska: beslutspostens språk. Detta är rapporten som arkiverades med posten." in text
+    assert notation_in(split_at_trace(stored)[0]) == []
     for name in ("Johan Jurist", "Ingrid Informationssäkerhet", "Per Patientsäkerhet", "Beata Beslutsfattare"):
         assert squashed(name) in squashed(text), name
     # The report shows the hash of the record's content; the record's own hash covers that and the report's.
@@ -130,10 +154,71 @@ def test_decided_report_is_stored_once_and_served_as_stored(
     assert "Avtalsbilagan om underbiträden" in text
 
 
-def test_report_queries_are_bounded(app: Flask, demo: dict[str, Any]) -> None:
-    from assess.models.types import utcnow
-    from assess.services import reports
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_demo_reports_are_words_outside_the_rule_trace(app: Flask, demo: dict[str, Any], lang: str) -> None:
+    tr = translator(lang)
+    for key in ("A", "B", "C", "D1", "D2", "D3") if lang == "sv" else ("A", "D1"):
+        assessment = db.session.get(Assessment, demo["ids"][key])
+        assert assessment is not None
+        pdf = reports.assessment_pdf(assessment.id, None, utcnow(), lang)
+        running, trace = split_at_trace(pdf)
+        assert trace, "the rule trace is the report's last appendix"
+        assert notation_in(running) == [], key
+        assert "→" in trace  # the trace keeps the rules module's notation
+        assert tr("Sammanfattning") in running
+        assert pdf_language(pdf) == ({"sv": "sv-SE", "en": "en-GB"}[lang], [{"sv": "sv-SE", "en": "en-GB"}[lang]])
+        _info, title = pdf_title(pdf)
+        assert assessment.scope in title
+        assert assessment.alternative.name in title
+        # No mostly blank page (module A's long tables of unknowns once left two behind).
+        assert mostly_blank_pages(pdf) == [], (key, content_lines(pdf))
+    ruleset = ruleset_for(assessment)
+    title = ruleset.question("L-04").title.get(lang)
+    assert title in all_text(pdf)  # the rule set's own texts, in the report's language
 
+
+def test_an_evaluation_stored_before_summaries_still_reads_as_words(app: Flask, demo: dict[str, Any]) -> None:
+    d1 = db.session.get(Assessment, demo["ids"]["D1"])
+    assert d1 is not None
+    data = records.build_record(d1, evaluate_assessment(d1))
+    for result in data["evaluation"]["questions"].values():
+        result.pop("summary", None)
+        result.pop("rule", None)
+    report = reports._assessment_report(d1, ruleset_for(d1), data, None, {}, utcnow(), "sv")
+    questions = [q for section in report.areas for q in section.questions]
+    assert all(notation_in(q.summary) == [] for q in questions)
+    assert all(notation_in(u.reason) == [] and u.reason for u in report.blocking_unknowns)
+    assert {k.question_id for k in report.knockouts} == {"L-01", "L-04"}
+    assert all(k.reason and notation_in(k.reason) == [] for k in report.knockouts)
+    running, _trace = split_at_trace(render_assessment_report(report))
+    assert notation_in(running) == []
+
+
+def test_a_decided_report_in_english_is_rendered_and_points_to_the_archived_one(
+    app: Flask, client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    d2 = _decide_d2(app, demo)
+    record = db.session.scalar(select(FrozenRecord).where(FrozenRecord.assessment_id == d2.id))
+    assert record is not None
+    assert record.report_pdf is not None
+    login_as(client, demo["users"]["lasare"])
+    english = client.get(f"/bedomningar/{d2.id}/rapport.pdf?lang=en").data
+    assert english.startswith(b"%PDF")
+    assert english != record.report_pdf
+    assert pdf_language(english) == ("en-GB", ["en-GB"])
+    text = all_text(english)
+    tr = translator("en")
+    assert squashed(tr("%(language)s. Beslutsposten och rapporten som arkiverades med den är på svenska.")
+                    % {"language": tr("engelska").capitalize()}) in squashed(text)  # fmt: skip
+    assert ruleset_for(d2).question("L-05").title.en in text
+    assert notation_in(split_at_trace(english)[0]) == []
+    swedish = client.get(f"/bedomningar/{d2.id}/rapport.pdf?lang=sv").data
+    assert swedish == record.report_pdf
+    compare = client.get(f"/arenden/{d2.alternative.case_id}/jamforelse.pdf?lang=en").data
+    assert pdf_language(compare) == ("en-GB", ["en-GB"])
+
+
+def test_report_queries_are_bounded(app: Flask, demo: dict[str, Any]) -> None:
     case_id = db.session.scalar(select(Alternative.case_id))
     d1 = demo["ids"]["D1"]
     db.session.expire_all()

@@ -212,7 +212,8 @@ def new_page(browser: Browser, live_server: LiveServer) -> Iterator[Callable[...
     problems: list[str] = []
 
     def _new_page(server: LiveServer | None = None, **options: Any) -> Page:
-        context = browser.new_context(base_url=(server or live_server).url, locale="sv-SE", **options)
+        options.setdefault("locale", "sv-SE")
+        context = browser.new_context(base_url=(server or live_server).url, **options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()

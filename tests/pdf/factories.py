@@ -464,6 +464,18 @@ MOTIVATION = (
 )
 
 
+def rule_trace(qid: str, outcome: Outcome, mitigations: tuple[str, ...], references: tuple[Reference, ...]) -> str:
+    """Return a rule trace in the rules module's notation (the appendix prints it; nothing else may)."""
+    rule = 11 if outcome == "KO" else 1
+    target = outcome + (f"[{', '.join(mitigations)}]" if mitigations else "")
+    if outcome in ("UB", "UN"):
+        text = f"{qid} = unknown (E0): svaret är okänt; regel {rule} ({qid} = no → KO) kan inte avgöras. Okänd ({outcome})."
+    else:
+        text = f"{qid} = yes (E2): regel {rule} ({qid} in {{yes, partial}} → {target}): regelns skäl."
+    refs = "; ".join(r.text + (" [verify]" if r.verify else "") for r in references)
+    return f"{text} Referenser: {refs}." if refs else text
+
+
 def _question(qid: str, title: str, text: str, answered_by: str) -> Question:
     outcome: Outcome = OUTCOMES.get(qid, "OK")
     number = int(qid[2:])
@@ -479,6 +491,8 @@ def _question(qid: str, title: str, text: str, answered_by: str) -> Question:
         evidence = "E0"
     else:
         reason = f"{title}: kravet är uppfyllt enligt det redovisade underlaget."
+    references = REFERENCES[: number % 3 + 1]
+    mitigations = CONDITION_MITIGATIONS.get(qid, ())
     return Question(
         id=qid,
         title=title,
@@ -486,11 +500,12 @@ def _question(qid: str, title: str, text: str, answered_by: str) -> Question:
         answer=None if outcome in ("UB", "UN") else ("Ja", "Nej", "Delvis, se motivering")[number % 3],
         evidence=evidence,  # type: ignore[arg-type]
         outcome=outcome,
-        reason=reason,
+        reason=rule_trace(qid, outcome, tuple(m.removesuffix("b") for m in mitigations), references),
+        summary=reason,
         motivation=MOTIVATION if number % 2 else MOTIVATION[:180],
         evidence_reference=f"Dnr RS 2026-0{number:02d}, bilaga {number % 5 + 1}",
-        references=REFERENCES[: number % 3 + 1],
-        mitigations=CONDITION_MITIGATIONS.get(qid, ()),
+        references=references,
+        mitigations=tuple(Mitigation(m.removesuffix("b"), MITIGATIONS[m]) for m in mitigations),
         answered_by=answered_by,  # type: ignore[arg-type]
         overridden=qid in OVERRIDDEN,
     )
@@ -588,7 +603,7 @@ def make_assessment(**changes: Any) -> AssessmentReport:
             ),
         ),
         decisive_unknowns=tuple(
-            Unknown(qid, TITLES[qid], by_id[qid].answered_by or "region", by_id[qid].outcome, by_id[qid].reason)
+            Unknown(qid, TITLES[qid], by_id[qid].answered_by or "region", by_id[qid].outcome, by_id[qid].summary)
             for qid in sorted(DECISIVE)
         ),
         blocking_unknowns=tuple(
@@ -708,7 +723,7 @@ def make_comparison(rows: int = 6, **changes: Any) -> ComparisonReport:
                 knockouts=tuple(QuestionRef(q, TITLES[q]) for q in ("L-04", "S-08"))
                 if verdict == "not_suitable"
                 else (),
-                decisive_unknowns=(QuestionRef("L-05", TITLES["L-05"]),)
+                decisive_unknowns=(QuestionRef("L-05", TITLES["L-05"], "legal"),)
                 if worst == "not_suitable" and verdict != worst
                 else (),
                 conditions=tuple(QuestionRef(q, TITLES[q]) for q in list(CONDITION_MITIGATIONS)[: index + 1])
@@ -716,6 +731,7 @@ def make_comparison(rows: int = 6, **changes: Any) -> ComparisonReport:
                 else (),
                 blocking_unknown_count=2 if verdict == "cannot_assess" else 0,
                 record_id=f"A-2026-01{40 + index}",
+                alternative_id=name,
             )
         )
     base = ComparisonReport(

@@ -138,7 +138,7 @@ def test_record_identity_in_xmp_and_keywords() -> None:
         assert meta[f"{{{MB}}}recordHash"] == RECORD_HASH
         assert meta[f"{{{MB}}}recordId"] == "A-2026-0142 v3"
         assert meta["dc:title"] == "Lämplighetsbedömning av molntjänst: Framtida vårdinformationssystem – " + (
-            "Alternativ D: leverantörsdrift i EU-moln"
+            "Alternativ D: leverantörsdrift i EU-moln – modul D2 Journal och dokumentation, vårdinformation K3"
         )
         keywords = str(pdf.docinfo.Keywords)
         assert RECORD_HASH in keywords
@@ -192,6 +192,16 @@ def test_header_and_language(pdf_bytes: bytes, pdf: pikepdf.Pdf) -> None:
     assert binary.startswith(b"%")
     assert all(byte > 127 for byte in binary[1:5])
     assert str(pdf.Root.Lang) == "sv-SE"
+    assert set(pdf.open_metadata()["dc:language"]) == {"sv-SE"}
+
+
+@pytest.mark.parametrize("kind", ["assessment", "comparison"])
+def test_an_english_report_says_so(kind: str) -> None:
+    render = render_assessment_report if kind == "assessment" else render_comparison_report
+    data = make_assessment(language="en") if kind == "assessment" else make_comparison(language="en")
+    with pikepdf.open(io.BytesIO(render(data))) as pdf:  # type: ignore[operator]
+        assert str(pdf.Root.Lang) == "en-GB"
+        assert set(pdf.open_metadata()["dc:language"]) == {"en-GB"}
 
 
 def test_equal_data_gives_equal_bytes() -> None:

@@ -14,7 +14,16 @@ from assess.pdf import render_assessment_report
 from assess.pdf.data import AssessmentReport, Reference
 
 from .factories import make_assessment, make_draft
-from .helpers import all_text, ink_share, page_texts, render_page, squashed
+from .helpers import (
+    all_text,
+    content_lines,
+    ink_share,
+    mostly_blank_pages,
+    page_texts,
+    render_page,
+    split_at_trace,
+    squashed,
+)
 
 A4_WIDTH_PT = 595.2756
 MARGIN_PT = 18 * 72 / 25.4
@@ -108,8 +117,10 @@ def test_body_pages_carry_case_date_and_status_in_the_header(pages: list[str], r
         assert "2026-11-25 · Beslutad" in text
 
 
-def test_references_marked_for_verification_show_the_mark(pdf: bytes) -> None:
-    assert "[verifiera]" in all_text(pdf)
+def test_references_marked_for_verification_say_so_in_words(pdf: bytes) -> None:
+    running, _trace = split_at_trace(pdf)
+    assert "(att verifiera)" in running
+    assert "[verifiera]" not in running
     plain = make_assessment()
     areas = tuple(
         dataclasses.replace(
@@ -122,7 +133,13 @@ def test_references_marked_for_verification_show_the_mark(pdf: bytes) -> None:
         for section in plain.areas
     )
     unmarked = dataclasses.replace(plain, areas=areas, knockouts=())
-    assert "[verifiera]" not in all_text(render_assessment_report(unmarked))
+    assert "att verifiera" not in all_text(render_assessment_report(unmarked))
+
+
+def test_a_reference_keeps_a_number_with_its_word(pdf: bytes) -> None:
+    # "10 kap. 2 a §": the renderer never breaks "kap." from "2", nor "2" from what it numbers.
+    text = page_texts(pdf)
+    assert any("10 kap. 2 a §" in page for page in text)
 
 
 def test_the_worst_case_is_phrased_as_a_risk() -> None:
@@ -144,13 +161,25 @@ def test_user_text_prints_literally() -> None:
     assert "Fall <1> & 2" in text
 
 
-def test_only_a_draft_is_watermarked() -> None:
-    draft_pages = page_texts(render_assessment_report(make_draft()))
-    assert all("UTKAST" in text for text in draft_pages)
+def test_only_a_draft_is_watermarked_and_the_watermark_is_not_text(tmp_path: Path) -> None:
+    decided_data = make_assessment()
+    draft_data = dataclasses.replace(decided_data, status="in_review")
+    draft, decided = render_assessment_report(draft_data), render_assessment_report(decided_data)
+    draft_pages = page_texts(draft)
     assert "Under granskning" in draft_pages[1]
-    assert "Ej låst" in draft_pages[0]
-    decided = render_assessment_report(make_assessment())
+    # The word is drawn as the outlines of its letters: no page's text holds it, not even between two words.
+    assert all("UTKAST" not in text for text in draft_pages)
     assert "UTKAST" not in all_text(decided)
+    # ... and it is drawn: on every page of the draft, the same page of the decided report has fewer grey pixels.
+    for number in (1, 2, len(draft_pages)):
+        marked, plain = render_page(draft, number, tmp_path), render_page(decided, number, tmp_path)
+        width, height = marked.size
+        centre = (width // 4, height // 3, 3 * width // 4, 2 * height // 3)
+        assert ink_share(marked, centre) > ink_share(plain, centre) + 0.01, f"page {number} has no watermark"
+    reader = PdfReader(io.BytesIO(draft))
+    for page in reader.pages:
+        stream = page.get_contents().get_data()  # type: ignore[union-attr]
+        assert b".8 .8 .8 RG" in stream  # the watermark's grey outline (layout.WATERMARK), drawn last
 
 
 def _right_margin(image: Image.Image) -> tuple[int, int, int, int]:
@@ -217,7 +246,7 @@ def test_texts_longer_than_a_page_split_instead_of_failing() -> None:
     huge = sentence * 120  # about 10,000 characters: more than one page in a question block or a table cell
     report = make_assessment()
     legal = report.areas[1]
-    first = dataclasses.replace(legal.questions[0], motivation=huge, reason=huge[:3000])
+    first = dataclasses.replace(legal.questions[0], motivation=huge, summary=huge[:3000])
     areas = (report.areas[0], dataclasses.replace(legal, questions=(first, *legal.questions[1:])), *report.areas[2:])
     comment = dataclasses.replace(report.comments[0], text=huge)
     assert report.decision is not None
@@ -229,6 +258,10 @@ def test_texts_longer_than_a_page_split_instead_of_failing() -> None:
     printed = squashed(" ".join(pages)).count(squashed(sentence))
     expected = 3 * 120 + huge[:3000].count(sentence)
     assert expected - len(pages) <= printed <= expected
+    # A table row continued on the next page names what it continues.
+    continued = " ".join(pages)
+    assert "L-04 (forts.)" in continued  # the comment on L-04
+    assert "Accepterade kvarstående risker (forts.)" in continued  # the decision's residual risks
 
 
 def test_the_outline_leads_to_every_part(pdf: bytes) -> None:
@@ -243,7 +276,24 @@ def test_the_outline_leads_to_every_part(pdf: bytes) -> None:
         "Granskning",
         "Beslut",
         "Bilaga: spårbarhet och kontroll",
+        "Bilaga: Regelspår",
     ]
+
+
+def test_no_page_is_mostly_blank(pdf: bytes) -> None:
+    draft = render_assessment_report(make_draft())
+    for document in (pdf, draft):
+        assert mostly_blank_pages(document) == [], content_lines(document)
+
+
+def test_names_break_between_words_only(pdf: bytes, report: AssessmentReport) -> None:
+    text = all_text(pdf)
+    names = {approval.reviewer for approval in report.approvals} | {a.role for a in report.approvals}
+    names |= {comment.author for comment in report.comments}
+    names |= {m.owner for c in report.conditions for m in c.mitigations if m.owner}
+    assert "Informationssäkerhetssamordnare Jörgen Öberg" in names
+    for person in names:
+        assert person in text, person  # a word broken across lines would read "Informationssäkerhetssam ordnare"
 
 
 def test_an_approved_decision_names_the_accepted_residual_risks() -> None:

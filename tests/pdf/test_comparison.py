@@ -13,7 +13,16 @@ from assess.pdf import render_comparison_report
 from assess.pdf.data import ComparisonReport
 
 from .factories import make_comparison
-from .helpers import all_text, ink_share, page_texts, render_page, squashed
+from .helpers import (
+    all_text,
+    changed_share,
+    content_lines,
+    ink_share,
+    mostly_blank_pages,
+    page_texts,
+    render_page,
+    squashed,
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +71,38 @@ def test_header_states_how_many_assessments_are_decided(pdf: bytes) -> None:
     assert "2 av 6 bedömningar beslutade" in page_texts(pdf)[0]
 
 
-def test_watermark_only_while_an_alternative_is_undecided(pdf: bytes, report: ComparisonReport) -> None:
+def test_header_counts_alternatives_and_assessments_apart(pdf: bytes, report: ComparisonReport) -> None:
+    # Six assessments of five alternatives: alternative D is assessed in two modules.
+    assert report.alternative_count == 5
+    assert "5 alternativ, 6 bedömningar" in page_texts(pdf)[0]
+    one = dataclasses.replace(report, rows=report.rows[:1])
+    assert "1 alternativ, 1 bedömning ·" in page_texts(render_comparison_report(one))[0]
+
+
+def test_decisive_unknowns_say_who_is_to_answer(pdf: bytes) -> None:
+    assert "Besvaras av juristen: L-05 Personuppgiftsbiträdesavtal" in all_text(pdf)
+
+
+def test_watermark_only_while_an_alternative_is_undecided(pdf: bytes, report: ComparisonReport, tmp_path: Path) -> None:
     assert report.is_draft
-    assert all("UTKAST" in text for text in page_texts(pdf))
-    decided = dataclasses.replace(report, rows=tuple(dataclasses.replace(r, status="decided") for r in report.rows))
-    assert "UTKAST" not in all_text(render_comparison_report(decided))
+    assert all("UTKAST" not in text for text in page_texts(pdf))  # drawn as outlines, not as text
+    decided_report = dataclasses.replace(
+        report, rows=tuple(dataclasses.replace(r, status="decided") for r in report.rows)
+    )
+    decided = render_comparison_report(decided_report)
+    assert "UTKAST" not in all_text(decided)
+    marked, plain = render_page(pdf, 1, tmp_path, dpi=100), render_page(decided, 1, tmp_path, dpi=100)
+    assert changed_share(marked, plain) > 0.01  # the outlines of the word, across the page
+
+
+def test_no_page_is_mostly_blank(pdf: bytes) -> None:
+    assert mostly_blank_pages(pdf) == [], content_lines(pdf)
+
+
+def test_alternative_names_break_between_words_only(pdf: bytes, report: ComparisonReport) -> None:
+    text = all_text(pdf)
+    for row in report.rows:
+        assert row.alternative in text, row.alternative
 
 
 def test_many_alternatives_split_across_pages_with_repeated_headers() -> None:

@@ -1,5 +1,8 @@
 """The data contract, the Swedish words and the walls around the renderer room."""
 
+# The renderer room may read the shared tables of words (assess/texts.py: plain data, no Flask) and nothing
+# else of the application.
+
 from __future__ import annotations
 
 import ast
@@ -17,6 +20,7 @@ from .factories import make_assessment
 
 PDF_ROOM = Path(__file__).resolve().parents[2] / "assess" / "pdf"
 ALLOWED_THIRD_PARTY = {"reportlab", "pikepdf", "PIL"}
+ALLOWED_APPLICATION = {"assess.texts"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -36,7 +40,22 @@ def test_the_renderer_imports_only_stdlib_reportlab_and_its_own_room(path: Path)
         top = name.split(".")[0]
         if top in sys.stdlib_module_names or top in ALLOWED_THIRD_PARTY:
             continue
-        assert name.startswith("assess.pdf"), f"{path.name} imports {name}"
+        assert name.startswith("assess.pdf") or name in ALLOWED_APPLICATION, f"{path.name} imports {name}"
+
+
+def test_the_shared_words_are_plain_data() -> None:
+    path = PDF_ROOM.parent / "texts.py"
+    for name in _imports(path):
+        assert name.split(".")[0] in sys.stdlib_module_names, name
+
+
+def test_the_renderer_reads_the_shared_tables_of_words() -> None:
+    from assess import texts
+
+    for table in ("VERDICT", "AREA", "AREA_RESULT", "OUTCOME", "ANSWERED_BY", "EVIDENCE", "STATUS", "GATE"):
+        assert getattr(labels, table) is getattr(texts, table), table
+    assert labels.OVERRIDE_KIND is texts.OVERRIDE_KIND
+    assert labels.STATUS["superseded"] == "Ersatt av nyare revision"
 
 
 def test_the_data_module_is_standard_library_only() -> None:
@@ -94,6 +113,7 @@ def test_every_code_has_swedish_words() -> None:
     assert set(labels.AREA) == set(AREAS)
     assert labels.EVIDENCE["E0"] == "Inget underlag"
     assert labels.EVIDENCE["E4"] == "Verifierat av regionen"
+    assert labels.OUTCOME["KO"] == "Stoppträff"
     assert labels.OUTCOME["UB"] == "Blockerande okänd"
     assert labels.ANSWERED_BY == {"provider": "leverantören", "legal": "juristen", "region": "regionen"}
 

@@ -71,6 +71,7 @@ def test_empty_text_is_unanswered(ruleset: RuleSet) -> None:
 def _without(data: dict[str, object], qid: str) -> dict[str, object]:
     data = json.loads(json.dumps(data))
     data["questions"][qid]["reason"] = None  # type: ignore[index]
+    data["questions"][qid]["summary"] = None  # type: ignore[index]
     data["questions"][qid]["answer"] = None  # type: ignore[index]
     return data
 

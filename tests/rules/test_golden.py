@@ -38,3 +38,30 @@ def test_golden_result(ruleset: RuleSet, key: str) -> None:
 def test_every_note_is_kept_as_the_answer_motivation(ruleset: RuleSet, key: str) -> None:
     answer_set = parse_answer_set({"answers": MODULES[key]["answers"]}, ruleset)
     assert all(answer.note for answer in answer_set.answers.values())
+
+
+NOTATION = ("→", "regel ", "rule ", "(UB)", "(UN)", "(KO)", "C[", "[verify]", " in {", ">=", " = ")
+
+
+@pytest.mark.parametrize("key", list(MODULES))
+def test_summaries_are_plain_words(ruleset: RuleSet, key: str) -> None:
+    """A person reads the rule set's own reason and the references in words; the trace stays in `reason`."""
+    answer_set = parse_answer_set({"answers": MODULES[key]["answers"]}, ruleset)
+    result = evaluate(ruleset, answer_set.answers, answer_set.overrides)
+    for qid, q in result.questions.items():
+        if not q.shown:
+            assert q.summary is None
+            continue
+        assert q.summary is not None
+        for lang in ("sv", "en"):
+            summary = q.summary.get(lang)
+            found = [mark for mark in NOTATION if mark in summary]
+            assert not found, (qid, lang, found, summary)
+        question = ruleset.question(qid)
+        if q.rule is not None and not q.overridden and q.outcome in ("OK", "C", "KO", "NA"):
+            assert q.summary.sv.startswith(question.rules[q.rule - 1].reason.sv.rstrip(".")), qid
+        if any(r.verify for r in question.refs):
+            assert "(att verifiera)" in q.summary.sv, qid
+            assert "(to be verified)" in q.summary.en, qid
+        if q.outcome in ("UB", "UN") and q.rule is None:
+            assert "Ska besvaras av" in q.summary.sv, qid
