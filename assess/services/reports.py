@@ -54,6 +54,7 @@ from assess.services.errors import NotFound
 from assess.services.evaluation import evaluate_assessment, ruleset_for
 from assess.services.records import build_record, stored_report_of
 from assess.services.workflow import REVIEW_SCOPE
+from assess.texts import WHOLE_ALTERNATIVE
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 WHOLE_ASSESSMENT = N_("Hela bedömningen")
@@ -225,7 +226,7 @@ def _assessment_report(
     return report.AssessmentReport(
         case_title=alternative.case.title,
         alternative=alternative.name,
-        scope=assessment.scope,
+        scope=_scope(assessment.scope, lang),
         status=assessment.status.value,
         generated=_local(generated),
         record_id=str(assessment.id),
@@ -263,6 +264,11 @@ def _local(value: datetime) -> datetime:
 
 def _time(text: str) -> datetime:
     return _local(datetime.fromisoformat(text))
+
+
+def _scope(scope: str, lang: str) -> str:
+    """Return a scope as the report's reader reads it (the default one in the report's language)."""
+    return _translator(lang)(WHOLE_ALTERNATIVE) if scope == WHOLE_ALTERNATIVE else scope
 
 
 def _answer_label(question: rules.Question, value: Any, lang: str = RECORD_LANGUAGE) -> str:
@@ -647,7 +653,7 @@ def _comparison_row(
     areas = evaluation["areas"]
     return report.ComparisonRow(
         alternative=alternative.name,
-        module=assessment.scope,
+        module=_scope(assessment.scope, lang),
         status=assessment.status.value,
         verdict=cast(report.Verdict, evaluation["verdict"]),
         worst_case=cast(report.Verdict, evaluation["worst_case"]),
