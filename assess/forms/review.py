@@ -16,11 +16,21 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import Field
 from wtforms.utils import unset_value
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, Optional
 
 from assess.forms.fields import SwedishDateField
 from assess.i18n import _
@@ -72,6 +82,24 @@ class OverrideForm(FlaskForm):
     author = StringField(_l("Författare"), render_kw={"maxlength": MAX_AUTHOR})
     finding_date = SwedishDateField(_l("Datum för ställningstagandet"), validators=[Optional()])
     review_date = SwedishDateField(_l("Omprövas senast"), validators=[Optional()])
+
+
+class ReviseForm(FlaskForm):
+    """A new revision of a decided assessment: why (the service checks it too), and that the decision stands.
+
+    Both are checked here so that one post shows every problem at once.
+    """
+
+    reason = TextAreaField(
+        _l("Varför behövs en ny revision?"),
+        validators=[DataRequired(message=_l("Ange varför en ny revision behövs."))],
+        description=_l("Till exempel vad som har ändrats hos tjänsten eller leverantören. Skälet sparas i historiken."),
+        render_kw={"rows": 3, "maxlength": MAX_TEXT},
+    )
+    confirm = BooleanField(
+        _l("Jag förstår att beslutet står kvar tills den nya revisionen är beslutad"),
+        validators=[DataRequired(message=_l("Bekräfta att beslutet står kvar tills den nya revisionen är beslutad."))],
+    )
 
 
 class ConditionForm(Form):

@@ -246,7 +246,10 @@ def _cover(data: AssessmentReport) -> list[Flowable]:
         Spacer(0, 3 * mm),
         para(data.case_title, s.cover_title),
         Spacer(0, 2 * mm),
-        Paragraph(esc(f"{data.alternative} – {data.scope}"), fitted_style([data.alternative], s.cover_sub, WIDTH)),
+        Paragraph(
+            esc(f"{data.alternative} – {data.scope}, " + _("rev %(revision)s") % {"revision": data.revision}),
+            fitted_style([data.alternative], s.cover_sub, WIDTH),
+        ),
         Spacer(0, 10 * mm),
         _verdict_box(data, WIDTH),
         Spacer(0, 6 * mm),

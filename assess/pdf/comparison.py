@@ -143,6 +143,20 @@ def _alternative_cell(row: ComparisonRow, width: float, last: tuple[str, str]) -
     return continued_label(cell, row.alternative)
 
 
+def _status_line(row: ComparisonRow) -> str:
+    """Return a row's status and revision, or the decision that stands beside the revision in progress."""
+    status = word(labels.STATUS, row.status)
+    if row.decided_revision is None or row.decided_verdict is None:
+        return f"{status} · " + _("rev %(revision)s") % {"revision": row.revision}
+    decided = {"revision": row.decided_revision, "verdict": word(labels.VERDICT, row.decided_verdict)}
+    words = (
+        _("Beslutad rev %(revision)s: %(verdict)s") % decided
+        if row.decided_approved is not False
+        else _("Beslutad rev %(revision)s: avslagen (%(verdict)s)") % decided
+    )
+    return f"{words} · " + _("rev %(revision)s pågår (%(status)s)") % {"revision": row.revision, "status": status}
+
+
 def _matrix(rows: Sequence[ComparisonRow]) -> Flowable:
     s = styles()
     header = [
@@ -163,7 +177,7 @@ def _matrix(rows: Sequence[ComparisonRow]) -> Flowable:
     extra: list[tuple[object, ...]] = []
     for index, row in enumerate(rows, start=1):
         verdict_colour = VERDICT_COLOUR.get(row.verdict, MUTED)
-        status = ("font color='#555555'", word(labels.STATUS, row.status))
+        status = ("font color='#555555'", _status_line(row))
         cells: list[Flowable | str] = [
             _alternative_cell(row, widths[0], status),
             para(labels.verdict_phrase(row.verdict, row.worst_case), s.cell_bold),

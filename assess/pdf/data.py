@@ -239,6 +239,8 @@ class AssessmentReport:
     decision: Decision | None = None
     language: str = "sv"
     archived: bool = False
+    #: The assessment's revision number (1, 2, ...); the cover names it.
+    revision: int = 1
 
     @property
     def is_draft(self) -> bool:
@@ -267,7 +269,12 @@ class AreaResults:
 
 @dataclass(frozen=True)
 class ComparisonRow:
-    """One alternative (or one module of it) in the comparison; `alternative_id` tells alternatives apart."""
+    """One alternative (or one module of it) in the comparison; `alternative_id` tells alternatives apart.
+
+    The row is the module's newest revision (`revision`). When an older revision's decision stands while the
+    newer one is in progress, `decided_revision`, `decided_verdict` and `decided_approved` say what was decided;
+    they are None when the row's revision is itself decided or no revision is.
+    """
 
     alternative: str
     module: str
@@ -281,6 +288,10 @@ class ComparisonRow:
     blocking_unknown_count: int = 0
     record_id: str = ""
     alternative_id: str = ""
+    revision: int = 1
+    decided_revision: int | None = None
+    decided_verdict: Verdict | None = None
+    decided_approved: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from assess.rulesets import registry
 from assess.services.audit import record_event
 from assess.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from assess.services.evaluation import evaluate_assessment, ruleset_for
+from rules.model import NOT_APPLICABLE, UNKNOWN_OPTION
 
 MAX_TEXT = 5000
 MAX_REF = 500
@@ -399,22 +400,86 @@ def _answer_dict(given: AnswerInput) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class AreaProgress:
-    """How many of an area's shown questions are answered (unknown counts as an answer)."""
+    """Where one step stands, counted over its shown questions only (a hidden question counts nowhere).
+
+    Every shown question is in exactly one of four counts, read from the evaluation (the engine has the last
+    word; nothing here re-decides an answer):
+
+    - ``answered`` (*besvarade*): the effective answer is known, i.e. a value at sufficient evidence;
+    - ``unknown`` (*okända*): answered "unknown" (Okänt ännu), or answered with a value the engine treats as
+      unknown of itself (``not_applicable`` where no rule of the question names it);
+    - ``insufficient`` (*underlag saknas*): answered with a value, but the engine treats it as unknown because
+      its evidence is too low: E0, or below the level the question requires for that answer (``min_evidence``);
+    - ``unanswered`` (*obesvarade*): no answer (or an empty text).
+
+    ``blocking`` is the number of shown questions whose outcome is ``UB`` (blocking unknown). It overlaps the
+    four counts: a question whose own answer is known is still blocking when a rule it needs reads an unknown
+    answer (possibly in another step).
+
+    The step is **done** (*klar*) when it shows at least one question, every shown question is answered (known at
+    sufficient evidence) and no outcome in the step is ``UB``. Knock-outs do not keep a step from being done:
+    the step is answered, and the result panel shows the knock-out.
+    """
 
     area: str
-    answered: int
-    shown: int
+    answered: int = 0
+    unknown: int = 0
+    insufficient: int = 0
+    unanswered: int = 0
+    blocking: int = 0
+
+    @property
+    def shown(self) -> int:
+        """Return the number of shown questions (the sum of the four counts)."""
+        return self.answered + self.unknown + self.insufficient + self.unanswered
+
+    @property
+    def done(self) -> bool:
+        """Tell whether the step is done: all shown questions known at sufficient evidence, no UB."""
+        return self.shown > 0 and self.answered == self.shown and self.blocking == 0
+
+
+def answer_state(result: rules.QuestionResult) -> str | None:
+    """Return which progress count a question is in (see AreaProgress), or None when it is not shown.
+
+    One of ``"answered"``, ``"unknown"``, ``"insufficient"`` or ``"unanswered"``.
+    """
+    if not result.shown:
+        return None
+    answer = result.answer
+    if answer is None or answer.value is None or answer.value == "":
+        return "unanswered"
+    if result.effective != UNKNOWN_OPTION:
+        return "answered"
+    if answer.value in (UNKNOWN_OPTION, NOT_APPLICABLE):
+        return "unknown"
+    # A value was given and the engine still counts it as unknown: its evidence is E0 or below min_evidence.
+    return "insufficient"
 
 
 def progress(assessment: Assessment, evaluation: rules.Evaluation) -> list[AreaProgress]:
-    """Return answered / shown per area, in area order."""
+    """Return each step's counts (AreaProgress), in area order."""
     ruleset = ruleset_for(assessment)
-    answered_ids = {row.question_id for row in assessment.answers if row.value not in (None, "")}
     result = []
     for area in ruleset.areas:
-        shown = [qid for qid in area.questions if evaluation.questions[qid].shown]
-        result.append(AreaProgress(area.id, sum(1 for qid in shown if qid in answered_ids), len(shown)))
+        counts = dict.fromkeys(("answered", "unknown", "insufficient", "unanswered", "blocking"), 0)
+        for qid in area.questions:
+            question = evaluation.questions[qid]
+            state = answer_state(question)
+            if state is None:
+                continue
+            counts[state] += 1
+            if question.outcome == "UB":
+                counts["blocking"] += 1
+        result.append(AreaProgress(area.id, **counts))
     return result
+
+
+def next_step(ruleset: rules.RuleSet, area_id: str) -> str | None:
+    """Return the id of the step (area) after the given one, in the rule set's order, or None on the last."""
+    ids = [area.id for area in ruleset.areas]
+    i = ids.index(area_id)
+    return ids[i + 1] if i + 1 < len(ids) else None
 
 
 @dataclass(frozen=True)
@@ -428,14 +493,30 @@ class QuestionnaireData:
     newer_ruleset: tuple[str, int] | None
 
     @property
+    def total(self) -> AreaProgress:
+        """Return the counts over every step (its ``area`` is empty); it is done when every step is."""
+        return AreaProgress(
+            "",
+            sum(p.answered for p in self.progress),
+            sum(p.unknown for p in self.progress),
+            sum(p.insufficient for p in self.progress),
+            sum(p.unanswered for p in self.progress),
+            sum(p.blocking for p in self.progress),
+        )
+
+    @property
     def answered(self) -> int:
-        """Return the number of answered shown questions."""
+        """Return the number of shown questions answered with a known value at sufficient evidence."""
         return sum(p.answered for p in self.progress)
 
     @property
     def shown(self) -> int:
         """Return the number of shown questions."""
         return sum(p.shown for p in self.progress)
+
+    def next_step(self, area_id: str) -> str | None:
+        """Return the id of the step after the given one, or None on the last step."""
+        return next_step(self.ruleset, area_id)
 
     def hidden_answered(self, area_id: str) -> list[str]:
         """Return the ids of the area's hidden questions that have a stored answer (kept, never counted)."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ import rules
 from assess.extensions import db
 from assess.i18n import _
 from assess.labels import OPERATING_MODEL as OPERATING_MODELS
-from assess.models import Alternative, Answer, Assessment, Case, User
+from assess.models import Alternative, Answer, Assessment, AssessmentStatus, Case, Decision, User
 from assess.models.types import utcnow
 from assess.services.audit import diff_fields, record_event
 from assess.services.errors import Conflict, NotFound, ValidationFailed
@@ -30,9 +31,82 @@ def list_cases() -> list[Case]:
     return list(db.session.scalars(query))
 
 
-def case_evaluations(case: Case) -> dict[int, rules.Evaluation]:
-    """Evaluate every assessment of a case, loading all their answers in one query."""
-    assessments = [a for alt in case.alternatives for a in alt.assessments]
+#: The states of a revision that was decided (a superseded one was decided before a newer revision replaced it).
+DECIDED_STATES = (AssessmentStatus.DECIDED, AssessmentStatus.SUPERSEDED)
+
+
+@dataclass(frozen=True)
+class Module:
+    """One module (scope) of an alternative, with its revisions: a case lists it once, never per revision.
+
+    `current` is the newest revision (the one worked on, or decided last); `decided` the newest decided revision,
+    whose decision stays the module's decision until a newer revision is decided (it is `current` itself when
+    that is decided, None when no revision is); `decision` is that decision when it stands beside a newer
+    revision in progress (loaded only then); `earlier` the older revisions, newest first (superseded ones:
+    reachable by link, never rows of their own).
+    """
+
+    current: Assessment
+    decided: Assessment | None = None
+    decision: Decision | None = None
+    earlier: tuple[Assessment, ...] = field(default=())
+
+    @property
+    def decision_stands(self) -> bool:
+        """Tell whether an older revision's decision stands while a newer revision is in progress."""
+        return self.decided is not None and self.decided is not self.current and self.decision is not None
+
+
+def _revisions_by_module(assessments: Iterable[Assessment]) -> list[list[Assessment]]:
+    """Group assessments by module (scope), each group newest revision first, groups in display order."""
+    by_scope: dict[str, list[Assessment]] = {}
+    for a in assessments:
+        by_scope.setdefault(a.scope, []).append(a)
+    groups = [sorted(items, key=lambda a: (a.revision, a.id), reverse=True) for items in by_scope.values()]
+    return sorted(groups, key=lambda items: min((a.position, a.id) for a in items))
+
+
+def alternative_modules(alternatives: Iterable[Alternative]) -> dict[int, list[Module]]:
+    """Return each alternative's modules (one per scope, its revisions grouped), by alternative id.
+
+    One query, for the decisions that stand beside a newer revision, and none when no module has one.
+    """
+    groups = {alt.id: _revisions_by_module(alt.assessments) for alt in alternatives}
+    decided: dict[int, Assessment | None] = {
+        items[0].id: next((a for a in items if a.status in DECIDED_STATES), None)
+        for alt_groups in groups.values()
+        for items in alt_groups
+    }
+    standing = [d.id for current_id, d in decided.items() if d is not None and d.id != current_id]
+    decisions: dict[int, Decision] = {}
+    if standing:
+        query = select(Decision).where(Decision.assessment_id.in_(standing))
+        decisions = {d.assessment_id: d for d in db.session.scalars(query)}
+    result: dict[int, list[Module]] = {}
+    for alt_id, alt_groups in groups.items():
+        modules = []
+        for items in alt_groups:
+            last = decided[items[0].id]
+            modules.append(
+                Module(
+                    current=items[0],
+                    decided=last,
+                    decision=decisions.get(last.id) if last is not None and last is not items[0] else None,
+                    earlier=tuple(items[1:]),
+                )
+            )
+        result[alt_id] = modules
+    return result
+
+
+def case_modules(case: Case) -> dict[int, list[Module]]:
+    """Return each alternative's modules (one per scope, revisions grouped), by alternative id."""
+    return alternative_modules(case.alternatives)
+
+
+def case_evaluations(case: Case, only: Iterable[Assessment] | None = None) -> dict[int, rules.Evaluation]:
+    """Evaluate every assessment of a case (or only those given), loading all their answers in one query."""
+    assessments = list(only) if only is not None else [a for alt in case.alternatives for a in alt.assessments]
     ids = [a.id for a in assessments]
     by_assessment: dict[int, list[Answer]] = {i: [] for i in ids}
     if ids:
@@ -206,22 +280,23 @@ def get_alternative(alternative_id: int) -> Alternative:
 
 @dataclass(frozen=True)
 class ComparisonRow:
-    """One assessed module of an alternative and its evaluation."""
+    """One assessed module of an alternative: its newest revision evaluated, and the decision that stands."""
 
     alternative: Alternative
     assessment: Assessment
     evaluation: rules.Evaluation
     ruleset: rules.RuleSet
+    module: Module | None = None
 
 
 def comparison(case_id: int) -> tuple[Case, list[ComparisonRow]]:
-    """Return a case and one row per assessment (alternative and module), evaluated, in display order."""
+    """Return a case and one row per module (alternative and scope: its newest revision), evaluated, in order."""
     case = get_case(case_id)
-    evaluations = case_evaluations(case)
+    modules = case_modules(case)
+    evaluations = case_evaluations(case, (m.current for alt in case.alternatives for m in modules[alt.id]))
     rows = [
-        ComparisonRow(alt, a, evaluations[a.id], ruleset_for(a))
+        ComparisonRow(alt, m.current, evaluations[m.current.id], ruleset_for(m.current), m)
         for alt in case.alternatives
-        for a in sorted(alt.assessments, key=lambda x: (x.position, x.id))
-        if a.status.value != "superseded"
+        for m in modules[alt.id]
     ]
     return case, rows

@@ -36,7 +36,6 @@ from assess.models import (
     Answer,
     AreaApproval,
     Assessment,
-    AssessmentStatus,
     Case,
     ChangeRequest,
     Decision,
@@ -50,6 +49,7 @@ from assess.models import (
 from assess.pdf import data as report
 from assess.pdf import render_assessment_report, render_comparison_report
 from assess.services.assessments import get_assessment
+from assess.services.cases import Module, alternative_modules
 from assess.services.errors import NotFound
 from assess.services.evaluation import evaluate_assessment, ruleset_for
 from assess.services.records import build_record, stored_report_of
@@ -248,6 +248,7 @@ def _assessment_report(
         decision=_decision(data.get("decision"), _),
         language=lang,
         archived=archived,
+        revision=assessment.revision,
     )
 
 
@@ -578,12 +579,11 @@ def build_comparison_report(case_id: int, generated: datetime, lang: str | None 
     )
     if case is None:
         raise NotFound(_("Ärende %(id)s finns inte.") % {"id": case_id})
-    assessments = [
-        (alternative, assessment)
-        for alternative in case.alternatives
-        for assessment in sorted(alternative.assessments, key=lambda a: (a.position, a.id))
-        if assessment.status != AssessmentStatus.SUPERSEDED
-    ]
+    by_alternative = alternative_modules(case.alternatives)
+    modules = [
+        (alternative, module) for alternative in case.alternatives for module in by_alternative[alternative.id]
+    ]  # one row per module: its newest revision, with the decision that stands beside it
+    assessments = [(alternative, module.current) for alternative, module in modules]
     ids = [a.id for _, a in assessments]
     records = {
         r.assessment_id: r for r in db.session.scalars(select(FrozenRecord).where(FrozenRecord.assessment_id.in_(ids)))
@@ -600,7 +600,8 @@ def build_comparison_report(case_id: int, generated: datetime, lang: str | None 
             )
     rows = []
     pins: set[tuple[str, str, str]] = set()
-    for alternative, assessment in assessments:
+    for alternative, module in modules:
+        assessment = module.current
         ruleset = ruleset_for(assessment)
         record = records.get(assessment.id)
         if record is not None:
@@ -608,7 +609,7 @@ def build_comparison_report(case_id: int, generated: datetime, lang: str | None 
         else:
             evaluation = evaluate_assessment(assessment, answers[assessment.id], overrides[assessment.id]).to_dict()
         pins.add((assessment.ruleset_id, str(assessment.ruleset_version), assessment.ruleset_sha256))
-        rows.append(_comparison_row(alternative, assessment, ruleset, evaluation, lang))
+        rows.append(_comparison_row(alternative, assessment, ruleset, evaluation, lang, module))
     notes: tuple[str, ...] = ()
     if len(pins) > 1:
         versions = ", ".join(
@@ -637,8 +638,12 @@ def _comparison_row(
     ruleset: rules.RuleSet,
     evaluation: Mapping[str, Any],
     lang: str = RECORD_LANGUAGE,
+    module: Module | None = None,
 ) -> report.ComparisonRow:
     questions: Mapping[str, Any] = evaluation["questions"]
+    standing, decided_revision = None, None
+    if module is not None and module.decision_stands and module.decided is not None:
+        standing, decided_revision = module.decision, module.decided.revision
 
     def refs(ids: Iterable[str], answered_by: bool = False) -> tuple[report.QuestionRef, ...]:
         return tuple(
@@ -664,6 +669,10 @@ def _comparison_row(
         blocking_unknown_count=len(evaluation["blocking_unknowns"]),
         record_id=str(assessment.id),
         alternative_id=str(alternative.id),
+        revision=assessment.revision,
+        decided_revision=decided_revision,
+        decided_verdict=cast(report.Verdict, standing.verdict) if standing is not None else None,
+        decided_approved=standing.outcome.value == "approved" if standing is not None else None,
     )
 
 

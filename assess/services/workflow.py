@@ -275,9 +275,22 @@ def reopen(assessment: Assessment, actor: User) -> None:
     move(assessment, target, actor, "reopen", {})
 
 
-def revise(assessment: Assessment, actor: User) -> Assessment:
-    """Make a new draft revision of a decided assessment (a copy of its answers); the old one is superseded."""
+def revise(assessment: Assessment, actor: User, reason: str) -> Assessment:
+    """Make a new draft revision of a decided assessment (a copy of its answers); the old one is superseded.
+
+    The reason is required; it is recorded in both audit events (the old revision's and the new one's), and
+    the pages read it from there (`revision_reasons`). The old decision stays what is decided for the module
+    until the new revision is decided (the case page and the comparison show it beside the one in progress).
+    """
     target = authorize(assessment, Action.REVISE, actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("Ange varför en ny revision behövs."), fields={"reason": _("Ange varför en ny revision behövs.")}
+        )
+    if len(reason) > MAX_TEXT:
+        message = _("Högst %(max)s tecken.", max=MAX_TEXT)
+        raise ValidationFailed(message, fields={"reason": message})
     new = Assessment(
         alternative_id=assessment.alternative_id,
         scope=assessment.scope,
@@ -307,14 +320,46 @@ def revise(assessment: Assessment, actor: User) -> Assessment:
                 updated_by_id=a.updated_by_id,
             )
         )
-    move(assessment, target, actor, "supersede", {"new_revision": new.id})
+    move(assessment, target, actor, "supersede", {"new_revision": new.id, "reason": reason})
     record_event(
         actor,
         "assessment",
         new.id,
         "assessment.revise",
         None,
-        {"revision_of": assessment.id, "revision": new.revision},
+        {"revision_of": assessment.id, "revision": new.revision, "reason": reason},
         assessment_id=new.id,
     )
     return new
+
+
+def revisions_of(assessment: Assessment) -> list[Assessment]:
+    """Return every revision of the assessment's module (its alternative and scope), oldest first."""
+    query = (
+        select(Assessment)
+        .where(Assessment.alternative_id == assessment.alternative_id, Assessment.scope == assessment.scope)
+        .order_by(Assessment.revision, Assessment.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def revision_reasons(assessment_ids: Iterable[int]) -> dict[int, str]:
+    """Return why each of these revisions was made (from its "assessment.revise" audit event), by id."""
+    ids = list(assessment_ids)
+    if not ids:
+        return {}
+    query = (
+        select(AuditEvent.entity_id, AuditEvent.after)
+        .where(
+            AuditEvent.action == "assessment.revise",
+            AuditEvent.entity_type == "assessment",
+            AuditEvent.entity_id.in_(ids),
+        )
+        .order_by(AuditEvent.id)
+    )
+    result: dict[int, str] = {}
+    for entity_id, after in db.session.execute(query):
+        reason = after.get("reason") if isinstance(after, dict) else None
+        if entity_id is not None and isinstance(reason, str) and reason:
+            result[entity_id] = reason
+    return result

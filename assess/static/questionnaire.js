@@ -69,6 +69,7 @@
     });
   }
 
+  var lastSaved = 0;
   function say(text) { if (statusBox) { statusBox.textContent = text; } }
   function clock() { return new Date().toLocaleTimeString(t("locale"), { hour: "2-digit", minute: "2-digit" }); }
 
@@ -170,6 +171,12 @@
   function applyLive(data) {
     var panel = document.getElementById("result-panel");
     if (panel && data.panel_html) { panel.outerHTML = data.panel_html; }
+    /* The compact verdict at the top (narrow screens) shows what the new panel shows, silently. */
+    var barVerdict = document.querySelector("#verdict-bar [data-verdict-bar]");
+    var panelVerdict = document.querySelector("#result-panel .panel__verdict");
+    if (barVerdict && panelVerdict && barVerdict.innerHTML !== panelVerdict.innerHTML) {
+      barVerdict.innerHTML = panelVerdict.innerHTML;
+    }
     var nav = document.getElementById("step-nav");
     if (nav && data.nav_html) { nav.outerHTML = data.nav_html; }
     Object.keys(data.visible || {}).forEach(function (qid) {
@@ -215,9 +222,14 @@
         Object.keys(sent).forEach(function (qid) { forget(qid, sent[qid]); });
         // One announcement (the status line is the page's only live region): saved, the verdict, the outcome
         // of each question just saved. The panel and the outcomes are replaced silently.
-        say(data.changed && data.changed.length
-          ? t("saved_at", { time: clock() }) + (data.announce ? ". " + data.announce : "")
-          : t("nothing_new"));
+        // A save that finds nothing new right after one that saved (a queued autosave) leaves "Sparat hh:mm":
+        // it is still true, and the announcement of what changed is not taken back.
+        if (data.changed && data.changed.length) {
+          lastSaved = Date.now();
+          say(t("saved_at", { time: clock() }) + (data.announce ? ". " + data.announce : ""));
+        } else if (Date.now() - lastSaved > 5000) {
+          say(t("nothing_new"));
+        }
       } else if (result.status === 409 && data.reason === "conflict") {
         stopped = true;
         if (conflictArea) { conflictArea.innerHTML = data.conflict_html || ""; }

@@ -151,6 +151,9 @@ def save(assessment_id: int) -> Response | tuple[str, int]:
         else _("Inga ändringar att spara."),
         "success",
     )
+    # "Spara och gå till nästa steg": only after a successful save (any problem above stays on the step).
+    if request.form.get("action") == "save_next":
+        step = service.next_step(type(form).ruleset, step) or step
     return redirect(url_for("assessments.view", assessment_id=assessment_id, steg=step))
 
 

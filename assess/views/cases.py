@@ -49,7 +49,9 @@ def list_cases() -> str:
 @allow(*ANY_ROLE)
 def view_case(case_id: int) -> str:
     case = case_service.get_case(case_id)
-    return render_template("cases/view.html", case=case, evaluations=case_service.case_evaluations(case))
+    modules = case_service.case_modules(case)
+    evaluations = case_service.case_evaluations(case, (m.current for items in modules.values() for m in items))
+    return render_template("cases/view.html", case=case, modules=modules, evaluations=evaluations)
 
 
 @bp.route("/arenden/ny", methods=["GET", "POST"])

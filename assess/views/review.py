@@ -22,6 +22,7 @@ from assess.forms.review import (
     OverrideForm,
     ReplyForm,
     RequestChangesForm,
+    ReviseForm,
     Summary,
     add_errors,
     hidden_errors,
@@ -79,6 +80,7 @@ class ReviewForms:
     comment: CommentForm = field(init=False)
     override: OverrideForm = field(init=False)
     decide: DecisionForm = field(init=False)
+    revise: ReviseForm = field(init=False)
 
     def __post_init__(self) -> None:
         posted = self.posted
@@ -109,6 +111,8 @@ class ReviewForms:
         self.decide = self._take("decide", "", lambda: decision_form(self.page.to_set, posted=False))
         _decision_choices(self.decide, self.page)
         with_ids(self.decide, _prefix("decide"))
+        self.revise = self._take("revise", "", lambda: ReviseForm(formdata=None))
+        with_ids(self.revise, _prefix("revise"))
 
     def _shown(self, name: str, key: str) -> bool:
         """Tell whether the page shows the form (the template's conditions, for the form a post came from)."""
@@ -123,6 +127,8 @@ class ReviewForms:
             return bool(page.knockouts_i_can_lift) and bool(page.evaluation.knockouts or page.evaluation.overrides)
         if name == "decide":
             return page.decision is None and bool(allowed.get("decide"))
+        if name == "revise":
+            return bool(allowed.get("revise"))
         return False
 
     def _comment_ids(self) -> set[str]:
@@ -193,6 +199,8 @@ def _page(
         "review/view.html",
         p=page,
         a=page.assessment,
+        revision_reason=workflow.revision_reasons([page.assessment.id]).get(page.assessment.id),
+        revisions=workflow.revisions_of(page.assessment),
         ev=page.evaluation,
         ruleset=page.ruleset,
         problems=problems or [],
@@ -381,14 +389,40 @@ def decide(assessment_id: int) -> Response | tuple[str, int]:
 @bp.route("/bedomningar/<int:assessment_id>/ny-revision", methods=["POST"])
 @allow(*EDITORS)
 def revise(assessment_id: int) -> Response | tuple[str, int]:
+    """Make a new revision: the reason and the confirmation first (who may act is told before the form's
+    mistakes, as in `_act`); on success go to the new revision's questions."""
     assessment = assessment_service.get_assessment(assessment_id)
+    form = ReviseForm()
+    posted = Posted("revise", form)
+    if not form.validate():
+        hidden_errors(form)
+        try:
+            workflow.authorize(assessment, A.REVISE, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            return _page(assessment_id, exc.status_code, exc.problems, posted)
+        return _page(assessment_id, 400, None, posted)
     try:
-        new = workflow.revise(assessment, current_user)
+        new = workflow.revise(assessment, current_user, form.reason.data or "")
+    except ValidationFailed as exc:
+        db.session.rollback()
+        if exc.fields:
+            add_errors(form, exc.fields)
+            return _page(assessment_id, 400, None, posted)
+        return _page(assessment_id, 400, exc.problems, posted)
     except DomainError as exc:
         db.session.rollback()
-        return _page(assessment_id, exc.status_code, exc.problems)
+        return _page(assessment_id, exc.status_code, exc.problems, posted)
     db.session.commit()
-    flash(_("En ny revision är skapad som utkast med en kopia av svaren; den gamla är ersatt."), "success")
+    flash(
+        _(
+            "Revision %(revision)s är skapad som utkast med en kopia av svaren. Beslutet om revision %(decided)s "
+            "står kvar tills den nya revisionen är beslutad.",
+            revision=new.revision,
+            decided=assessment.revision,
+        ),
+        "success",
+    )
     return redirect(url_for("assessments.view", assessment_id=new.id))
 
 

@@ -126,7 +126,7 @@ def test_a_database_with_format_1_records_upgrades_and_still_verifies(tmp_path: 
         architect = db.session.scalar(sa.select(User).where(User.username == "arkitekt"))
         decided = db.session.get(Assessment, record.assessment_id)
         assert decided.status == AssessmentStatus.DECIDED
-        workflow.revise(decided, architect)
+        workflow.revise(decided, architect, "Ny leverantörsinformation")
         db.session.commit()
         assert verify_all(tmp_path).problems == []
         # And a change behind the app's back is found in the old record too.

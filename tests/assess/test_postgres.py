@@ -126,7 +126,7 @@ def test_a_revision_is_still_possible_on_postgresql(pg_app: Flask) -> None:
     architect = db.session.scalar(select(User).where(User.username == "arkitekt"))
     assert architect is not None
     if d2.status == AssessmentStatus.DECIDED:
-        new = workflow.revise(d2, architect)
+        new = workflow.revise(d2, architect, "Ny leverantörsinformation")
         db.session.commit()
         assert new.status == AssessmentStatus.DRAFT
     assert d2.status == AssessmentStatus.SUPERSEDED

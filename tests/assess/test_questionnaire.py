@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -66,21 +67,186 @@ def test_answer_to_hidden_question_is_kept_but_not_counted(
     assert stored.value == "needs_new_procurement"
 
 
+def steps_nav(html: str) -> str:
+    """Return the step navigator's HTML (the progress line and the step cards)."""
+    return html[html.index('id="step-nav"') : html.index("</nav>", html.index('id="step-nav"'))]
+
+
+def step_card(html: str, step: str) -> str:
+    """Return one step card of the navigator, its tags stripped and its whitespace collapsed."""
+    nav = steps_nav(html)
+    card = nav[nav.index(f"steg={step}") :]
+    card = card[: card.index("</li>")]
+    return " ".join(re.sub(r"<[^>]+>", " ", card.split(">", 1)[1]).split()).replace(" :", ":").replace(" .", ".")
+
+
+def progress_line(html: str) -> str:
+    """Return the progress line above the steps as read aloud: its text, tags stripped, whitespace collapsed."""
+    nav = steps_nav(html)
+    line = nav[nav.index('id="progress-label"') : nav.index("</p>", nav.index('id="progress-label"'))]
+    return " ".join(re.sub(r"<[^>]+>", " ", line.split(">", 1)[1]).split()).replace(" .", ".")
+
+
 def test_progress_counts_answered_of_shown(client: FlaskClient, architect: Any, app: Flask) -> None:
     a = factories.create_assessment(owner=architect)
     db.session.commit()
     html = client.get(url(a.id)).get_data(as_text=True)
     # Nothing answered: only the questions whose ask_if is always, or still unknown, are shown.
-    assert "Besvarade frågor: <strong>0 av" in html
+    line = progress_line(html)
+    before = re.fullmatch(r"Av (\d+) frågor som visas: 0 besvarade · \1 obesvarade\. \d+ frågor blockerar .*", line)
+    assert before, line
+    assert "Klar" not in step_card(html, "context")
     form = page_form(client, url(a.id))
     form["q_G-04"] = "no"
     form["q_G-04_evidence"] = "E4"
     client.post(url(a.id), data=form)
     html = client.get(url(a.id)).get_data(as_text=True)
-    assert '1. Förutsättningar</span>\n        <span class="steps__count">1 av' in html
-    shown_after = int(html.split("Besvarade frågor: <strong>1 av ")[1].split("<")[0])
+    card = step_card(html, "context")
+    assert re.fullmatch(r"1\. Förutsättningar: 1 besvarad · \d+ obesvarade\. \d+ frågor blockerar bedömningen\.", card)
+    after = re.match(r"Av (\d+) frågor som visas: 1 besvarad · ", progress_line(html))
+    assert after, progress_line(html)
     assert 'data-question="G-05" data-type="ynu" hidden' in html  # G-04 = no hides G-05, G-07, G-08
-    assert shown_after < 74
+    assert int(after[1]) < int(before[1]) <= 74
+
+
+def test_every_step_of_d2_is_done_with_a_check_mark_and_the_word(
+    client: FlaskClient, demo: dict[str, int], architect: Any
+) -> None:
+    html = client.get(url(demo["D2"])).get_data(as_text=True)
+    assert progress_line(html) == "Av 61 frågor som visas: 61 besvarade. ✓ Alla steg är klara."
+    assert step_card(html, "context") == "1. Förutsättningar: ✓ Klar · 21 besvarade"
+    assert step_card(html, "legal") == "2. Juridik: ✓ Klar · 12 besvarade"
+    assert step_card(html, "infosec") == "3. Informationssäkerhet: ✓ Klar · 18 besvarade"
+    assert step_card(html, "patient_safety") == "4. Patientsäkerhet: ✓ Klar · 10 besvarade"
+    nav = steps_nav(html)
+    assert nav.count("steps__item--done") == 4
+    # The mark is for the eye only; a screen reader hears "Klar" (and never a bare symbol).
+    assert nav.count("✓") == nav.count('<span class="steps__check" aria-hidden="true">✓</span>') == 5
+    assert '<progress class="progress" max="61" value="61"' in nav
+
+
+def test_many_unknowns_are_counted_and_no_step_is_done(
+    client: FlaskClient, demo: dict[str, int], architect: Any
+) -> None:
+    html = client.get(url(demo["A"])).get_data(as_text=True)
+    # Every shown question has an answer, but 24 of them are "unknown" and 14 block the assessment: not done.
+    assert progress_line(html) == "Av 72 frågor som visas: 48 besvarade · 24 okända. 14 frågor blockerar bedömningen."
+    assert step_card(html, "context") == "1. Förutsättningar: 22 besvarade · 1 okänd. 1 fråga blockerar bedömningen."
+    assert step_card(html, "legal") == "2. Juridik: 8 besvarade · 11 okända. 10 frågor blockerar bedömningen."
+    # Every own answer of patient safety but three is known; one more blocks on an unknown answer it depends on.
+    assert step_card(html, "patient_safety") == (
+        "4. Patientsäkerhet: 8 besvarade · 3 okända. 1 fråga blockerar bedömningen."
+    )
+    nav = steps_nav(html)
+    assert "✓" not in nav
+    assert "Klar" not in nav
+    assert "steps__item--done" not in nav
+    assert '<progress class="progress" max="72" value="48"' in nav
+
+
+def test_answered_known_but_blocked_by_another_step_is_not_done(
+    client: FlaskClient, demo: dict[str, int], architect: Any
+) -> None:
+    html = client.get(url(demo["D3"])).get_data(as_text=True)
+    # All 8 own answers are known, but one outcome is a blocking unknown (it reads an unknown answer elsewhere).
+    assert step_card(html, "patient_safety") == "4. Patientsäkerhet: 8 besvarade. 1 fråga blockerar bedömningen."
+    assert step_card(html, "infosec") == "3. Informationssäkerhet: ✓ Klar · 18 besvarade"
+
+
+def test_an_answer_below_the_evidence_it_needs_counts_as_evidence_missing(
+    client: FlaskClient, demo: dict[str, int], architect: Any
+) -> None:
+    # The demo's B: L-01 "only technical data" rests on the provider's word (E1), the question needs E2.
+    html = client.get(url(demo["B"], "legal")).get_data(as_text=True)
+    assert step_card(html, "legal") == (
+        "2. Juridik: 3 besvarade · 14 okända · 1 underlag saknas. 13 frågor blockerar bedömningen."
+    )
+    # D2: G-01 needs E3 for any answer; at E2 it no longer counts and the step is no longer done.
+    d2 = demo["D2"]
+    form = page_form(client, url(d2))
+    assert form["q_G-01_evidence"] == "E3"
+    form["q_G-01_evidence"] = "E2"
+    assert client.post(url(d2), data=form).status_code == 302
+    html = client.get(url(d2)).get_data(as_text=True)
+    assert step_card(html, "context").startswith("1. Förutsättningar: 20 besvarade · 1 underlag saknas")
+    assert "Klar" not in step_card(html, "context")
+    assert progress_line(html).startswith("Av 61 frågor som visas: 60 besvarade · 1 underlag saknas.")
+    # E0 (no evidence at all) is evidence missing too; "unknown" is unknown; an unanswered question is unanswered.
+    form = page_form(client, url(d2))
+    form["q_G-17_evidence"] = "E0"
+    form["q_G-22"] = "unknown"
+    del form["q_G-04"]
+    assert client.post(url(d2), data=form).status_code == 302
+    card = step_card(client.get(url(d2)).get_data(as_text=True), "context")
+    assert re.match(r"1\. Förutsättningar: \d+ besvarade · 1 okänd · 2 underlag saknas · 1 obesvarad", card), card
+
+
+def test_save_and_go_to_the_next_step(client: FlaskClient, demo: dict[str, int], architect: Any) -> None:
+    d2 = demo["D2"]
+    html = client.get(url(d2)).get_data(as_text=True)
+    assert '<button type="submit" name="action" value="save_next"' in html
+    assert "Spara och gå till nästa steg" in html
+    assert "Nästa steg: Juridik" in html
+    form = page_form(client, url(d2))
+    form["q_G-03_motivation"] = "Ny motivering"
+    response = client.post(url(d2), data={**form, "action": "save_next"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/bedomningar/{d2}?steg=legal")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Sparat (1 fråga ändrad)." in page
+    assert 'data-step="legal"' in page
+    stored = {r[0]: r for r in answers_snapshot(d2)}
+    assert stored["G-03"][3] == "Ny motivering"
+    # Plain "Spara" stays on the step.
+    response = client.post(url(d2, "legal"), data={**page_form(client, url(d2, "legal")), "action": "save"})
+    assert response.headers["Location"].endswith(f"/bedomningar/{d2}?steg=legal")
+    response = client.post(url(d2, "infosec"), data={**page_form(client, url(d2, "infosec")), "action": "save_next"})
+    assert response.headers["Location"].endswith(f"/bedomningar/{d2}?steg=patient_safety")
+
+
+def test_the_last_step_has_no_next_button(client: FlaskClient, demo: dict[str, int], architect: Any) -> None:
+    d2 = demo["D2"]
+    html = client.get(url(d2, "patient_safety")).get_data(as_text=True)
+    assert 'value="save_next"' not in html
+    assert "Spara och gå till nästa steg" not in html
+    assert '<button type="submit" name="action" value="save" class="button">Spara</button>' in html
+    # A forged save_next on the last step saves and stays there.
+    form = page_form(client, url(d2, "patient_safety"))
+    response = client.post(url(d2, "patient_safety"), data={**form, "action": "save_next"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/bedomningar/{d2}?steg=patient_safety")
+
+
+def test_save_and_next_with_a_conflict_or_an_error_stays_on_the_step_with_what_was_typed(
+    client: FlaskClient, app: Flask, demo: dict[str, int], architect: Any
+) -> None:
+    d2 = demo["D2"]
+    mine = page_form(client, url(d2))
+    _another_architect_saves(app, d2, "q_G-22", "unknown")
+    mine["q_G-22"] = "yes"
+    mine["q_G-03"] = "Mitt nya ändamål"
+    response = client.post(url(d2), data={**mine, "action": "save_next"})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert 'data-step="context"' in html
+    again = page_form_from_html(html)
+    assert again["q_G-22"] == "yes"
+    assert again["q_G-03"].strip() == "Mitt nya ändamål"
+    again["q_G-03"] = "Mitt nya ändamål"
+    stored = {r[0]: r for r in answers_snapshot(d2)}
+    assert stored["G-22"][1] == "unknown"
+    assert stored["G-03"][1] != "Mitt nya ändamål"  # nothing of the post is saved
+    # Invalid input: 400, on the same step, with the typed text kept.
+    bad = {**page_form(client, url(d2)), "q_G-04_due": "2026-13-45", "q_G-03": "Skrivet men inte sparat"}
+    response = client.post(url(d2), data={**bad, "action": "save_next"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'data-step="context"' in html
+    assert "Skrivet men inte sparat" in html
+    # Deciding to keep mine, save_next then moves on.
+    response = client.post(url(d2), data={**again, "action": "save_next"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("?steg=legal")
 
 
 def test_save_writes_audit_events_and_raises_the_version(

@@ -168,7 +168,7 @@ def test_demo_reports_are_words_outside_the_rule_trace(app: Flask, demo: dict[st
         assert tr("Sammanfattning") in running
         assert pdf_language(pdf) == ({"sv": "sv-SE", "en": "en-GB"}[lang], [{"sv": "sv-SE", "en": "en-GB"}[lang]])
         _info, title = pdf_title(pdf)
-        assert assessment.scope in title
+        assert tr(assessment.scope) in title  # the default scope ("Hela alternativet") in the report's language
         assert assessment.alternative.name in title
         # No mostly blank page (module A's long tables of unknowns once left two behind).
         assert mostly_blank_pages(pdf) == [], (key, content_lines(pdf))

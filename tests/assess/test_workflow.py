@@ -332,7 +332,7 @@ def test_revision_copies_the_answers_and_supersedes_the_old(app: Flask, demo: di
     _review_all(d2, users)
     _decide(d2, users)
     old_answers = {a.question_id: a.value for a in d2.answers}
-    new = workflow.revise(d2, users["arkitekt"])
+    new = workflow.revise(d2, users["arkitekt"], "Leverantören byter underbiträde")
     db.session.commit()
     assert d2.status == S.SUPERSEDED
     assert new.status == S.DRAFT
@@ -418,7 +418,7 @@ def test_review_page_lists_the_reviewers_questions_with_answers(
     row = section[section.index("L-05") : section.index("</tr>", section.index("L-05"))]
     assert "Ja" in row
     assert "E2" in row
-    assert "<td>1</td>" in row  # one comment on L-05
+    assert '<td data-label="Kommentarer">1</td>' in row  # one comment on L-05
     assert 'id="questions-patient_safety"' not in page  # a legal reviewer sees their own area
 
 

@@ -110,3 +110,30 @@ def expect_saved(page: Page, nothing_new: bool = False) -> None:
     """
     words = re.compile("Sparat|Inga ändringar att spara") if nothing_new else "Sparat"
     expect(page.get_by_role("status").filter(has_text=words).first).to_be_visible()
+
+
+def put_demo_in_every_state(app: Any) -> None:
+    """Decide D2 (a record, history, conditions), review D1 (to decide) and submit D3 (to review), committed."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from assess.extensions import db
+    from assess.models import Assessment
+    from assess.services import workflow
+    from tests.assess.helpers import approve_use, demo_users, submit_and_approve
+
+    with app.app_context():
+        users = demo_users()
+
+        def by_scope(prefix: str) -> Assessment:
+            found = db.session.scalar(select(Assessment).where(Assessment.scope.like(f"{prefix}%")))
+            assert found is not None
+            return found
+
+        d2 = by_scope("D2")
+        submit_and_approve(d2, users)
+        approve_use(d2, users, dt.date.today())
+        submit_and_approve(by_scope("D1"), users)
+        workflow.submit(by_scope("D3"), users["arkitekt"])
+        db.session.commit()

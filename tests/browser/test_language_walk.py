@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Demo, LiveServer
-from tests.browser.helpers import assert_accessible
+from tests.browser.helpers import assert_accessible, put_demo_in_every_state
 
 NOTATION = (
     "→",
@@ -60,29 +60,7 @@ SWEDISH = _swedish_catalogue_texts()
 @pytest.fixture
 def walk_server(fresh_server: LiveServer) -> LiveServer:
     """The demo with D2 decided (a record, history, conditions), D1 reviewed (to decide), D3 submitted (to review)."""
-    import datetime as dt
-
-    from sqlalchemy import select
-
-    from assess.extensions import db
-    from assess.models import Assessment
-    from assess.services import workflow
-    from tests.assess.helpers import approve_use, demo_users, submit_and_approve
-
-    with fresh_server.app.app_context():
-        users = demo_users()
-
-        def by_scope(prefix: str) -> Assessment:
-            found = db.session.scalar(select(Assessment).where(Assessment.scope.like(f"{prefix}%")))
-            assert found is not None
-            return found
-
-        d2 = by_scope("D2")
-        submit_and_approve(d2, users)
-        approve_use(d2, users, dt.date.today())
-        submit_and_approve(by_scope("D1"), users)
-        workflow.submit(by_scope("D3"), users["arkitekt"])
-        db.session.commit()
+    put_demo_in_every_state(fresh_server.app)
     return fresh_server
 
 

@@ -256,3 +256,37 @@ def test_a_question_can_be_answered_and_saved_with_the_keyboard_only(
     expect_saved(page, nothing_new=True)
     page.reload()
     expect(page.locator("#q-G-22").get_by_label("Okänt", exact=True)).to_be_checked()
+
+
+def test_save_and_go_to_the_next_step_moves_on_with_the_answers_saved(
+    new_page: Callable[..., Page], login: Callable[[Page, str], Page], fresh_server: LiveServer, demo: Demo
+) -> None:
+    page = login(new_page(fresh_server), "arkitekt")
+    d2 = demo.assessment_id("D2")
+    open_step(page, d2, "context")
+    expect(page.locator("#progress-label")).to_contain_text("Av 61 frågor som visas: 61 besvarade.")
+    expect(page.locator("#progress-label")).to_contain_text("Alla steg är klara.")
+    page.locator('[name="q_G-03_motivation"]').fill(TYPED)
+    page.get_by_role("button", name="Spara och gå till nästa steg").click()
+    page.wait_for_url(re.compile(rf"/bedomningar/{d2}\?steg=legal$"))
+    expect_saved(page, nothing_new=True)  # the autosave may have stored the text before the click
+    expect(page.locator("form#questionnaire")).to_have_attribute("data-step", "legal")
+    expect(page.locator("h2.step-title")).to_have_text("Juridik")
+    expect(page.locator('#step-nav a[aria-current="step"]')).to_contain_text("2. Juridik")
+    # Answering G-22 "unknown" on the way: the first step is no longer "Klar", and says why in words.
+    open_step(page, d2, "context")
+    expect(page.locator('[name="q_G-03_motivation"]')).to_have_value(TYPED)
+    option(page, "G-22", "Okänt").check()
+    expect(page.locator("#save-status")).to_contain_text("Sparat")
+    page.get_by_role("button", name="Spara och gå till nästa steg").click()
+    page.wait_for_url(re.compile(r"\?steg=legal$"))
+    first = page.locator("#step-nav .steps__item").first
+    expect(first).not_to_contain_text("Klar")
+    expect(first).to_contain_text("20 besvarade · 1 okänd")
+    expect(page.locator("#progress-label")).to_contain_text("fråga blockerar bedömningen")
+    # Step by step to the last, which has no such button.
+    for step in ("infosec", "patient_safety"):
+        page.get_by_role("button", name="Spara och gå till nästa steg").click()
+        page.wait_for_url(re.compile(rf"\?steg={step}$"))
+    expect(page.get_by_role("button", name="Spara och gå till nästa steg")).to_have_count(0)
+    expect(page.locator('button[name="action"][value="save"]')).to_be_visible()
