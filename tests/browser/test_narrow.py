@@ -191,11 +191,13 @@ def _visits(demo: Demo) -> dict[str, list[Visit]]:
     }
 
 
-def _look(page: Page, name: str, problems: list[str]) -> None:
+def _look(page: Page, name: str, problems: list[str], axe: bool = True) -> None:
     """Collect what is wrong with the page as it is now: too wide, or an axe-core violation."""
     problem = _overflow(page, name)
     if problem:
         problems.append(problem)
+    if not axe:
+        return
     try:
         assert_accessible(page)
     except AssertionError as error:
@@ -216,11 +218,14 @@ def test_no_page_scrolls_sideways_on_a_narrow_screen(
         assert response is not None
         assert response.status == visit.status, f"{visit.name}: {visit.url} answered {response.status}"
         expect(page.locator("html")).to_have_attribute("lang", language)
-        _look(page, visit.name, problems)
+        # axe at phone width in Swedish; the English pages have the same markup, and the language walk runs axe
+        # on them (tests/browser/test_language_walk.py), which keeps make test under ten minutes.
+        axe = language == "sv"
+        _look(page, visit.name, problems, axe)
         if visit.submit:
             page.locator(visit.submit).first.click()
             expect(page.locator("[data-error-summary]")).to_be_visible()
-            _look(page, f"{visit.name} with errors", problems)
+            _look(page, f"{visit.name} with errors", problems, axe)
     assert not problems, f"at {NARROW['width']} px ({language}, {username}):\n" + "\n".join(problems)
 
 
