@@ -263,15 +263,7 @@ def view(assessment_id: int) -> tuple[str, int]:
 @bp.route("/bedomningar/<int:assessment_id>/skicka-in", methods=["POST"])
 @allow(*EDITORS)
 def submit(assessment_id: int) -> Response | tuple[str, int]:
-    assessment = assessment_service.get_assessment(assessment_id)
-    try:
-        workflow.submit(assessment, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        return _page(assessment_id, exc.status_code, exc.problems)
-    db.session.commit()
-    flash(_("Bedömningen är inskickad för granskning."), "success")
-    return redirect(url_for("review.view", assessment_id=assessment_id))
+    return _move(assessment_id, workflow.submit, _("Bedömningen är inskickad för granskning."))
 
 
 @bp.route("/bedomningar/<int:assessment_id>/kommentarer", methods=["POST"])
@@ -340,14 +332,21 @@ def override(assessment_id: int) -> Response | tuple[str, int]:
 @bp.route("/bedomningar/<int:assessment_id>/ateruppta", methods=["POST"])
 @allow(*EDITORS)
 def reopen(assessment_id: int) -> Response | tuple[str, int]:
+    return _move(
+        assessment_id, workflow.reopen, _("Bedömningen är ett utkast igen: gör ändringarna och skicka in den på nytt.")
+    )
+
+
+def _move(assessment_id: int, step: Any, done: str) -> Response | tuple[str, int]:
+    """Take the assessment one step in the workflow (submit, reopen); on a refusal show the page with why."""
     assessment = assessment_service.get_assessment(assessment_id)
     try:
-        workflow.reopen(assessment, current_user)
+        step(assessment, current_user)
     except DomainError as exc:
         db.session.rollback()
         return _page(assessment_id, exc.status_code, exc.problems)
     db.session.commit()
-    flash(_("Bedömningen är ett utkast igen: gör ändringarna och skicka in den på nytt."), "success")
+    flash(done, "success")
     return redirect(url_for("review.view", assessment_id=assessment_id))
 
 

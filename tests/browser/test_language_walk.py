@@ -72,6 +72,15 @@ def _sign_in(page: Page, demo: Demo, username: str) -> None:
     page.wait_for_url(re.compile(r"/arenden"))
 
 
+def _post_empty(page: Page, form: str) -> None:
+    """Post a form with nothing filled in: the error summary shows, and each of its links points at a field."""
+    page.locator(f"{form} button[type=submit]").first.click()
+    expect(page.locator("[data-error-summary]")).to_be_visible()
+    for link in page.locator("[data-error-summary] a").all():
+        target = (link.get_attribute("href") or "#").lstrip("#")
+        assert page.locator(f"[id='{target}']").count() == 1, f"error link #{target} points to nothing"
+
+
 def _check(page: Page, language: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", language)
     shown = page.locator("body").inner_text()
@@ -110,11 +119,7 @@ def test_every_role_reads_its_pages_in_plain_words(
     reviewer.goto(f"/bedomningar/{ids['D3']}/granskning")
     _check(reviewer, language)
     # Asking for changes without saying what: the error is shown at the field and in the summary.
-    reviewer.locator("#request-changes-form button[type=submit]").first.click()
-    expect(reviewer.locator("[data-error-summary]")).to_be_visible()
-    for link in reviewer.locator("[data-error-summary] a").all():
-        target = (link.get_attribute("href") or "#").lstrip("#")
-        assert reviewer.locator(f"[id='{target}']").count() == 1, f"error link #{target} points to nothing"
+    _post_empty(reviewer, "#request-changes-form")
     _check(reviewer, language)
     reviewer.goto("/mina-uppgifter")
     _check(reviewer, language)
@@ -123,11 +128,7 @@ def test_every_role_reads_its_pages_in_plain_words(
     _sign_in(decider, demo, "beslutsfattare")
     decider.goto(f"/bedomningar/{ids['D1']}/granskning")
     _check(decider, language)
-    decider.locator("#decision-form button[type=submit]").first.click()
-    expect(decider.locator("[data-error-summary]")).to_be_visible()
-    for link in decider.locator("[data-error-summary] a").all():
-        target = (link.get_attribute("href") or "#").lstrip("#")
-        assert decider.locator(f"[id='{target}']").count() == 1, f"error link #{target} points to nothing"
+    _post_empty(decider, "#decision-form")
     _check(decider, language)
     decider.goto(f"/bedomningar/{ids['D2']}/protokoll")
     _check(decider, language)
