@@ -7,8 +7,8 @@ from assess.models.assessment import (
     AssessmentStatus,
     Evidence,
 )
-from assess.models.audit import AppendOnlyError, AuditEvent, AuditHead
-from assess.models.case import Alternative, Case, CaseStatus
+from assess.models.audit import AppendOnlyError, AuditEvent, AuditHead, SentNotification
+from assess.models.case import Alternative, Case, CaseContact, CaseMember, CaseStatus, TeamRole
 from assess.models.review import (
     AreaApproval,
     ChangeRequest,
@@ -45,7 +45,11 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Case",
+    "CaseContact",
+    "CaseMember",
     "CaseStatus",
+    "SentNotification",
+    "TeamRole",
     "Evidence",
     "LoginAttempt",
     "ReviewArea",

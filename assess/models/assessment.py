@@ -13,7 +13,7 @@ from assess.extensions import Base
 from assess.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
-    from assess.models.case import Alternative
+    from assess.models.case import Alternative, CaseContact
     from assess.models.review import KnockoutOverride
     from assess.models.user import User
 
@@ -110,9 +110,17 @@ class Answer(Base):
     evidence: Mapped[Evidence] = mapped_column(str_enum(Evidence, "evidence"), default=Evidence.E1)
     motivation: Mapped[str] = mapped_column(Text, default="")
     evidence_ref: Mapped[str] = mapped_column(String(500), default="")
-    #: For unknowns: who will find out, and by when.
+    #: For open questions: who will find out, and by when. The text is the assignee's name as it was when the
+    #: answer was saved (what records and reports show), or a free text stored before assignees were picked.
     unknown_owner: Mapped[str] = mapped_column(String(200), default="")
     unknown_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: The picked assignee: a user or a contact of the case (at most one of them); None: the case team's default.
+    assignee_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    assignee_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_contacts.id", ondelete="SET NULL"), index=True, nullable=True
+    )
     #: The assessment version at which this answer last changed (shows what others changed).
     changed_in_version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by_id: Mapped[int | None] = mapped_column(
@@ -122,3 +130,5 @@ class Answer(Base):
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    assignee_user: Mapped[User | None] = relationship(foreign_keys=[assignee_user_id])
+    assignee_contact: Mapped[CaseContact | None] = relationship(foreign_keys=[assignee_contact_id])

@@ -63,3 +63,16 @@ def _refuse_audit_changes(session: Session, flush_context: Any, instances: Any) 
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise AppendOnlyError("audit events are append-only")
+
+
+class SentNotification(Base):
+    """A reminder or notice sent by e-mail: its key makes sure the same one is never sent twice."""
+
+    __tablename__ = "sent_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: e.g. "assignment.due7:answer:12:2026-12-08:user:5"; unique, so a second send is refused by the database.
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assess.extensions import Base
@@ -45,6 +45,12 @@ class Case(Base):
     alternatives: Mapped[list[Alternative]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Alternative.position"
     )
+    members: Mapped[list[CaseMember]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseMember.id"
+    )
+    contacts: Mapped[list[CaseContact]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseContact.id"
+    )
 
 
 class Alternative(Base):
@@ -66,3 +72,55 @@ class Alternative(Base):
     assessments: Mapped[list[Assessment]] = relationship(
         back_populates="alternative", cascade="all, delete-orphan", order_by="Assessment.id"
     )
+
+
+class TeamRole(enum.StrEnum):
+    """What a person does in a case's team (the platform role they need is in services/team.py)."""
+
+    ARCHITECT = "architect"
+    LEGAL = "reviewer_legal"
+    INFOSEC = "reviewer_infosec"
+    PATIENT_SAFETY = "reviewer_patient_safety"
+    DECISION_MAKER = "decision_maker"
+    INFORMATION_OWNER = "information_owner"
+
+
+class CaseMember(Base):
+    """A user named in a case's team, in one role (a person may hold several roles, one row each)."""
+
+    __tablename__ = "case_members"
+    __table_args__ = (UniqueConstraint("case_id", "user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[TeamRole] = mapped_column(str_enum(TeamRole, "team_role"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class CaseContact(Base):
+    """Someone outside the region who answers for an alternative, e.g. the vendor's contact (no account)."""
+
+    __tablename__ = "case_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    #: The alternative the contact answers for (None: the whole case).
+    alternative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alternatives.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="contacts")
+
+    @property
+    def label(self) -> str:
+        """Return "Name (Organisation)"."""
+        return f"{self.name} ({self.organisation})" if self.organisation else self.name

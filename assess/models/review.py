@@ -15,6 +15,7 @@ from assess.models.user import ReviewArea
 
 if TYPE_CHECKING:
     from assess.models.assessment import Assessment
+    from assess.models.case import CaseContact
     from assess.models.user import User
 
 
@@ -158,10 +159,24 @@ class DecisionCondition(Base):
     question_id: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[str] = mapped_column(String(4))
     mitigations: Mapped[Any] = mapped_column(JSON)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
-    deadline: Mapped[date] = mapped_column(Date, index=True)
-    gate: Mapped[Gate] = mapped_column(str_enum(Gate, "gate"))
+    #: The owner: a user or a contact of the case (exactly one of them).
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True, nullable=True
+    )
+    owner_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_contacts.id", ondelete="RESTRICT"), index=True, nullable=True
+    )
+    #: The one deadline: a date, or a gate (before contract, before go-live, within N months of the decision).
+    deadline: Mapped[date | None] = mapped_column(Date, index=True, nullable=True)
+    gate: Mapped[Gate | None] = mapped_column(str_enum(Gate, "gate"), nullable=True)
     gate_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Fulfilment is claimed by the owner (note and evidence below) ...
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True, nullable=True
+    )
+    #: ... and verified (fulfilled, fulfilled_by = the verifier) or sent back with a reason.
+    returned_reason: Mapped[str] = mapped_column(Text, default="")
     fulfilled: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     fulfilled_by_id: Mapped[int | None] = mapped_column(
@@ -172,14 +187,30 @@ class DecisionCondition(Base):
     #: The audit event that recorded the last change of the follow-up; the database refuses a change without one.
     audit_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
-    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    owner_contact: Mapped[CaseContact | None] = relationship(foreign_keys=[owner_contact_id])
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
     fulfilled_by: Mapped[User | None] = relationship(foreign_keys=[fulfilled_by_id])
     decision: Mapped[Decision] = relationship()
     assessment: Mapped[Assessment] = relationship()
 
+    @property
+    def owner_label(self) -> str:
+        """Return the owner's name (a contact with their organisation)."""
+        if self.owner is not None:
+            return self.owner.display_name
+        if self.owner_contact is not None:
+            return self.owner_contact.label
+        return ""
+
+    @property
+    def claimed(self) -> bool:
+        """Tell whether fulfilment is claimed and waits for verification."""
+        return self.claimed_at is not None and not self.fulfilled
+
     def overdue(self, today: date) -> bool:
-        """Tell whether the deadline has passed without the condition being fulfilled."""
-        return not self.fulfilled and self.deadline < today
+        """Tell whether the date deadline has passed without the condition being verified (gates have no date)."""
+        return not self.fulfilled and self.deadline is not None and self.deadline < today
 
 
 class FrozenRecord(Base):

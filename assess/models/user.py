@@ -44,6 +44,8 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     #: The language the user chose ("sv", "en"); empty: the browser's.
     language: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    #: Whether the user wants reminders by e-mail (when mail is configured).
+    email_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(
