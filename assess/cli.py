@@ -295,6 +295,9 @@ def register_cli(app: Flask) -> None:
     """Add the command groups and the single commands to the app's `flask` command."""
     app.cli.add_command(purge_command)
     app.cli.add_command(backup_command)
+    from assess.cli_notify import notify_command
+
+    app.cli.add_command(notify_command)
     _register_groups(app)
 
 

@@ -10,6 +10,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 #: Environments in which a missing secret key is tolerated (dev generates one, tests pass one).
 RELAXED_ENVIRONMENTS = {"development", "test"}
@@ -50,6 +51,21 @@ class Defaults:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 65536
     PASSWORD_HASH_PARALLELISM = 4
+    #: The app's address as users reach it (e.g. https://molnbedomning.region.se), for the links in e-mails.
+    BASE_URL = ""
+    #: Mail (reminders and notices) goes out only when MAIL_SERVER is set; then MAIL_FROM and BASE_URL are needed.
+    MAIL_SERVER = ""
+    #: Default: 465 with MAIL_USE_SSL, 587 with MAIL_USE_TLS (STARTTLS), else 25.
+    MAIL_PORT: int | None = None
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = ""
+    #: Or MAIL_PASSWORD_FILE (read once at start-up); never logged.
+    MAIL_PASSWORD = ""  # noqa: S105 (empty: no password)
+    MAIL_PASSWORD_FILE = ""
+    MAIL_FROM = ""
+    #: Seconds to wait for the mail server.
+    MAIL_TIMEOUT = 10
 
 
 class ConfigError(RuntimeError):
@@ -83,6 +99,8 @@ def finish_config(config: dict[str, Any], instance_path: str) -> None:
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = url or "sqlite:///" + str(Path(instance_path) / "assess.sqlite3")
 
+    _finish_mail(config)
+
     if env == "development":
         config.setdefault("TEMPLATES_AUTO_RELOAD", True)
     if env in RELAXED_ENVIRONMENTS:
@@ -107,6 +125,81 @@ def finish_config(config: dict[str, Any], instance_path: str) -> None:
                 "(eller SECRET_KEY i instance/config.py). / Refusing to start without a secret key: set "
                 "ASSESS_SECRET_KEY or ASSESS_SECRET_KEY_FILE."
             )
+
+
+def _flag(value: Any) -> bool | None:
+    """Return a yes/no setting as a bool (true/false, 1/0, yes/no, on/off), None when it is neither."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    return None
+
+
+def _finish_mail(config: dict[str, Any]) -> None:
+    """Check the mail settings (only when MAIL_SERVER is set) and read MAIL_PASSWORD_FILE."""
+    base = str(config.get("BASE_URL") or "").strip().rstrip("/")
+    if base:
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ConfigError(
+                "ASSESS_BASE_URL måste vara appens adress, t.ex. https://molnbedomning.region.se. / "
+                "ASSESS_BASE_URL must be the app's address, e.g. https://molnbedomning.region.se."
+            )
+    config["BASE_URL"] = base
+    config["MAIL_SERVER"] = str(config.get("MAIL_SERVER") or "").strip()
+    for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        flag = _flag(config.get(name, False))
+        if flag is None:
+            raise ConfigError(f"ASSESS_{name} måste vara true eller false. / ASSESS_{name} must be true or false.")
+        config[name] = flag
+    if not config["MAIL_SERVER"]:
+        return
+    if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
+        raise ConfigError(
+            "Välj ASSESS_MAIL_USE_TLS (STARTTLS) eller ASSESS_MAIL_USE_SSL, inte båda. / "
+            "Set ASSESS_MAIL_USE_TLS (STARTTLS) or ASSESS_MAIL_USE_SSL, not both."
+        )
+    port = config.get("MAIL_PORT")
+    if port in (None, ""):
+        port = 465 if config["MAIL_USE_SSL"] else 587 if config["MAIL_USE_TLS"] else 25
+    if isinstance(port, str) and port.strip().isascii() and port.strip().isdigit():
+        port = int(port)
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ConfigError(
+            "ASSESS_MAIL_PORT måste vara ett portnummer 1–65535. / ASSESS_MAIL_PORT must be a port number 1-65535."
+        )
+    config["MAIL_PORT"] = port
+    try:
+        timeout = float(config.get("MAIL_TIMEOUT") or 10)
+    except (TypeError, ValueError):
+        timeout = 0.0
+    if not 0 < timeout <= 300:
+        raise ConfigError(
+            "ASSESS_MAIL_TIMEOUT måste vara ett antal sekunder (högst 300). / "
+            "ASSESS_MAIL_TIMEOUT must be a number of seconds (at most 300)."
+        )
+    config["MAIL_TIMEOUT"] = timeout
+    if not str(config.get("MAIL_FROM") or "").strip() or not base:
+        raise ConfigError(
+            "E-post kräver avsändare och länkadress: sätt ASSESS_MAIL_FROM och ASSESS_BASE_URL (eller ta bort "
+            "ASSESS_MAIL_SERVER). / Mail needs a sender and the address for links: set ASSESS_MAIL_FROM and "
+            "ASSESS_BASE_URL (or unset ASSESS_MAIL_SERVER)."
+        )
+    password_file = config.get("MAIL_PASSWORD_FILE")
+    if not config.get("MAIL_PASSWORD") and password_file:
+        try:
+            config["MAIL_PASSWORD"] = Path(str(password_file)).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"ASSESS_MAIL_PASSWORD_FILE går inte att läsa ({exc.strerror}). / "
+                f"ASSESS_MAIL_PASSWORD_FILE cannot be read ({exc.strerror})."
+            ) from None
 
 
 def _dev_secret_key(instance: Path) -> str:

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -46,3 +46,9 @@ class PasswordForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class RemindersForm(FlaskForm):
+    """Whether the signed-in user gets reminders and notices by e-mail."""
+
+    email_reminders = BooleanField(_l("Skicka påminnelser till mig med e-post"))

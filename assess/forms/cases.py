@@ -66,3 +66,23 @@ class ModuleForm(FlaskForm):
         description=_l("Vilken information (och KLASSA-nivå) och vilka användare omfattas?"),
         validators=[Optional(), _len(MAX_TEXT)],
     )
+
+
+class TeamMemberForm(FlaskForm):
+    """Name a user in a role of the case's team (the choices are set per page)."""
+
+    user = SelectChoiceField(_l("Person"), choices=[])
+    role = SelectChoiceField(_l("Roll i teamet"), choices=[])
+
+
+class ContactForm(FlaskForm):
+    """A contact outside the region, e.g. the vendor's."""
+
+    name = StringField(_l("Namn"), validators=[DataRequired(_l("Ange kontaktpersonens namn.")), _len(200)])
+    organisation = StringField(_l("Organisation"), validators=[Optional(), _len(200)])
+    email = StringField(_l("E-post"), validators=[Optional(), _len(254)])
+    alternative = SelectChoiceField(_l("Svarar för"), choices=[])
+
+
+class RemoveForm(FlaskForm):
+    """Take someone out of the team (CSRF only)."""

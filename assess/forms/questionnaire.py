@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
@@ -22,6 +22,8 @@ from assess.services.assessments import (
     MAX_REF,
     MAX_TEXT,
     AnswerInput,
+    QuestionnaireData,
+    assignee_key,
     decode_digests,
     encode_digests,
     page_digests,
@@ -76,7 +78,13 @@ def _build(ruleset: rules.RuleSet, area_id: str) -> type[QuestionnaireForm]:
         attrs[f"{name}_ref"] = StringField(
             _l("Underlagsreferens (dokument eller länk)"), validators=[Optional(), _too_long(MAX_REF)]
         )
-        attrs[f"{name}_owner"] = StringField(_l("Vem tar reda på det?"), validators=[Optional(), _too_long(MAX_OWNER)])
+        # The people to pick from are the case's (set per page by `set_assignee_choices`); the service checks the key.
+        attrs[f"{name}_owner"] = SelectField(
+            _l("Vem tar reda på det?"),
+            choices=[SelectChoice("", "")],
+            validate_choice=False,
+            validators=[Optional(), _too_long(MAX_OWNER)],
+        )
         attrs[f"{name}_due"] = SwedishDateField(_l("Senast (datum)"), validators=[Optional()])
     return type(f"QuestionnaireForm_{ruleset.id}_{ruleset.version}_{area_id}", (QuestionnaireForm,), attrs)
 
@@ -110,7 +118,7 @@ def form_data(ruleset: rules.RuleSet, area_id: str, answers: list[Answer], versi
         data[f"{name}_evidence"] = row.evidence.value
         data[f"{name}_motivation"] = row.motivation
         data[f"{name}_ref"] = row.evidence_ref
-        data[f"{name}_owner"] = row.unknown_owner
+        data[f"{name}_owner"] = assignee_key(row)
         data[f"{name}_due"] = row.unknown_due
     return data
 
@@ -160,3 +168,29 @@ def keep_mine(form: QuestionnaireForm, posted: QuestionnaireForm, question_ids: 
     for qid in question_ids:
         for suffix, field in posted.question_fields(qid).items():
             form[f"q_{qid}{suffix}"].data = field.data
+
+
+def set_assignee_choices(form: QuestionnaireForm, data: QuestionnaireData) -> None:
+    """Offer, on each question of the step, the case team's members and contacts (and who holds it now).
+
+    The first choice is the team's default for the question (by its answered_by), named; "ej tilldelad" when the
+    team has nobody in that role.
+    """
+    team = data.team
+    if team is None:
+        return
+    choices = [SelectChoice(c.key, c.label) for c in team.choices(data.assessment)]
+    keys = {c.value for c in choices}
+    stored = {row.question_id: row for row in data.assessment.answers}
+    for q in form.ruleset.questions_in(form.area_id):
+        default = team.default(q, data.assessment)
+        first = SelectChoice(
+            "", str(_l("Standard enligt teamet: %(name)s", name=default.label)) if default else str(_l("Ej tilldelad"))
+        )
+        own = list(choices)
+        row = stored.get(q.id)
+        current = assignee_key(row) if row is not None else ""
+        if current and current not in keys:
+            # Someone picked before who is no longer offered (left the team, a retired contact): still shown.
+            own.append(SelectChoice(current, row.unknown_owner or current))
+        form[f"q_{q.id}_owner"].choices = [first, *own]

@@ -1,5 +1,5 @@
 """The review page's forms: comment, reply, approve an area, request changes, lift a knock-out, decide; and the
-follow-up's "condition fulfilled".
+follow-up's claim, verification and sending back of a condition.
 
 They keep the field names the pages have always posted (``reason``, ``note``, ``cond_L-16_owner``, ...). A form
 checks only what the services cannot see (a date that is not a date); the review and decision services check
@@ -103,19 +103,40 @@ class ReviseForm(FlaskForm):
 
 
 class ConditionForm(Form):
-    """The decision maker's terms for one condition: who, by when, and at which gate (months for 'within')."""
+    """The decision maker's terms for one condition: who, and one deadline: a date, or a gate (months for
+    'within'). The choice is posted as ``gate`` ("date" or a gate), the date as ``deadline``."""
 
     owner = SelectField(_l("Ansvarig"), choices=[], validate_choice=False)
-    deadline = SwedishDateField(_l("Senast"), validators=[Optional()])
-    gate = SelectField(_l("Grind"), choices=[], validate_choice=False)
+    gate = SelectField(
+        _l("När ska villkoret vara uppfyllt?"),
+        choices=[],
+        validate_choice=False,
+        description=_l("Välj Datum och fyll i datumet, eller välj en grind. För Inom N månader: fyll i antalet."),
+    )
+    deadline = SwedishDateField(_l("Senast (datum)"), validators=[Optional()])
     months = StringField(_l('Antal månader (för "inom N månader")'), render_kw={"inputmode": "numeric", "size": 4})
 
 
-class FulfilForm(FlaskForm):
-    """A condition fulfilled: how, and the evidence (the service checks both)."""
+class ClaimForm(FlaskForm):
+    """A condition claimed as fulfilled: how, and the evidence (the service checks both); `next` is the page."""
 
     note = TextAreaField(_l("Hur är villkoret uppfyllt?"), render_kw={"rows": 2, "maxlength": MAX_TEXT})
     evidence = StringField(_l("Underlag (dokument eller länk)"), render_kw={"maxlength": MAX_EVIDENCE})
+    next = HiddenField()
+
+
+class VerifyForm(FlaskForm):
+    """A claimed condition verified as fulfilled, with an optional note."""
+
+    note = TextAreaField(_l("Kommentar till verifieringen (valfri)"), render_kw={"rows": 2, "maxlength": MAX_TEXT})
+    next = HiddenField()
+
+
+class SendBackForm(FlaskForm):
+    """A claimed condition sent back to its owner: what is missing (the service checks it is given)."""
+
+    reason = TextAreaField(_l("Vad saknas? (visas för den ansvarige)"), render_kw={"rows": 2, "maxlength": MAX_TEXT})
+    next = HiddenField()
 
 
 class KeyedFieldList(FieldList):

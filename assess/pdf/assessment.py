@@ -352,6 +352,15 @@ def _unknown_rows(items: Sequence[Unknown]) -> list[list[Flowable | str]]:
     ]
 
 
+def _deadline_lines(mitigation: Mitigation) -> list[str]:
+    """Return a condition's one deadline: its date, its gate, or (records before 2026-12) both."""
+    if mitigation.deadline is not None and mitigation.gate:
+        return [labels.fmt_date(mitigation.deadline), "\n", labels.gate_label(mitigation.gate)]
+    if mitigation.gate:
+        return [labels.gate_label(mitigation.gate)]
+    return [labels.fmt_date(mitigation.deadline)]
+
+
 def _condition_rows(conditions: Sequence[Condition]) -> list[list[Flowable | str]]:
     """Return a row per mitigation: the question, the action and its owner, the deadline and gate, the status.
 
@@ -379,8 +388,8 @@ def _condition_rows(conditions: Sequence[Condition]) -> list[list[Flowable | str
                         ],
                         s.cell,
                     ),
-                    markup([labels.fmt_date(mitigation.deadline), "\n", labels.gate_label(mitigation.gate)], s.cell),
-                    _("Uppfyllt") if mitigation.fulfilled else _("Öppet"),
+                    markup(_deadline_lines(mitigation), s.cell),
+                    _("Uppfyllt") if mitigation.fulfilled else _("Försenat") if mitigation.overdue else _("Öppet"),
                 ]
             )
     return rows

@@ -51,8 +51,9 @@ class RuleSetIdentity:
 class Mitigation:
     """A mitigation from the catalogue (id `M-xx`, or `override`), as a condition or as a suggested fix.
 
-    Owner, deadline and gate are filled for conditions of a decision; `gate` is a code (`before_contract`,
-    `before_go_live`, `within_months`) or free text, printed as its label or as given.
+    Owner and the one deadline (a date or a gate) are filled for conditions of a decision; `gate` is a code
+    (`before_contract`, `before_go_live`, `within_months`) or free text, printed as its label or as given.
+    `overdue` marks a date that passed without the condition being verified (`fulfilled`).
     """
 
     id: str
@@ -61,6 +62,7 @@ class Mitigation:
     deadline: date | None = None
     gate: str | None = None
     fulfilled: bool = False
+    overdue: bool = False
 
 
 @dataclass(frozen=True)

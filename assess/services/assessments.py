@@ -21,9 +21,11 @@ from assess.i18n import text as rule_text
 from assess.models import Alternative, Answer, Assessment, AssessmentStatus, Evidence, Role, User
 from assess.models.types import utcnow
 from assess.rulesets import registry
+from assess.services import notifications
 from assess.services.audit import record_event
 from assess.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from assess.services.evaluation import evaluate_assessment, ruleset_for
+from assess.services.team import Team, answerable_questions, may_edit_all, team_of
 from rules.model import NOT_APPLICABLE, UNKNOWN_OPTION
 
 MAX_TEXT = 5000
@@ -40,6 +42,7 @@ class AnswerInput:
     evidence: str = "E1"
     motivation: str = ""
     evidence_ref: str = ""
+    #: Who finds out an open question: the picked assignee's key ("u:<id>", "c:<id>"), "" for the team's default.
     unknown_owner: str = ""
     unknown_due: date | None = None
 
@@ -154,9 +157,18 @@ def answer_input_of(row: Answer | None) -> AnswerInput:
         evidence=row.evidence.value,
         motivation=row.motivation,
         evidence_ref=row.evidence_ref,
-        unknown_owner=row.unknown_owner,
+        unknown_owner=assignee_key(row),
         unknown_due=row.unknown_due,
     )
+
+
+def assignee_key(row: Answer) -> str:
+    """Return the key of the answer's picked assignee ("u:<id>", "c:<id>"), or "" for the team's default."""
+    if row.assignee_user_id is not None:
+        return f"u:{row.assignee_user_id}"
+    if row.assignee_contact_id is not None:
+        return f"c:{row.assignee_contact_id}"
+    return ""
 
 
 def get_assessment(assessment_id: int) -> Assessment:
@@ -167,7 +179,9 @@ def get_assessment(assessment_id: int) -> Assessment:
         .options(
             joinedload(Assessment.alternative).joinedload(Alternative.case),
             joinedload(Assessment.owner),
-            selectinload(Assessment.answers).joinedload(Answer.updated_by),
+            selectinload(Assessment.answers).options(
+                joinedload(Answer.updated_by), joinedload(Answer.assignee_user), joinedload(Answer.assignee_contact)
+            ),
             selectinload(Assessment.overrides),
         )
     )
@@ -178,7 +192,7 @@ def get_assessment(assessment_id: int) -> Assessment:
 
 
 def can_edit(user: User, assessment: Assessment) -> bool:
-    """Tell whether the user may change the assessment's answers now."""
+    """Tell whether the user may change every answer of the assessment now (an architect or admin, on a draft)."""
     return user.has_role(Role.ARCHITECT, Role.ADMIN) and assessment.status in EDITABLE_STATUSES
 
 
@@ -221,8 +235,15 @@ def start_assessment(alternative: Alternative, scope: str, actor: User, descript
     return assessment
 
 
-def validate_inputs(ruleset: rules.RuleSet, inputs: dict[str, AnswerInput]) -> dict[str, str]:
-    """Return problems by form field name (q_<id>, q_<id>_evidence, ...); empty when all is valid."""
+def validate_inputs(
+    ruleset: rules.RuleSet,
+    inputs: dict[str, AnswerInput],
+    team: Team | None = None,
+    assessment: Assessment | None = None,
+) -> dict[str, str]:
+    """Return problems by form field name (q_<id>, q_<id>_evidence, ...); empty when all is valid.
+
+    A picked assignee must be someone the case's team offers (checked only when a team is given)."""
     problems: dict[str, str] = {}
     for qid, given in inputs.items():
         question = ruleset.by_id.get(qid)
@@ -241,6 +262,10 @@ def validate_inputs(ruleset: rules.RuleSet, inputs: dict[str, AnswerInput]) -> d
             problems[f"q_{qid}_ref"] = _("Högst %(max)s tecken.", max=MAX_REF)
         if len(given.unknown_owner) > MAX_OWNER:
             problems[f"q_{qid}_owner"] = _("Högst %(max)s tecken.", max=MAX_OWNER)
+        elif given.unknown_owner and (
+            team is None or assessment is None or team.resolve(given.unknown_owner, assessment) is None
+        ):
+            problems[f"q_{qid}_owner"] = _("Välj någon i ärendets team eller en av ärendets kontakter.")
     return problems
 
 
@@ -280,12 +305,17 @@ def save_answers(
     questions never writes those back, and a change made elsewhere to the same question is a conflict naming
     who made it, never silently overwritten. Without fingerprints the page's version must be the current one.
     """
-    if not actor.has_role(Role.ARCHITECT, Role.ADMIN):
-        raise PermissionDenied(_("Bara arkitekter och administratörer kan ändra svar."))
     if assessment.status not in EDITABLE_STATUSES:
         raise Conflict(_("Bedömningen är inte ett utkast och kan inte ändras. Skapa en ny revision för att ändra den."))
     ruleset = ruleset_for(assessment)
-    problems = validate_inputs(ruleset, inputs)
+    team = team_of(assessment.alternative.case)
+    editor = may_edit_all(actor)
+    answerable = set(ruleset.by_id) if editor else answerable_questions(actor, assessment, ruleset, team)
+    if not answerable:
+        raise PermissionDenied(
+            _("Bara arkitekter och administratörer kan ändra svar, och var och en de frågor som är tilldelade dem.")
+        )
+    problems = validate_inputs(ruleset, inputs, team, assessment)
     if problems:
         raise ValidationFailed(*problems.values(), fields=problems)
     stored = {row.question_id: row for row in assessment.answers}
@@ -314,6 +344,29 @@ def save_answers(
     changed = sorted(
         (qid for qid in mine if inputs[qid].key() != current[qid].key()), key=lambda q: ruleset.by_id[q].index
     )
+    refused = [qid for qid in changed if qid not in answerable]
+    if refused:
+        raise PermissionDenied(
+            _(
+                "Du kan bara besvara frågor som är tilldelade dig. Inte dina: %(questions)s.",
+                questions=", ".join(refused),
+            )
+        )
+    if not editor:
+        # Whoever answers a question that is theirs does not re-assign it (the architect does).
+        changed_assignee = [
+            qid
+            for qid in changed
+            if inputs[qid].unknown_owner != current[qid].unknown_owner
+            or inputs[qid].unknown_due != current[qid].unknown_due
+        ]
+        if changed_assignee:
+            raise PermissionDenied(
+                _(
+                    "Bara arkitekten kan ändra vem som tar reda på en fråga. Frågor: %(questions)s.",
+                    questions=", ".join(changed_assignee),
+                )
+            )
     stale = tuple(_changes_of(assessment, ruleset, [q for q in inputs if q not in mine and now_digest[q] != page[q]]))
     digests = {qid: answer_digest(inputs[qid]) for qid in mine}
     if not changed:
@@ -327,20 +380,33 @@ def save_answers(
         db.session.rollback()
         raise SaveRaced(_("Någon annan sparade bedömningen samtidigt. Försök igen.")) from None
     new_version = assessment.version
+    assigned: list[Answer] = []
     try:
         for qid in changed:
             given = inputs[qid]
             row = stored.get(qid)
-            before = _answer_dict(answer_input_of(row)) if row is not None else None
+            # The events name the person (as records do) and keep the picked key (what the page's fingerprint reads).
+            before = (
+                {
+                    **_answer_dict(answer_input_of(row)),
+                    "unknown_owner": row.unknown_owner,
+                    "assignee": assignee_key(row),
+                }
+                if row
+                else None
+            )
             if row is None:
                 row = Answer(assessment_id=assessment.id, question_id=qid)
                 assessment.answers.append(row)
+            previous_key = assignee_key(row) if row.id is not None else ""
             row.value = given.value
             row.evidence = Evidence(given.evidence)
             row.motivation = given.motivation
             row.evidence_ref = given.evidence_ref
-            row.unknown_owner = given.unknown_owner
+            _set_assignee(row, given.unknown_owner, team, assessment)
             row.unknown_due = given.unknown_due
+            if given.unknown_owner and given.unknown_owner != previous_key:
+                assigned.append(row)
             row.changed_in_version = new_version
             row.updated_by_id = actor.id
             row.updated_at = now
@@ -350,15 +416,39 @@ def save_answers(
                 None,
                 "answer.save",
                 before,
-                {"question": qid, **_answer_dict(given)},
+                {
+                    "question": qid,
+                    **_answer_dict(given),
+                    "unknown_owner": row.unknown_owner,
+                    "assignee": given.unknown_owner,
+                },
                 assessment_id=assessment.id,
             )
         db.session.flush()
+        for row in assigned:
+            notifications.on_assignment(
+                assessment, row.question_id, row.assignee_user_id, row.assignee_contact_id, actor
+            )
     except IntegrityError:
         # Two first answers to one question at once: the other one is stored; this save is tried again.
         db.session.rollback()
         raise SaveRaced(_("Någon annan sparade samma fråga samtidigt. Försök igen.")) from None
     return SaveResult(tuple(changed), new_version, digests, stale)
+
+
+def _set_assignee(row: Answer, key: str, team: Team, assessment: Assessment) -> None:
+    """Store the picked assignee (and their name as it is now, for records and reports), or the team's default.
+
+    A free text stored before assignees were picked stays (shown as not assigned) until someone is picked.
+    """
+    choice = team.resolve(key, assessment) if key else None
+    had_pick = row.assignee_user_id is not None or row.assignee_contact_id is not None
+    row.assignee_user_id = choice.user_id if choice else None
+    row.assignee_contact_id = choice.contact_id if choice else None
+    if choice is not None:
+        row.unknown_owner = choice.label.split(" (")[0] if choice.user_id else choice.label
+    elif had_pick:
+        row.unknown_owner = ""
 
 
 def _changes_of(assessment: Assessment, ruleset: rules.RuleSet, question_ids: Iterable[str]) -> list[OtherChange]:
@@ -491,6 +581,25 @@ class QuestionnaireData:
     evaluation: rules.Evaluation
     progress: list[AreaProgress]
     newer_ruleset: tuple[str, int] | None
+    team: Team | None = None
+
+    def assignee(self, qid: str) -> Any:
+        """Return who finds out a question (picked or the team's default), or None."""
+        if self.team is None:
+            return None
+        row = next((r for r in self.assessment.answers if r.question_id == qid), None)
+        return self.team.assignee(row, self.ruleset.by_id[qid], self.assessment)
+
+    def legacy_owner(self, qid: str) -> str:
+        """Return a free-text owner stored before assignees were picked (shown as "ej tilldelad"), or ""."""
+        row = next((r for r in self.assessment.answers if r.question_id == qid), None)
+        if row is None or row.assignee_user_id is not None or row.assignee_contact_id is not None:
+            return ""
+        return row.unknown_owner
+
+    def answerable(self, user: User) -> set[str]:
+        """Return the questions the user may answer on this page now."""
+        return answerable_questions(user, self.assessment, self.ruleset, self.team)
 
     @property
     def total(self) -> AreaProgress:
@@ -535,4 +644,6 @@ def questionnaire_data(assessment: Assessment) -> QuestionnaireData:
     evaluation = evaluate_assessment(assessment)
     newest = registry().newest(assessment.ruleset_id)
     newer = (newest.id, newest.version) if newest.version > assessment.ruleset_version else None
-    return QuestionnaireData(assessment, ruleset, evaluation, progress(assessment, evaluation), newer)
+    return QuestionnaireData(
+        assessment, ruleset, evaluation, progress(assessment, evaluation), newer, team_of(assessment.alternative.case)
+    )

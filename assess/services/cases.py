@@ -14,7 +14,18 @@ import rules
 from assess.extensions import db
 from assess.i18n import _
 from assess.labels import OPERATING_MODEL as OPERATING_MODELS
-from assess.models import Alternative, Answer, Assessment, AssessmentStatus, Case, Decision, User
+from assess.models import (
+    Alternative,
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    Case,
+    CaseMember,
+    Decision,
+    Role,
+    TeamRole,
+    User,
+)
 from assess.models.types import utcnow
 from assess.services.audit import diff_fields, record_event
 from assess.services.errors import Conflict, NotFound, ValidationFailed
@@ -210,6 +221,11 @@ def create_case(values: dict[str, str], actor: User) -> Case:
     db.session.add(case)
     db.session.flush()
     record_event(actor, "case", case.id, "case.create", None, {k: getattr(case, k) for k in CASE_FIELDS})
+    if actor.has_role(Role.ARCHITECT):
+        # The architect who creates the case is its first team member (the team page adds the others).
+        db.session.add(CaseMember(case_id=case.id, user_id=actor.id, role=TeamRole.ARCHITECT))
+        db.session.flush()
+        record_event(actor, "case", case.id, "team.add", None, {"user": actor.username, "role": "architect"})
     return case
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from assess.extensions import db
 from assess.files import write_private
-from assess.models import Alternative, Answer, Assessment, Case, Evidence, User
+from assess.models import Alternative, Answer, Assessment, Case, CaseContact, CaseMember, Evidence, TeamRole, User
 from assess.rulesets import RulesetPin
 from assess.services import users as user_service
 from assess.services.audit import record_event
@@ -33,6 +33,8 @@ class DemoAccount:
 DEMO_USERS = [
     ("arkitekt", "Anna Arkitekt", ["architect"], [], "architect"),
     ("jurist", "Johan Jurist", ["reviewer"], ["legal"], "reviewer:legal"),
+    # A second legal reviewer: when Johan answers a legal question himself, four-eyes has Klara approve the area.
+    ("jurist2", "Klara Jurist", ["reviewer"], ["legal"], "reviewer:legal"),
     ("infosak", "Ingrid Informationssäkerhet", ["reviewer"], ["infosec"], "reviewer:infosec"),
     ("patientsak", "Per Patientsäkerhet", ["reviewer"], ["patient_safety"], "reviewer:patient_safety"),
     ("beslutsfattare", "Beata Beslutsfattare", ["decision_maker"], [], "decision_maker"),
@@ -48,6 +50,26 @@ DEMO_CASE = {
     ),
     "information_owner": "Hälso- och sjukvårdsdirektören (demo)",
     "decision_maker": "Regionstyrelsen, på regiondirektörens förslag (demo)",
+}
+
+#: The case team: (username, team role). The first legal reviewer named gets the legal questions by default.
+DEMO_TEAM = [
+    ("arkitekt", TeamRole.ARCHITECT),
+    ("jurist", TeamRole.LEGAL),
+    ("jurist2", TeamRole.LEGAL),
+    ("infosak", TeamRole.INFOSEC),
+    ("patientsak", TeamRole.PATIENT_SAFETY),
+    ("beslutsfattare", TeamRole.DECISION_MAKER),
+    ("beslutsfattare", TeamRole.INFORMATION_OWNER),
+]
+#: Contacts outside the region, by the alternative they answer for (fictitious people, .invalid addresses).
+DEMO_CONTACTS = {
+    "A – Oracle/Millennium i Oracle Cloud": (
+        "Olivia Ek",
+        "Cerner Sverige AB (Oracle)",
+        "olivia.ek@oracle.example.invalid",
+    ),
+    "D – Hybrid/modulär": ("David Lund", "Leverantören av D1–D3 (demo)", "david.lund@leverantor.example.invalid"),
 }
 
 #: Alternatives and their modules (scopes); keys match the answer sets of the worked example.
@@ -190,6 +212,11 @@ def load_demo_case(pin: RulesetPin, answer_sets: dict[str, dict[str, object]], l
     db.session.add(case)
     db.session.flush()
     record_event(None, "case", case.id, "case.create", None, {"title": case.title, "source": "demo"})
+    for username, role in DEMO_TEAM:
+        member = db.session.scalar(select(User).where(User.username == username))
+        if member is not None:
+            db.session.add(CaseMember(case_id=case.id, user_id=member.id, role=role))
+            record_event(None, "case", case.id, "team.add", None, {"user": username, "role": role.value})
     for position, spec in enumerate(DEMO_ALTERNATIVES):
         alternative = Alternative(
             case_id=case.id,
@@ -202,6 +229,14 @@ def load_demo_case(pin: RulesetPin, answer_sets: dict[str, dict[str, object]], l
         db.session.add(alternative)
         db.session.flush()
         record_event(None, "alternative", alternative.id, "alternative.create", None, {"name": alternative.name})
+        if spec["name"] in DEMO_CONTACTS:
+            name, organisation, email = DEMO_CONTACTS[spec["name"]]
+            db.session.add(
+                CaseContact(
+                    case_id=case.id, alternative_id=alternative.id, name=name, organisation=organisation, email=email
+                )
+            )
+            record_event(None, "case", case.id, "contact.add", None, {"name": name, "organisation": organisation})
         for module_position, (key, scope, scope_description) in enumerate(spec["modules"]):
             assessment = Assessment(
                 alternative_id=alternative.id,

@@ -181,10 +181,11 @@ def build_record(assessment: Assessment, evaluation: rules.Evaluation | None = N
                 "question": c.question_id,
                 "outcome": c.outcome,
                 "mitigations": c.mitigations,
-                "owner": c.owner.display_name,
+                "owner": c.owner_label,
                 "owner_id": c.owner_id,
-                "deadline": c.deadline.isoformat(),
-                "gate": c.gate.value,
+                "owner_contact_id": c.owner_contact_id,
+                "deadline": c.deadline.isoformat() if c.deadline is not None else None,
+                "gate": c.gate.value if c.gate is not None else None,
                 "gate_months": c.gate_months,
             }
             for c in conditions

@@ -242,7 +242,9 @@ def _assessment_report(
         ),
         decisive_unknowns=unknowns(evaluation["decisive_unknowns"]),
         blocking_unknowns=unknowns(evaluation["blocking_unknowns"]),
-        conditions=_conditions(ruleset, evaluation, data.get("conditions", ()), fulfilled, lang),
+        conditions=_conditions(
+            ruleset, evaluation, data.get("conditions", ()), fulfilled, lang, _local(generated).date()
+        ),
         comments=_comments(data.get("comments", ()), data.get("change_requests", ()), _),
         approvals=_approvals(data.get("approvals", ()), data.get("change_requests", ()), _),
         decision=_decision(data.get("decision"), _),
@@ -454,8 +456,10 @@ def _conditions(
     decided: Sequence[Mapping[str, Any]],
     fulfilled: Mapping[str, bool],
     lang: str = RECORD_LANGUAGE,
+    today: date | None = None,
 ) -> tuple[report.Condition, ...]:
-    """Return the conditions: as the decision set them (owner, deadline, gate), else as the evaluation has them."""
+    """Return the conditions: as the decision set them (owner, one deadline: a date or a gate), else as the
+    evaluation has them; a date passed by `today` without the condition verified is marked overdue."""
     overridden = set(evaluation.get("overrides", ()))
     _ = _translator(lang)
 
@@ -482,11 +486,14 @@ def _conditions(
     result = []
     for item in decided:
         qid = str(item["question"])
+        deadline = date.fromisoformat(str(item["deadline"])) if item.get("deadline") else None
+        done = fulfilled.get(qid, False)
         terms: dict[str, Any] = {
-            "owner": str(item["owner"]),
-            "deadline": date.fromisoformat(str(item["deadline"])),
-            "gate": _gate(item, _),
-            "fulfilled": fulfilled.get(qid, False),
+            "owner": str(item.get("owner") or ""),
+            "deadline": deadline,
+            "gate": _gate(item, _) or None,
+            "fulfilled": done,
+            "overdue": not done and deadline is not None and today is not None and deadline < today,
         }
         mitigations = tuple(_mitigation(ruleset, str(mid), lang, **terms) for mid in item.get("mitigations") or ())
         if not mitigations:  # a non-blocking unknown: the condition is to find out

@@ -26,9 +26,9 @@ from assess.services.workflow import (
     S,
     approvals_of,
     authorize,
-    authors_of,
     current_round,
     evaluation_with_overrides,
+    is_full_author,
     move,
     required_areas,
 )
@@ -60,7 +60,7 @@ def add_comment(
             problems["parent_id"] = _("Kommentaren du svarar på finns inte i den här bedömningen.")
     if problems:
         raise ValidationFailed(*problems.values(), fields=problems)
-    if actor.has_role(Role.REVIEWER) and actor.id not in authors_of(assessment):
+    if actor.has_role(Role.REVIEWER) and not is_full_author(assessment, actor):
         start_review_if_submitted(assessment, actor)
     comment = ReviewComment(
         assessment_id=assessment.id,
@@ -119,8 +119,8 @@ def request_changes(assessment: Assessment, actor: User, area: str, reason: str)
 
 def approve_area(assessment: Assessment, actor: User, area: str, note: str = "") -> AreaApproval:
     """Approve one review area; when every required area is approved the assessment is reviewed."""
-    authorize(assessment, Action.APPROVE_AREA, actor)
     review_area = _check_area(actor, area)
+    authorize(assessment, Action.APPROVE_AREA, actor, review_area)
     evaluation = evaluation_with_overrides(assessment)
     needed = required_areas(evaluation, ruleset_for(assessment))
     if review_area not in needed:
@@ -181,6 +181,7 @@ def record_override(
         unknown = _("Okänd fråga %(question)s.", question=question_id)
         raise ValidationFailed(unknown, fields={"question_id": unknown})
     needed_area, kind = OVERRIDE_BY_AREA[question.area]
+    authorize(assessment, Action.OVERRIDE, actor, needed_area)
     if needed_area not in actor.review_areas:
         raise PermissionDenied(
             _("Bara juristen kan häva en juridisk stoppträff.")

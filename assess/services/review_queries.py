@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 import rules
 from assess.extensions import db
-from assess.i18n import _
+from assess.i18n import _, text
 from assess.models import (
     Alternative,
     Answer,
@@ -24,6 +24,7 @@ from assess.models import (
     Assessment,
     AssessmentStatus,
     AuditEvent,
+    CaseMember,
     ChangeRequest,
     Decision,
     DecisionCondition,
@@ -32,11 +33,14 @@ from assess.models import (
     ReviewComment,
     Role,
     Submission,
+    TeamRole,
     User,
 )
 from assess.models.types import utcnow
+from assess.rulesets import registry
 from assess.services import decisions, records, reports, workflow
 from assess.services import review as review_service
+from assess.services import team as team_service
 from assess.services.assessments import get_assessment
 from assess.services.errors import DomainError, NotFound
 from assess.services.evaluation import ruleset_for
@@ -70,6 +74,14 @@ class ReviewPage:
     area_questions: dict[ReviewArea, list[str]] = field(default_factory=dict)
     #: The stored answer of each question, by id.
     answers: dict[str, Answer] = field(default_factory=dict)
+    #: The review areas this user may not approve (four-eyes: they answered questions of the area).
+    blocked_areas: set[ReviewArea] = field(default_factory=set)
+    #: Who finds out each open question (picked, or the case team's default; None: nobody).
+    assignees: dict[str, Any] = field(default_factory=dict)
+    #: Who can own a condition (the decision form's choices); None when the page offers no decision.
+    owners: decisions.OwnerChoices | None = None
+    #: Per condition: what this user may do with it (decisions.CLAIM, VERIFY, SEND_BACK).
+    condition_actions: dict[int, frozenset[str]] = field(default_factory=dict)
 
 
 def _allowed(assessment: Assessment, user: User) -> dict[str, bool]:
@@ -101,14 +113,7 @@ def review_page(assessment_id: int, user: User, today: date) -> ReviewPage:
     decision = db.session.scalar(
         select(Decision).where(Decision.assessment_id == assessment.id).options(joinedload(Decision.decided_by))
     )
-    conditions = list(
-        db.session.scalars(
-            select(DecisionCondition)
-            .where(DecisionCondition.assessment_id == assessment.id)
-            .options(joinedload(DecisionCondition.owner))
-            .order_by(DecisionCondition.id)
-        )
-    )
+    conditions = decisions.conditions_of(assessment.id)
     requests = list(
         db.session.scalars(
             select(ChangeRequest)
@@ -127,7 +132,7 @@ def review_page(assessment_id: int, user: User, today: date) -> ReviewPage:
     submission = db.session.scalar(
         select(Submission).where(Submission.assessment_id == assessment.id).order_by(Submission.round.desc()).limit(1)
     )
-    authors = workflow.authors_of(assessment)
+    answered = workflow.answered_areas(assessment)
     return ReviewPage(
         assessment=assessment,
         ruleset=ruleset,
@@ -145,7 +150,7 @@ def review_page(assessment_id: int, user: User, today: date) -> ReviewPage:
         record=db.session.scalar(select(FrozenRecord).where(FrozenRecord.assessment_id == assessment.id)),
         submission=submission,
         overdue=any(c.overdue(today) for c in conditions),
-        author=user.id in authors,
+        author=workflow.is_full_author(assessment, user, answered),
         my_areas=[a for a in ReviewArea if a in user.review_areas],
         area_questions={
             area: [
@@ -156,7 +161,20 @@ def review_page(assessment_id: int, user: User, today: date) -> ReviewPage:
             for area in ReviewArea
         },
         answers={a.question_id: a for a in assessment.answers},
+        blocked_areas=workflow.blocked_areas(assessment, user, answered),
+        assignees=_assignees(assessment, ruleset, evaluation),
+        owners=decisions.owner_choices(assessment) if decision is None and allowed["decide"] else None,
+        condition_actions=decisions.condition_actions(conditions, user),
     )
+
+
+def _assignees(assessment: Assessment, ruleset: rules.RuleSet, evaluation: rules.Evaluation) -> dict[str, Any]:
+    team = team_service.team_of(assessment.alternative.case)
+    stored = {a.question_id: a for a in assessment.answers}
+    return {
+        qid: team.assignee(stored.get(qid), ruleset.by_id[qid], assessment)
+        for qid in [*evaluation.blocking_unknowns, *evaluation.nonblocking_unknowns]
+    }
 
 
 def decide_and_store(
@@ -202,6 +220,98 @@ def history(assessment_id: int) -> tuple[Assessment, list[AuditEvent]]:
     return assessment, events
 
 
+@dataclass(frozen=True)
+class OpenQuestion:
+    """An open question someone is to find out: picked for them, or theirs through the case team's default."""
+
+    answer: Answer
+    title: str
+    by_default: bool
+
+    @property
+    def assessment(self) -> Assessment:
+        return self.answer.assessment
+
+    @property
+    def question_id(self) -> str:
+        return self.answer.question_id
+
+    @property
+    def assessment_id(self) -> int:
+        return self.answer.assessment_id
+
+    @property
+    def unknown_due(self) -> date | None:
+        return self.answer.unknown_due
+
+    @property
+    def area(self) -> str:
+        return ruleset_for(self.answer.assessment).by_id[self.answer.question_id].area
+
+
+def my_open_questions(user: User) -> list[OpenQuestion]:
+    """Return the open questions of open assessments that are the user's to find out, earliest due first.
+
+    Picked for the user (by id, with an index), or, when nobody is picked and no free text was written before
+    assignees were picked, the user's through the case team: the team's first legal reviewer for the rule
+    set's legal questions, the assessment's architect for the region's (team.Team.default).
+    """
+    open_value = or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"']))
+    load = joinedload(Answer.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case)
+    open_states = [s for s in team_service.OPEN_STATES]
+    picked = list(
+        db.session.scalars(
+            select(Answer)
+            .join(Assessment)
+            .where(Answer.assignee_user_id == user.id, open_value, Assessment.status.in_(open_states))
+            .options(load)
+        )
+    )
+    result = [OpenQuestion(a, _question_title(a), False) for a in picked if a.value is None or a.value == "unknown"]
+    memberships = list(db.session.scalars(select(CaseMember).where(CaseMember.user_id == user.id)))
+    by_case: dict[int, set[TeamRole]] = {}
+    for m in memberships:
+        by_case.setdefault(m.case_id, set()).add(m.role)
+    kinds = {k for k, role in team_service.ANSWERED_BY_ROLE.items() if any(role in r for r in by_case.values())}
+    if user.has_role(Role.ARCHITECT, Role.ADMIN):
+        kinds.add("region")  # the assessment's own architect answers the region's questions by default
+    qids = {qid for ruleset in registry().all() for qid, q in ruleset.by_id.items() if q.answered_by in kinds}
+    if qids:
+        candidates = list(
+            db.session.scalars(
+                select(Answer)
+                .join(Assessment)
+                .join(Alternative, Alternative.id == Assessment.alternative_id)
+                .where(
+                    Answer.assignee_user_id.is_(None),
+                    Answer.assignee_contact_id.is_(None),
+                    Answer.unknown_owner == "",
+                    cast(Answer.value, String) == '"unknown"',
+                    Answer.question_id.in_(sorted(qids)),
+                    Assessment.status.in_(open_states),
+                    or_(Alternative.case_id.in_(sorted(by_case)), Assessment.owner_id == user.id),
+                )
+                .options(load)
+            )
+        )
+        teams: dict[int, team_service.Team] = {}
+        for a in candidates:
+            case = a.assessment.alternative.case
+            if case.id not in teams:
+                teams[case.id] = team_service.team_of(case)
+            question = ruleset_for(a.assessment).by_id.get(a.question_id)
+            who = teams[case.id].default(question, a.assessment) if question is not None else None
+            if who is not None and who.user_id == user.id:
+                result.append(OpenQuestion(a, _question_title(a), True))
+    result.sort(key=lambda o: (o.unknown_due is None, o.unknown_due or date.max, o.assessment_id, o.question_id))
+    return result
+
+
+def _question_title(answer: Answer) -> str:
+    question = ruleset_for(answer.assessment).by_id.get(answer.question_id)
+    return text(question.title) if question is not None else answer.question_id
+
+
 @dataclass
 class Tasks:
     """A user's follow-up: what waits for them."""
@@ -210,9 +320,17 @@ class Tasks:
     to_decide: list[Assessment]
     changes_requested: list[Assessment]
     drafts: list[Assessment]
-    unknowns: list[Answer]
+    #: The open questions (unknown, or unanswered with someone picked) that are the user's to find out.
+    unknowns: list[OpenQuestion]
+    #: The conditions the user owns.
     conditions: list[DecisionCondition]
     overdue_ids: set[int]
+    #: The claimed conditions that wait for this user's verification (their area's, or any for a decision maker).
+    to_verify: list[DecisionCondition] = field(default_factory=list)
+    #: The open conditions owned by a contact (no account) that this user may claim on the contact's behalf.
+    for_contacts: list[DecisionCondition] = field(default_factory=list)
+    #: Per condition listed: what this user may do with it (decisions.CLAIM, VERIFY, SEND_BACK).
+    condition_actions: dict[int, frozenset[str]] = field(default_factory=dict)
 
 
 def my_tasks(user: User, today: date) -> Tasks:
@@ -228,17 +346,18 @@ def my_tasks(user: User, today: date) -> Tasks:
         waiting_review = list(
             db.session.scalars(select(Assessment).where(Assessment.status.in_(open_states)).options(*load))
         )
-        authors = workflow.authors_by_assessment(waiting_review)
         approvals = workflow.approvals_by_assessment(waiting_review)
+        answered = workflow.answered_areas_by_assessment(waiting_review)
         for a in waiting_review:
-            if user.id in authors[a.id]:
+            blocked = workflow.blocked_areas(a, user, answered[a.id])
+            if blocked == set(ReviewArea):
                 continue
             evaluation = workflow.evaluation_with_overrides(a)
             approved = {x.area for x in approvals[a.id]}
             waiting = [
                 area
                 for area in workflow.required_areas(evaluation, ruleset_for(a))
-                if area in user.review_areas and area not in approved
+                if area in user.review_areas and area not in approved and area not in blocked
             ]
             if waiting:
                 to_review.append((a, waiting))
@@ -254,29 +373,10 @@ def my_tasks(user: User, today: date) -> Tasks:
             .options(*load)
         )
     )
-    # "Who will find out" is free text: match it to the user in Python, since SQLite's lower() folds ASCII only
-    # (Örjan would never find his own unknowns). The query keeps to open unknowns that name someone.
-    names = {user.username.casefold(), user.display_name.casefold()}
-    named_unknowns = db.session.scalars(
-        select(Answer)
-        .join(Assessment)
-        .where(
-            cast(Answer.value, String) == '"unknown"',
-            Answer.unknown_owner != "",
-            Assessment.status.notin_([S.DECIDED, S.SUPERSEDED]),
-        )
-        .options(joinedload(Answer.assessment).joinedload(Assessment.alternative))
-        .order_by(Answer.unknown_due)
-    )
-    unknowns = [u for u in named_unknowns if u.unknown_owner.strip().casefold() in names]
-    conditions = list(
-        db.session.scalars(
-            select(DecisionCondition)
-            .where(DecisionCondition.owner_id == user.id)
-            .options(joinedload(DecisionCondition.assessment).joinedload(Assessment.alternative))
-            .order_by(DecisionCondition.fulfilled, DecisionCondition.deadline)
-        )
-    )
+    unknowns = my_open_questions(user)
+    conditions = decisions.conditions_owned_by(user)
+    to_verify = decisions.conditions_to_verify(user)
+    for_contacts = decisions.conditions_claimable_for_contacts(user)
     return Tasks(
         to_review=to_review,
         to_decide=to_decide,
@@ -285,4 +385,7 @@ def my_tasks(user: User, today: date) -> Tasks:
         unknowns=unknowns,
         conditions=conditions,
         overdue_ids=decisions.overdue_assessment_ids(today),
+        to_verify=to_verify,
+        for_contacts=for_contacts,
+        condition_actions=decisions.condition_actions([*conditions, *to_verify, *for_contacts], user),
     )

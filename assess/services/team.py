@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, or_, select
 
 import rules
 from assess.extensions import db
@@ -112,8 +113,9 @@ class Team:
             user = member.user
             if user.active and user.id not in seen:
                 roles = ", ".join(_(TEAM_ROLE_LABELS[r]) for r in TeamRole if r in self.roles_of(user.id))
-                seen[user.id] = Assignee(f"u:{user.id}", f"{user.display_name} ({roles})", user_id=user.id,
-                                         email=user.email)
+                seen[user.id] = Assignee(
+                    f"u:{user.id}", f"{user.display_name} ({roles})", user_id=user.id, email=user.email
+                )
         result = list(seen.values())
         for contact in self.contacts_for(assessment.alternative_id):
             result.append(Assignee(f"c:{contact.id}", contact.label, contact_id=contact.id, email=contact.email))
@@ -148,6 +150,8 @@ class Team:
         if row is not None and row.assignee_contact_id is not None and row.assignee_contact is not None:
             c = row.assignee_contact
             return Assignee(f"c:{c.id}", c.label, contact_id=c.id, email=c.email)
+        if row is not None and row.unknown_owner:
+            return None  # a free text from before assignees were picked (or a picked person since removed)
         return self.default(question, assessment)
 
     def resolve(self, key: str, assessment: Assessment) -> Assignee | None:
@@ -160,9 +164,7 @@ class Team:
 
 def team_of(case: Case) -> Team:
     """Load a case's team and contacts (two queries)."""
-    members = list(
-        db.session.scalars(select(CaseMember).where(CaseMember.case_id == case.id).order_by(CaseMember.id))
-    )
+    members = list(db.session.scalars(select(CaseMember).where(CaseMember.case_id == case.id).order_by(CaseMember.id)))
     contacts = list(
         db.session.scalars(select(CaseContact).where(CaseContact.case_id == case.id).order_by(CaseContact.id))
     )
@@ -251,15 +253,20 @@ def add_member(case: Case, user_id: int | None, role: str, actor: User) -> CaseM
         problems["user"] = _("%(name)s har redan den rollen i teamet.", name=user.display_name)
     if problems:
         raise ValidationFailed(*problems.values(), fields=problems)
-    assert user is not None and team_role is not None
+    assert user is not None
+    assert team_role is not None
     member = CaseMember(case_id=case.id, user_id=user.id, role=team_role)
     db.session.add(member)
     db.session.flush()
     if team_role == TeamRole.DECISION_MAKER and case.decision_maker_id is None:
         case.decision_maker_id = user.id
     record_event(
-        actor, "case", case.id, "team.add", None, {"user": user.username, "name": user.display_name,
-                                                   "role": team_role.value},
+        actor,
+        "case",
+        case.id,
+        "team.add",
+        None,
+        {"user": user.username, "name": user.display_name, "role": team_role.value},
     )
     return member
 
@@ -270,9 +277,7 @@ def remove_member(case: Case, member_id: int, actor: User) -> None:
     member = db.session.get(CaseMember, member_id)
     if member is None or member.case_id != case.id:
         raise NotFound(_("Teammedlemmen finns inte."))
-    record_event(
-        actor, "case", case.id, "team.remove", {"user": member.user.username, "role": member.role.value}, None
-    )
+    record_event(actor, "case", case.id, "team.remove", {"user": member.user.username, "role": member.role.value}, None)
     if member.role == TeamRole.DECISION_MAKER and case.decision_maker_id == member.user_id:
         others = [m for m in team_of(case).users(TeamRole.DECISION_MAKER) if m.id != member.user_id]
         case.decision_maker_id = others[0].id if others else None
@@ -333,3 +338,19 @@ def add_default_members(case: Case, users: Iterable[tuple[User, TeamRole]]) -> N
     for user, role in users:
         db.session.add(CaseMember(case_id=case.id, user_id=user.id, role=role))
     db.session.flush()
+
+
+def overdue_question_assessment_ids(today: date) -> set[int]:
+    """Return the ids of open assessments with an open question whose due date has passed (one query)."""
+    query = (
+        select(Answer.assessment_id)
+        .join(Assessment)
+        .where(
+            Answer.unknown_due.is_not(None),
+            Answer.unknown_due < today,
+            Assessment.status.in_(OPEN_STATES),
+            or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"'])),
+        )
+        .distinct()
+    )
+    return set(db.session.scalars(query))

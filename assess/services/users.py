@@ -308,6 +308,16 @@ def set_language(user: User, language: str) -> User:
     return user
 
 
+def set_email_reminders(user: User, enabled: bool, actor: User | None = None) -> User:
+    """Turn the user's reminders by e-mail on or off (recorded in the audit trail when it changes)."""
+    if user.email_reminders != enabled:
+        user.email_reminders = enabled
+        db.session.flush()
+        before, after = {"email_reminders": not enabled}, {"email_reminders": enabled}
+        record_event(actor or user, "user", user.id, "user.email_reminders", before, after)
+    return user
+
+
 def set_password(user: User, password: str, actor: User | None = None, current: str | None = None) -> User:
     """Give the user a new password and end every session of theirs; `current` must match when given."""
     problems: list[str] = []

@@ -51,8 +51,10 @@ class ChainFacts:
     frozen: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
     #: Per assessment: its status after the last event that set one.
     status: dict[int, str] = field(default_factory=dict)
-    #: Per condition: whether the last follow-up event left it fulfilled.
+    #: Per condition: whether the last follow-up event left it fulfilled (verified).
     fulfilled: dict[int, bool] = field(default_factory=dict)
+    #: Per condition: whether the last event that claimed it or sent it back left it claimed.
+    claimed: dict[int, bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -151,6 +153,8 @@ def _learn(facts: ChainFacts, event: AuditEvent) -> None:
         facts.status[event.entity_id] = str(after["status"])
     if event.entity_type == "condition" and event.entity_id is not None and "fulfilled" in after:
         facts.fulfilled[event.entity_id] = bool(after["fulfilled"])
+    if event.entity_type == "condition" and event.entity_id is not None and "claimed" in after:
+        facts.claimed[event.entity_id] = bool(after["claimed"])
 
 
 def _verify_records(result: Verification, facts: ChainFacts, instance: Path | None) -> None:
@@ -312,8 +316,8 @@ def _live_facts(assessment: Assessment) -> dict[str, Any]:
                         "question": c.question_id,
                         "outcome": c.outcome,
                         "mitigations": c.mitigations,
-                        "deadline": c.deadline.isoformat(),
-                        "gate": c.gate.value,
+                        "deadline": c.deadline.isoformat() if c.deadline is not None else None,
+                        "gate": c.gate.value if c.gate is not None else None,
                         "gate_months": c.gate_months,
                     }
                     for c in conditions
@@ -347,9 +351,15 @@ def _verify_statuses(result: Verification, facts: ChainFacts) -> None:
 
 
 def _verify_conditions(result: Verification, facts: ChainFacts) -> None:
-    rows = db.session.execute(select(DecisionCondition.id, DecisionCondition.fulfilled).order_by(DecisionCondition.id))
-    for condition_id, fulfilled in rows:
-        if bool(fulfilled) != facts.fulfilled.get(condition_id, False):
+    rows = db.session.execute(
+        select(DecisionCondition.id, DecisionCondition.fulfilled, DecisionCondition.claimed_at).order_by(
+            DecisionCondition.id
+        )
+    )
+    for condition_id, fulfilled, claimed_at in rows:
+        if bool(fulfilled) != facts.fulfilled.get(condition_id, False) or (claimed_at is not None) != facts.claimed.get(
+            condition_id, False
+        ):
             result.problems.append(
                 f"villkor {condition_id}: uppföljningen stämmer inte med auditkedjan (ändrad utan händelse)"
             )

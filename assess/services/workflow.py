@@ -23,6 +23,7 @@ from assess.models import (
     User,
 )
 from assess.models.types import utcnow
+from assess.services import notifications
 from assess.services.audit import record_event
 from assess.services.errors import Conflict, PermissionDenied, ValidationFailed
 from assess.services.evaluation import evaluate_assessment, ruleset_for
@@ -129,6 +130,57 @@ def authors_by_assessment(assessments: Iterable[Assessment]) -> dict[int, set[in
     return result
 
 
+def answered_areas(assessment: Assessment) -> dict[int, set[str]]:
+    """Return, per user who saved answers of the assessment, the rule-set areas of the questions they saved."""
+    return answered_areas_by_assessment([assessment])[assessment.id]
+
+
+def answered_areas_by_assessment(assessments: Iterable[Assessment]) -> dict[int, dict[int, set[str]]]:
+    """Return answered_areas for many assessments in one query (their answers should be loaded already)."""
+    items = list(assessments)
+    rulesets = {a.id: ruleset_for(a) for a in items}
+    result: dict[int, dict[int, set[str]]] = {a.id: {} for a in items}
+
+    def note(assessment_id: int, user_id: int | None, qid: object) -> None:
+        ruleset = rulesets[assessment_id]
+        if user_id is not None and isinstance(qid, str) and qid in ruleset.by_id:
+            result[assessment_id].setdefault(user_id, set()).add(ruleset.by_id[qid].area)
+
+    for a in items:
+        for row in a.answers:
+            note(a.id, row.updated_by_id, row.question_id)
+    if items:
+        query = select(AuditEvent.assessment_id, AuditEvent.actor_id, AuditEvent.after).where(
+            AuditEvent.assessment_id.in_(result), AuditEvent.action == "answer.save"
+        )
+        for assessment_id, actor_id, after in db.session.execute(query):
+            if assessment_id in result:
+                note(assessment_id, actor_id, after.get("question") if isinstance(after, dict) else None)
+    return result
+
+
+def is_full_author(assessment: Assessment, user: User, answered: dict[int, set[str]] | None = None) -> bool:
+    """Tell whether the user wrote the assessment: its owner, or an architect or admin who saved an answer.
+
+    Someone else who answered questions assigned to them (a reviewer answering the legal questions that are
+    hers) is an author only of those questions' areas: see `blocked_areas`.
+    """
+    if user.id == assessment.owner_id:
+        return True
+    answered = answered_areas(assessment) if answered is None else answered
+    return user.id in answered and user.has_role(Role.ARCHITECT, Role.ADMIN)
+
+
+def blocked_areas(assessment: Assessment, user: User, answered: dict[int, set[str]] | None = None) -> set[ReviewArea]:
+    """Return the review areas the user may not approve (four-eyes): every area for a full author, else the
+    areas whose questions the user answered."""
+    answered = answered_areas(assessment) if answered is None else answered
+    if is_full_author(assessment, user, answered):
+        return set(ReviewArea)
+    mine = answered.get(user.id, set())
+    return {area for area, scope in REVIEW_SCOPE.items() if mine & set(scope)}
+
+
 def approvals_by_assessment(assessments: Iterable[Assessment]) -> dict[int, list[AreaApproval]]:
     """Return approvals_of for many assessments in two queries."""
     ids = [a.id for a in assessments]
@@ -150,8 +202,14 @@ def approvals_by_assessment(assessments: Iterable[Assessment]) -> dict[int, list
     return result
 
 
-def authorize(assessment: Assessment, action: Action, actor: User) -> AssessmentStatus:
-    """Return the state after the action, or raise PermissionDenied (403) or InvalidTransition (409)."""
+def authorize(assessment: Assessment, action: Action, actor: User, area: ReviewArea | None = None) -> AssessmentStatus:
+    """Return the state after the action, or raise PermissionDenied (403) or InvalidTransition (409).
+
+    Four-eyes: the owner and the architects who edited review and decide nothing; someone who answered questions
+    assigned to them decides nothing and approves (or lifts knock-outs in) no area whose questions they
+    answered — `area` names the area for APPROVE_AREA and OVERRIDE (without it only the full-author rule is
+    checked; the pages show per area what is blocked, `blocked_areas`).
+    """
     if not actor.has_role(*ACTION_ROLES[action]):
         roles = ", ".join(sorted(r.value for r in ACTION_ROLES[action]))
         raise PermissionDenied(
@@ -175,14 +233,32 @@ def authorize(assessment: Assessment, action: Action, actor: User) -> Assessment
         )
     if action == Action.SUBMIT and assessment.owner_id != actor.id and not actor.has_role(Role.ADMIN):
         raise PermissionDenied(_("Bara bedömningens ansvariga arkitekt kan skicka in den."))
-    if action in FOUR_EYES and actor.id in authors_of(assessment):
-        raise PermissionDenied(
-            _(
-                "Fyra ögon: du har skrivit eller ändrat den här bedömningen och kan därför inte granska "
-                "eller besluta om den."
+    if action in FOUR_EYES:
+        answered = answered_areas(assessment)
+        if is_full_author(assessment, actor, answered) or (action == Action.DECIDE and actor.id in answered):
+            raise PermissionDenied(
+                _(
+                    "Fyra ögon: du har skrivit eller ändrat den här bedömningen och kan därför inte granska "
+                    "eller besluta om den."
+                )
             )
-        )
+        if action in (Action.APPROVE_AREA, Action.OVERRIDE):
+            blocked = blocked_areas(assessment, actor, answered)
+            if area is not None and area in blocked:
+                raise PermissionDenied(
+                    _(
+                        "Fyra ögon: du har själv besvarat frågor i området %(area)s och kan därför inte godkänna "
+                        "det. En annan granskare av området måste göra det.",
+                        area=_area_label(area),
+                    )
+                )
     return target
+
+
+def _area_label(area: ReviewArea) -> str:
+    from assess.labels import REVIEW_AREA
+
+    return REVIEW_AREA[area]
 
 
 def _status_label(status: AssessmentStatus) -> str:
@@ -205,6 +281,7 @@ def move(assessment: Assessment, target: AssessmentStatus, actor: User, action: 
         {"status": target.value, **extra},
         assessment_id=assessment.id,
     )
+    notifications.on_transition(assessment, action, target, actor)  # mailed after the commit, dropped on rollback
 
 
 def current_round(assessment: Assessment) -> int:

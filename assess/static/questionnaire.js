@@ -399,13 +399,18 @@
     }
   }
 
+  /* A reply to a reviewer's comment sits inside the questions but belongs to its own form (form="reply-…"). */
+  function ours(event) { return event.target.form === form; }
+
   form.addEventListener("change", function (event) {
+    if (!ours(event)) { return; }
     var qid = questionOf(event.target.name);
     if (qid) { remember(qid); }
     syncUnknownDetails(event.target);
     schedule(400);
   });
   form.addEventListener("input", function (event) {
+    if (!ours(event)) { return; }
     var qid = questionOf(event.target.name);
     if (qid) { remember(qid); }
     if (event.target.tagName === "TEXTAREA" || event.target.type === "text") { schedule(1500); }

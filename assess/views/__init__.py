@@ -149,6 +149,8 @@ def register_views(app: Flask) -> None:
 
     app.jinja_env.globals.update(_labels())
     app.jinja_env.globals["overdue_ids"] = overdue_ids
+    app.jinja_env.globals["today"] = today
+    app.jinja_env.globals["late_task_ids"] = late_task_ids
 
 
 def overdue_ids() -> set[int]:
@@ -160,6 +162,18 @@ def overdue_ids() -> set[int]:
     if "overdue_ids" not in g:
         g.overdue_ids = overdue_assessment_ids(today())
     ids: set[int] = g.overdue_ids
+    return ids
+
+
+def late_task_ids() -> set[int]:
+    """Return the ids of open assessments with a question past the date its assignee was to find it out by."""
+    from flask import g
+
+    from assess.services.team import overdue_question_assessment_ids
+
+    if "late_task_ids" not in g:
+        g.late_task_ids = overdue_question_assessment_ids(today())
+    ids: set[int] = g.late_task_ids
     return ids
 
 

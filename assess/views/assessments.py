@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -19,16 +20,22 @@ from assess.forms.questionnaire import (
     form_data,
     inputs_from_form,
     keep_mine,
+    set_assignee_choices,
 )
 from assess.i18n import _, ngettext
+from assess.models import Role
 from assess.services import assessments as service
+from assess.services import review_in_place, workflow
 from assess.services.assessments import encode_digests
 from assess.services.errors import ValidationFailed
 from assess.services.evaluation import ruleset_for
-from assess.views.access import ANY_ROLE, EDITORS, allow
+from assess.services.team import answerable_questions
+from assess.views.access import ANY_ROLE, allow
 from assess.views.security import done_writing
 
 bp = Blueprint("assessments", __name__)
+#: Who may post answers: architects and admins any, the others (not viewers) the questions assigned to them.
+ANSWERERS = (Role.ADMIN, Role.ARCHITECT, Role.REVIEWER, Role.DECISION_MAKER)
 AREAS = ("context", "legal", "infosec", "patient_safety")
 
 
@@ -62,6 +69,8 @@ def _page(
     status: int = 200,
     conflict: service.SaveConflict | None = None,
 ) -> tuple[str, int]:
+    set_assignee_choices(form, data)
+    answerable = data.answerable(current_user)
     return render_template(
         "assessments/view.html",
         data=data,
@@ -70,8 +79,15 @@ def _page(
         ev=data.evaluation,
         step=step,
         form=form,
-        editable=service.can_edit(current_user, data.assessment),
+        # The page is editable when the user may answer any question; each question says whether it is theirs.
+        editable=bool(answerable),
+        full_editor=service.can_edit(current_user, data.assessment),
+        answerable=answerable,
         conflict=conflict,
+        # The review in place: comment threads at their questions, and what the reviewers asked for.
+        review=review_in_place.questionnaire_review(data.assessment),
+        may_comment=review_in_place.may(data.assessment, workflow.Action.COMMENT, current_user),
+        may_reopen=review_in_place.may(data.assessment, workflow.Action.REOPEN, current_user),
     ), status
 
 
@@ -110,7 +126,11 @@ def _save_posted(
             return None, form, service.questionnaire_data(assessment), ValidationFailed()
         try:
             result = service.save_answers(
-                assessment, inputs_from_form(form), int(form.base_version.data), current_user, base_of(form)
+                assessment,
+                _mine_only(assessment, ruleset, inputs_from_form(form)),
+                int(form.base_version.data),
+                current_user,
+                base_of(form),
             )
         except service.SaveRaced as exc:
             db.session.rollback()
@@ -123,8 +143,25 @@ def _save_posted(
     return None, form, service.load_questionnaire(assessment_id), problem
 
 
+def _mine_only(
+    assessment: Any, ruleset: Any, inputs: dict[str, service.AnswerInput]
+) -> dict[str, service.AnswerInput]:
+    """Keep, for someone who answers only the questions assigned to them, just those questions (their page shows
+    the others disabled, and a browser does not send disabled fields), with the assignee as stored."""
+    if service.can_edit(current_user, assessment):
+        return inputs
+    mine = answerable_questions(current_user, assessment, ruleset)
+    stored = {row.question_id: row for row in assessment.answers}
+    kept = {}
+    for qid, given in inputs.items():
+        if qid in mine:
+            now = service.answer_input_of(stored.get(qid))
+            kept[qid] = replace(given, unknown_owner=now.unknown_owner, unknown_due=now.unknown_due)
+    return kept
+
+
 @bp.route("/bedomningar/<int:assessment_id>", methods=["POST"])
-@allow(*EDITORS)
+@allow(*ANSWERERS)
 def save(assessment_id: int) -> Response | tuple[str, int]:
     step = _step()
     result, form, data, problem = _save_posted(assessment_id, step)
@@ -158,7 +195,7 @@ def save(assessment_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/bedomningar/<int:assessment_id>/autospara", methods=["POST"])
-@allow(*EDITORS)
+@allow(*ANSWERERS)
 def autosave(assessment_id: int) -> tuple[Response, int]:
     step = _step()
     result, form, data, problem = _save_posted(assessment_id, step)

@@ -32,7 +32,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from assess.extensions import db
-from assess.forms.auth import LoginForm, PasswordForm
+from assess.forms.auth import LoginForm, PasswordForm, RemindersForm
 from assess.i18n import N_, _
 from assess.labels import FIELD
 from assess.models import User
@@ -180,7 +180,30 @@ def password() -> str | Response | tuple[str, int]:
             return redirect(url_for("cases.list_cases"))
     elif form.is_submitted():
         status = 400
-    return render_template("auth/password.html", form=form), status
+    return render_template("auth/password.html", form=form, reminders=_reminders_form()), status
+
+
+def _reminders_form() -> RemindersForm:
+    return RemindersForm(formdata=None, email_reminders=current_user.email_reminders)
+
+
+@bp.route("/konto/paminnelser", methods=["POST"])
+@allow(*ANY_ROLE)
+def reminders() -> Response:
+    """Turn the signed-in user's reminders by e-mail on or off."""
+    form = RemindersForm()
+    if not form.validate_on_submit():
+        from werkzeug.exceptions import BadRequest
+
+        raise BadRequest()
+    enabled = bool(form.email_reminders.data)
+    user_service.set_email_reminders(current_user, enabled)
+    db.session.commit()
+    if enabled:
+        flash(_("Du får påminnelser med e-post."), "success")
+    else:
+        flash(_("Du får inte längre påminnelser med e-post."), "success")
+    return redirect(url_for("auth.password"))
 
 
 @bp.route("/sprak", methods=["POST"])

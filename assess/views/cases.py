@@ -5,14 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from assess import texts
 from assess.extensions import db
-from assess.forms.cases import AlternativeForm, CaseForm, ModuleForm
+from assess.forms.cases import AlternativeForm, CaseForm, ContactForm, ModuleForm, RemoveForm, TeamMemberForm
 from assess.i18n import _
+from assess.models import Role
 from assess.services import assessments as assessment_service
 from assess.services import cases as case_service
-from assess.services.errors import Conflict, ValidationFailed
+from assess.services import team as team_service
+from assess.services import users as user_service
+from assess.services.errors import Conflict, DomainError, ValidationFailed
 from assess.views.access import ANY_ROLE, EDITORS, allow
 
 bp = Blueprint("cases", __name__)
@@ -51,7 +55,14 @@ def view_case(case_id: int) -> str:
     case = case_service.get_case(case_id)
     modules = case_service.case_modules(case)
     evaluations = case_service.case_evaluations(case, (m.current for items in modules.values() for m in items))
-    return render_template("cases/view.html", case=case, modules=modules, evaluations=evaluations)
+    return render_template(
+        "cases/view.html",
+        case=case,
+        modules=modules,
+        evaluations=evaluations,
+        team=team_service.team_of(case),
+        TEAM_ROLE_LABELS=team_service.TEAM_ROLE_LABELS,
+    )
 
 
 @bp.route("/arenden/ny", methods=["GET", "POST"])
@@ -160,3 +171,130 @@ def new_module(alternative_id: int) -> Response | tuple[str, int]:
 def compare(case_id: int) -> str:
     case, rows = case_service.comparison(case_id)
     return render_template("cases/comparison.html", case=case, rows=rows)
+
+
+# --- the case team --------------------------------------------------------------------------------------------
+
+
+def _id(value: object) -> int | None:
+    """Return a picked id ("12"), or None for the empty choice or anything that is not one."""
+    text = value if isinstance(value, str) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else None
+
+
+def _team_forms(case: case_service.Case) -> tuple[TeamMemberForm, ContactForm]:
+    member_form, contact_form = TeamMemberForm(prefix="member"), ContactForm(prefix="contact")
+    people = [u for u in user_service.list_users() if u.active and (u.roles - {Role.VIEWER})]
+    member_form.user.choices = [
+        SelectChoice("", _("Välj person")),
+        *(SelectChoice(str(u.id), f"{u.display_name} ({', '.join(u.role_labels())})") for u in people),
+    ]
+    member_form.role.choices = [
+        SelectChoice("", _("Välj roll")),
+        *(SelectChoice(r.value, _(label)) for r, label in team_service.TEAM_ROLE_LABELS.items()),
+    ]
+    contact_form.alternative.choices = [
+        SelectChoice("", _("Hela ärendet")),
+        *(SelectChoice(str(a.id), a.name) for a in case.alternatives),
+    ]
+    return member_form, contact_form
+
+
+def _team_page(
+    case: case_service.Case, member_form: TeamMemberForm, contact_form: ContactForm, status: int = 200
+) -> tuple[str, int]:
+    team = team_service.team_of(case)
+    return render_template(
+        "cases/team.html",
+        case=case,
+        team=team,
+        member_form=member_form,
+        contact_form=contact_form,
+        remove_form=RemoveForm(),
+        can_manage=team_service.may_manage(current_user, case, team),
+        role_labels=team_service.TEAM_ROLE_LABELS,
+    ), status
+
+
+def _put_errors(form: TeamMemberForm | ContactForm, exc: DomainError, names: dict[str, str]) -> int:
+    db.session.rollback()
+    for key, message in exc.fields.items():
+        name = names.get(key, key)
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            form.form_errors.append(message)
+    if not exc.fields:
+        form.form_errors.extend(exc.problems)
+    return exc.status_code
+
+
+@bp.route("/arenden/<int:case_id>/team")
+@allow(*ANY_ROLE)
+def team(case_id: int) -> tuple[str, int]:
+    case = case_service.get_case(case_id)
+    return _team_page(case, *_team_forms(case))
+
+
+@bp.route("/arenden/<int:case_id>/team/medlem", methods=["POST"])
+@allow(*EDITORS)
+def add_member(case_id: int) -> Response | tuple[str, int]:
+    case = case_service.get_case(case_id)
+    member_form, contact_form = _team_forms(case)
+    if not member_form.validate_on_submit():
+        return _team_page(case, member_form, contact_form, 400)
+    try:
+        team_service.add_member(case, _id(member_form.user.data), member_form.role.data or "", current_user)
+    except DomainError as exc:
+        return _team_page(case, member_form, contact_form, _put_errors(member_form, exc, {}))
+    db.session.commit()
+    flash(_("Personen är tillagd i teamet."), "success")
+    return redirect(url_for("cases.team", case_id=case.id))
+
+
+@bp.route("/arenden/<int:case_id>/team/medlem/<int:member_id>/ta-bort", methods=["POST"])
+@allow(*EDITORS)
+def remove_member(case_id: int, member_id: int) -> Response | tuple[str, int]:
+    case = case_service.get_case(case_id)
+    if not RemoveForm().validate_on_submit():
+        return _team_page(case, *_team_forms(case), status=400)
+    team_service.remove_member(case, member_id, current_user)
+    db.session.commit()
+    flash(_("Personen är borttagen ur teamet."), "success")
+    return redirect(url_for("cases.team", case_id=case.id))
+
+
+@bp.route("/arenden/<int:case_id>/team/kontakt", methods=["POST"])
+@allow(*EDITORS)
+def add_contact(case_id: int) -> Response | tuple[str, int]:
+    case = case_service.get_case(case_id)
+    member_form, contact_form = _team_forms(case)
+    if not contact_form.validate_on_submit():
+        return _team_page(case, member_form, contact_form, 400)
+    alternative = contact_form.alternative.data or ""
+    try:
+        team_service.add_contact(
+            case,
+            contact_form.name.data or "",
+            contact_form.organisation.data or "",
+            contact_form.email.data or "",
+            _id(alternative),
+            current_user,
+        )
+    except DomainError as exc:
+        return _team_page(case, member_form, contact_form, _put_errors(contact_form, exc, {}))
+    db.session.commit()
+    flash(_("Kontakten är tillagd."), "success")
+    return redirect(url_for("cases.team", case_id=case.id))
+
+
+@bp.route("/arenden/<int:case_id>/team/kontakt/<int:contact_id>/ta-bort", methods=["POST"])
+@allow(*EDITORS)
+def remove_contact(case_id: int, contact_id: int) -> Response | tuple[str, int]:
+    case = case_service.get_case(case_id)
+    if not RemoveForm().validate_on_submit():
+        return _team_page(case, *_team_forms(case), status=400)
+    team_service.remove_contact(case, contact_id, current_user)
+    db.session.commit()
+    flash(_("Kontakten är borttagen."), "success")
+    return redirect(url_for("cases.team", case_id=case.id))

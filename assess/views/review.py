@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -16,16 +17,19 @@ from assess import labels
 from assess.extensions import db
 from assess.forms.review import (
     ApproveForm,
+    ClaimForm,
     CommentForm,
     DecisionForm,
-    FulfilForm,
     OverrideForm,
     ReplyForm,
     RequestChangesForm,
     ReviseForm,
+    SendBackForm,
     Summary,
+    VerifyForm,
     add_errors,
     hidden_errors,
+    leaves,
     unlink,
     with_ids,
 )
@@ -39,6 +43,7 @@ from assess.services.errors import DomainError, ValidationFailed
 from assess.services.evaluation import ruleset_for
 from assess.views import today
 from assess.views.access import ANY_ROLE, EDITORS, allow
+from assess.views.auth import safe_next
 
 bp = Blueprint("review", __name__)
 REVIEWERS = (Role.REVIEWER,)
@@ -129,6 +134,8 @@ class ReviewForms:
             return page.decision is None and bool(allowed.get("decide"))
         if name == "revise":
             return bool(allowed.get("revise"))
+        if name in CONDITION_FORMS:
+            return any(name in actions for cid, actions in page.condition_actions.items() if str(cid) == key)
         return False
 
     def _comment_ids(self) -> set[str]:
@@ -157,6 +164,10 @@ class ReviewForms:
         )
         return with_ids(form, _prefix("request_changes", area))
 
+    def condition(self, name: str, condition_id: int) -> Any:
+        """Return a condition's claim, verify or send-back form (name: decisions.CLAIM, VERIFY or SEND_BACK)."""
+        return _condition_form(self.posted, name, condition_id)
+
     @property
     def summary(self) -> Summary | None:
         """Return what the error summary lists for the posted form (None when it has no error)."""
@@ -174,10 +185,22 @@ def decision_form(to_set: list[tuple[str, str, tuple[str, ...]]], posted: bool) 
 
 
 def _decision_choices(form: DecisionForm, page: queries.ReviewPage) -> None:
-    users = [SelectChoice("", _("Välj")), *(SelectChoice(str(u.id), u.display_name) for u in page.users)]
-    gates = [SelectChoice("", _("Välj")), *(SelectChoice(g, labels.GATE[g]) for g in labels.GATE)]
+    owners = page.owners.choices if page.owners is not None else []
+    users = [SelectChoice("", _("Välj")), *(SelectChoice(o.key, o.label) for o in owners)]
+    if page.owners is None or page.owners.from_team:
+        hint = _("Ärendets team och kontakter.")
+    else:
+        hint = _("Ärendet har inget team ännu, så alla aktiva användare utom läsare kan väljas.")
+    gates = [
+        SelectChoice("", _("Välj")),
+        SelectChoice(decisions.DATE, _("Datum")),
+        SelectChoice("before_contract", _("Före avtal")),
+        SelectChoice("before_go_live", _("Före driftstart")),
+        SelectChoice("within_months", _("Inom N månader")),
+    ]
     for entry in form.cond:
         entry.owner.choices = users
+        entry.owner.description = hint
         entry.gate.choices = gates
     verdict = page.evaluation.verdict
     if verdict in ("suitable", "suitable_with_conditions"):
@@ -266,6 +289,16 @@ def submit(assessment_id: int) -> Response | tuple[str, int]:
     return _move(assessment_id, workflow.submit, _("Bedömningen är inskickad för granskning."))
 
 
+def _back_to_questionnaire(assessment_id: int, done: Response | tuple[str, int]) -> Response | tuple[str, int]:
+    """Return to the questionnaire a post came from (`next`, a path of this assessment's questionnaire with its
+    step and question anchor) once it succeeded; a failure stays on the review page, which shows what was typed."""
+    target = safe_next(request.form.get("next"))
+    questionnaire = url_for("assessments.view", assessment_id=assessment_id)
+    if target is None or urlsplit(target).path != questionnaire or not isinstance(done, Response):
+        return done
+    return redirect(target) if done.status_code in (302, 303) else done
+
+
 @bp.route("/bedomningar/<int:assessment_id>/kommentarer", methods=["POST"])
 @allow(*COMMENTERS)
 def comment(assessment_id: int) -> Response | tuple[str, int]:
@@ -273,13 +306,14 @@ def comment(assessment_id: int) -> Response | tuple[str, int]:
     posted = Posted("reply", ReplyForm(), parent) if parent else Posted("comment", CommentForm())
     form = posted.form
     question = (request.form.get("question_id") if parent else form.question_id.data) or None
-    return _act(
+    done = _act(
         assessment_id,
         A.COMMENT,
         posted,
         lambda a: review_service.add_comment(a, current_user, form.text.data or "", question, _reply_to()),
         _("Kommentaren är sparad."),
     )
+    return _back_to_questionnaire(assessment_id, done)
 
 
 @bp.route("/bedomningar/<int:assessment_id>/begar-andringar", methods=["POST"])
@@ -332,9 +366,10 @@ def override(assessment_id: int) -> Response | tuple[str, int]:
 @bp.route("/bedomningar/<int:assessment_id>/ateruppta", methods=["POST"])
 @allow(*EDITORS)
 def reopen(assessment_id: int) -> Response | tuple[str, int]:
-    return _move(
+    done = _move(
         assessment_id, workflow.reopen, _("Bedömningen är ett utkast igen: gör ändringarna och skicka in den på nytt.")
     )
+    return _back_to_questionnaire(assessment_id, done)
 
 
 def _move(assessment_id: int, step: Any, done: str) -> Response | tuple[str, int]:
@@ -352,37 +387,54 @@ def _move(assessment_id: int, step: Any, done: str) -> Response | tuple[str, int
 
 def _conditions(form: DecisionForm) -> list[decisions.ConditionInput]:
     return [
-        decisions.ConditionInput(
-            entry.key,
-            _int(entry.owner.data),
-            entry.deadline.data,
-            entry.gate.data or "",
-            _int(entry.months.data),
+        decisions.ConditionInput.from_owner_key(
+            entry.key, entry.owner.data, entry.deadline.data, entry.gate.data or "", _int(entry.months.data)
         )
         for entry in form.cond
     ]
 
 
+def _add_new_errors(form: Any, fields: dict[str, str]) -> None:
+    """Add a service's field errors to the fields that have none of the form's own (a malformed date says so)."""
+    taken = {f.name for f in leaves(form) if f.errors}
+    add_errors(form, {name: message for name, message in fields.items() if name not in taken})
+
+
 @bp.route("/bedomningar/<int:assessment_id>/beslut", methods=["POST"])
 @allow(Role.DECISION_MAKER)
 def decide(assessment_id: int) -> Response | tuple[str, int]:
+    """Decide; on failure show every problem at once: the form's own (a malformed date) and the service's
+    (who may decide first, then each condition's owner and deadline, the risks, the next review, the outcome)."""
     assessment = assessment_service.get_assessment(assessment_id)
     form = decision_form(decisions.conditions_to_set(workflow.evaluation_with_overrides(assessment)), posted=True)
-    return _act(
-        assessment_id,
-        A.DECIDE,
-        Posted("decide", form),
-        lambda a: queries.decide_and_store(
-            a,
-            current_user,
-            form.outcome.data or "",
-            form.residual_risks.data or "",
-            form.next_review.data,
-            _conditions(form),
-            today(),
-        ),
-        _("Beslutet är fattat och posten är fryst."),
+    posted = Posted("decide", form)
+    valid = form.validate()
+    hidden_errors(form)
+    terms = (
+        form.outcome.data or "",
+        form.residual_risks.data or "",
+        form.next_review.data,
+        _conditions(form),
+        today(),
     )
+    try:
+        if not valid:
+            _add_new_errors(form, decisions.validate_decision(assessment, current_user, *terms))
+            db.session.rollback()
+            return _page(assessment_id, 400, None, posted)
+        queries.decide_and_store(assessment, current_user, *terms)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        if not exc.fields:
+            return _page(assessment_id, 400, exc.problems, posted)
+        _add_new_errors(form, exc.fields)
+        return _page(assessment_id, 400, None, posted)
+    except DomainError as exc:
+        db.session.rollback()
+        return _page(assessment_id, exc.status_code, exc.problems, posted)
+    db.session.commit()
+    flash(_("Beslutet är fattat och posten är fryst."), "success")
+    return redirect(url_for("review.view", assessment_id=assessment_id))
 
 
 @bp.route("/bedomningar/<int:assessment_id>/ny-revision", methods=["POST"])
@@ -471,11 +523,12 @@ class HistoryRow:
 
 #: The order a history row names an event's fields in (the others follow in the event's own order).
 _FIELD_ORDER = (
-    "status", "verdict", "outcome", "fulfilled", "area", "areas", "round", "reason", "note", "text", "value",
+    "status", "verdict", "outcome", "claimed", "fulfilled", "area", "areas", "round", "reason", "note", "text", "value",
     "evidence", "motivation", "evidence_ref", "unknown_owner", "unknown_due",
 )  # fmt: skip
-#: Fields that name the question of the event (shown beside what happened, not as a change).
-_QUESTION_KEYS = ("question",)
+#: Fields that name the question of the event (shown beside what happened, not as a change), and the picked
+#: assignee's key (the history names the person: unknown_owner).
+_QUESTION_KEYS = ("question", "assignee")
 
 
 def _yes_no(value: Any) -> str:
@@ -605,50 +658,113 @@ def history(assessment_id: int) -> str:
     return render_template("review/history.html", a=assessment, rows=history_rows(assessment, events))
 
 
-# --- follow-up: my tasks, a condition fulfilled -----------------------------------------------------------------
+# --- follow-up: my tasks; a condition claimed, verified or sent back ---------------------------------------------
+
+#: The follow-up forms of a condition, by the name its post and its ids use.
+CONDITION_FORMS: dict[str, type[Any]] = {
+    decisions.CLAIM: ClaimForm,
+    decisions.VERIFY: VerifyForm,
+    decisions.SEND_BACK: SendBackForm,
+}
+#: Who may post a condition's follow-up (the service decides which condition; viewers never may).
+FOLLOW_UP = (Role.ADMIN, Role.ARCHITECT, Role.REVIEWER, Role.DECISION_MAKER)
 
 
-def _tasks_page(status: int = 200, posted: FulfilForm | None = None, failed: int | None = None) -> tuple[str, int]:
+def _condition_form(posted: Posted | None, name: str, condition_id: int) -> Any:
+    """Return a condition's form: the failed post's as typed, else a fresh one that comes back to this page."""
+    key = str(condition_id)
+    if posted is not None and posted.name == name and posted.key == key:
+        form = posted.form
+    else:
+        form = CONDITION_FORMS[name](formdata=None, next=request.path)
+    return with_ids(form, _prefix(name, key))
+
+
+def _tasks_page(status: int = 200, posted: Posted | None = None) -> tuple[str, int]:
     t = queries.my_tasks(current_user, today())
-    if posted is not None:
-        with_ids(posted, f"fulfil-{failed}-")
-        if not any(c.id == failed and not c.fulfilled for c in t.conditions):  # its form is not on the page
-            for f in (posted.note, posted.evidence):
-                posted.form_errors.extend(f.errors)
-                f.errors = []
+    if posted is not None and not any(
+        str(cid) == posted.key and posted.name in actions for cid, actions in t.condition_actions.items()
+    ):
+        unlink(posted.form)  # its form is not on the page: the summary names its errors without links
 
-    def fulfil_form(condition_id: int) -> FulfilForm:
-        form = posted if posted is not None and failed == condition_id else FulfilForm(formdata=None)
-        return with_ids(form, f"fulfil-{condition_id}-")
+    def condition_form(name: str, condition_id: int) -> Any:
+        return _condition_form(posted, name, condition_id)
 
     page = render_template(
         "review/tasks.html",
         t=t,
         today=today(),
-        fulfil_form=fulfil_form,
-        summary=Summary(posted) if posted is not None and Summary(posted) else None,
-        failed=failed,
+        condition_form=condition_form,
+        summary=Summary(posted.form) if posted is not None and Summary(posted.form) else None,
     )
     return page, status
 
 
-@bp.route("/villkor/<int:condition_id>/uppfyllt", methods=["POST"])
-@allow(*ANY_ROLE)
-def fulfil(condition_id: int) -> Response | tuple[str, int]:
+def _text(field: Any) -> str:
+    """Return a text field's value; a file posted under its name (a forged multipart post) counts as empty."""
+    return field.data if isinstance(field.data, str) else ""
+
+
+def _follow_up(condition_id: int, name: str, do: Callable[[Any, Any], Any], done: str) -> Response | tuple[str, int]:
+    """Run one follow-up step on a condition, commit, and go back to the page the form was on (the review page
+    or my tasks); on failure show that page with what was typed and why."""
     condition = decisions.get_condition(condition_id)
-    form = FulfilForm()  # the service checks what was given (after who may mark it), by field
+    assessment_id = condition.assessment_id
+    form = CONDITION_FORMS[name]()  # the service checks what was given (after who may act), by field
+    to_tasks = urlsplit(form.next.data or "").path == url_for("review.tasks")
     try:
-        decisions.fulfil_condition(condition, current_user, form.note.data or "", form.evidence.data or "")
+        do(condition, form)
     except DomainError as exc:
         db.session.rollback()
+        problems = None
         if isinstance(exc, ValidationFailed) and exc.fields:
             add_errors(form, exc.fields)
-        else:
+        elif to_tasks:
             form.form_errors.extend(exc.problems)
-        return _tasks_page(exc.status_code, form, condition_id)
+        else:
+            problems = exc.problems
+        posted = Posted(name, form, str(condition_id))
+        if to_tasks:
+            return _tasks_page(exc.status_code, posted)
+        return _page(assessment_id, exc.status_code, problems, posted)
     db.session.commit()
-    flash(_("Villkoret är markerat som uppfyllt."), "success")
-    return redirect(url_for("review.tasks"))
+    flash(done, "success")
+    if to_tasks:
+        return redirect(url_for("review.tasks"))
+    return redirect(url_for("review.view", assessment_id=assessment_id, _anchor="conditions"))
+
+
+@bp.route("/villkor/<int:condition_id>/anmal", methods=["POST"])
+@allow(*FOLLOW_UP)
+def claim(condition_id: int) -> Response | tuple[str, int]:
+    return _follow_up(
+        condition_id,
+        decisions.CLAIM,
+        lambda c, f: decisions.claim_condition(c, current_user, _text(f.note), _text(f.evidence)),
+        _("Villkoret är anmält som uppfyllt. En granskare av området eller en beslutsfattare verifierar det."),
+    )
+
+
+@bp.route("/villkor/<int:condition_id>/verifiera", methods=["POST"])
+@allow(*FOLLOW_UP)
+def verify(condition_id: int) -> Response | tuple[str, int]:
+    return _follow_up(
+        condition_id,
+        decisions.VERIFY,
+        lambda c, f: decisions.verify_condition(c, current_user, _text(f.note)),
+        _("Villkoret är verifierat som uppfyllt."),
+    )
+
+
+@bp.route("/villkor/<int:condition_id>/skicka-tillbaka", methods=["POST"])
+@allow(*FOLLOW_UP)
+def send_back(condition_id: int) -> Response | tuple[str, int]:
+    return _follow_up(
+        condition_id,
+        decisions.SEND_BACK,
+        lambda c, f: decisions.return_condition(c, current_user, _text(f.reason)),
+        _("Villkoret är skickat tillbaka till den ansvarige med ditt skäl."),
+    )
 
 
 @bp.route("/mina-uppgifter")

@@ -123,6 +123,11 @@ def _refuse_too_large() -> None:
         from werkzeug.exceptions import UnsupportedMediaType
 
         raise UnsupportedMediaType()
+    if request.method not in SAFE_METHODS and request.mimetype == "multipart/form-data" and request.files:
+        # No page takes a file (yet): Flask-WTF would hand the file to a text field in place of the text.
+        from werkzeug.exceptions import UnsupportedMediaType
+
+        raise UnsupportedMediaType()
 
 
 def _forget_write_intent(exc: BaseException | None) -> None:

@@ -47,16 +47,20 @@ def page_form(client: FlaskClient, url: str) -> dict[str, Any]:
         else:
             data[name] = _unescape(attrs.get("value", ""))
     for match in re.finditer(r"<textarea\b([^>]*)>(.*?)</textarea>", form_html, re.S):
+        if re.search(r"\sdisabled(?=[\s>/=]|$)", match.group(1)):
+            continue
         name = dict(re.findall(r'([\w-]+)="([^"]*)"', match.group(1))).get("name")
         if name:
             data[name] = _unescape(match.group(2).lstrip("\n"))
     for match in re.finditer(r"<select\b([^>]*)>(.*?)</select>", form_html, re.S):
+        if re.search(r"\sdisabled(?=[\s>/=]|$)", match.group(1)):
+            continue  # a browser does not send a disabled field
         name = dict(re.findall(r'([\w-]+)="([^"]*)"', match.group(1))).get("name")
         selected = re.search(
             r'<option\b[^>]*selected[^>]*value="([^"]*)"|<option\b[^>]*value="([^"]*)"[^>]*selected', match.group(2)
         )
         if name:
-            data[name] = (selected.group(1) or selected.group(2)) if selected else ""
+            data[name] = next((g for g in selected.groups() if g is not None), "") if selected else ""
     return data
 
 
@@ -130,15 +134,19 @@ def approve_use(
     residual_risks: str = "Kvarstående risk, accepterad.",
     gate: str = "before_go_live",
 ) -> None:
-    """Decide as the demo decision maker: approve, every condition owned by the architect (not committed)."""
+    """Decide as the demo decision maker: approve, every condition owned by the architect (not committed).
+
+    Each condition's one deadline is the gate, or with ``gate="date"`` a date 90 days ahead.
+    """
     import datetime as dt
 
     from assess.services import decisions, workflow
     from assess.services.review_queries import decide_and_store
 
     evaluation = workflow.evaluation_with_overrides(assessment)
+    deadline = today + dt.timedelta(days=90) if gate == decisions.DATE else None
     conditions = [
-        decisions.ConditionInput(qid, users["arkitekt"].id, today + dt.timedelta(days=90), gate)
+        decisions.ConditionInput(qid, users["arkitekt"].id, deadline, gate)
         for qid, _kind, _mitigations in decisions.conditions_to_set(evaluation)
     ]
     decide_and_store(

@@ -60,7 +60,7 @@ def test_create_case_then_alternative_starts_a_pinned_assessment(client: FlaskCl
     assert "E – Egen utveckling" in html
     assert "Hela alternativet" in html
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-    assert actions[-3:] == ["case.create", "alternative.create", "assessment.create"]
+    assert actions[-4:] == ["case.create", "team.add", "alternative.create", "assessment.create"]
 
 
 def test_new_module_with_duplicate_scope_is_refused_next_to_the_field(client: FlaskClient, architect: Any) -> None:

@@ -68,13 +68,14 @@ def test_demo_accounts_file_and_every_account_can_sign_in(app: Flask, runner: Fl
     assert roles == [
         "architect",
         "reviewer:legal",
+        "reviewer:legal",
         "reviewer:infosec",
         "reviewer:patient_safety",
         "decision_maker",
         "admin",
         "viewer",
     ]
-    assert db.session.scalar(select(func.count(User.id))) == 7
+    assert db.session.scalar(select(func.count(User.id))) == 8
     for line in lines:
         username, password, _ = line.split()
         client: FlaskClient = app.test_client()

@@ -161,3 +161,40 @@ def test_a_report_file_missing_at_the_upgrade_stays_named_and_verify_reports_it(
         assert problems == [f"post {record.id} (bedömning 5): den lagrade rapporten {record.report_path} saknas"]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_free_text_owners_are_matched_once_to_users_and_cases_get_a_team(tmp_path: Path) -> None:
+    """Migration 0006: a draft's free-text owner that is a user's name becomes that user; others stay text."""
+    from assess.models import Answer, CaseMember
+
+    app = make_app(tmp_path / "old.sqlite3", tmp_path)
+    now = "2026-11-01 10:00:00.000000"
+    with app.app_context():
+        upgrade(revision="0005")
+        statements = [
+            "INSERT INTO users (id, username, display_name, email, password_hash, active, language, created_at) "
+            f"VALUES (1, 'jurist', 'Johan Jurist', '', 'x', 1, '', '{now}'), "
+            f"(2, 'orjan', 'Örjan Öberg', '', 'x', 1, '', '{now}')",
+            "INSERT INTO cases (id, title, need_statement, information_owner, decision_maker, decision_maker_id,"
+            f" status, created_at, updated_at) VALUES (1, 'Ärende', '', '', '', 1, 'open', '{now}', '{now}')",
+            "INSERT INTO alternatives (id, case_id, name, description, operating_model, provider, position, created_at,"
+            f" updated_at) VALUES (1, 1, 'A', '', '', '', 0, '{now}', '{now}')",
+            "INSERT INTO assessments (id, alternative_id, scope, scope_description, position, revision, ruleset_id,"
+            " ruleset_version, ruleset_sha256, status, owner_id, version, created_at, updated_at) VALUES "
+            f"(1, 1, 'Hela alternativet', '', 0, 1, 'molnlamplighet', 1, 'x', 'draft', 2, 1, '{now}', '{now}')",
+            "INSERT INTO answers (assessment_id, question_id, value, evidence, motivation, evidence_ref, unknown_owner,"
+            f" changed_in_version, updated_at) VALUES (1, 'L-01', '\"unknown\"', 'E1', '', '', ' johan JURIST ', 1, "
+            f"'{now}'), (1, 'L-03', '\"unknown\"', 'E1', '', '', 'Juristen (Johan)', 1, '{now}')",
+        ]
+        with db.engine.begin() as conn:
+            for statement in statements:
+                conn.execute(sa.text(statement))
+        upgrade()
+        rows = {a.question_id: a for a in db.session.scalars(sa.select(Answer))}
+        assert rows["L-01"].assignee_user_id == 1
+        assert rows["L-03"].assignee_user_id is None
+        assert rows["L-03"].unknown_owner == "Juristen (Johan)"  # kept as written: shown as "ej tilldelad"
+        team = {(m.user_id, m.role.value) for m in db.session.scalars(sa.select(CaseMember))}
+        assert team == {(2, "architect"), (1, "decision_maker")}
+        db.session.remove()
+        db.engine.dispose()

@@ -494,7 +494,9 @@ def test_pages_do_a_bounded_number_of_queries(client: FlaskClient, app: Flask, a
     for (label, page), n in counts.items():
         if label == "big":
             assert n == counts[("small", page)], (page, n, counts)
-        assert n <= 10, (page, n)
+        # Flat in the data size (above), and small: the session, the assessment with its answers, the case team
+        # and contacts, the review comments, the overdue marks of the lists.
+        assert n <= 15, (page, n)
 
 
 def test_autosave_without_csrf_token_is_refused(client: FlaskClient, demo: dict[str, int], architect: Any) -> None:

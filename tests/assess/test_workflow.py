@@ -113,7 +113,7 @@ def _review_all(assessment: Assessment, users: dict[str, User]) -> None:
 def _conditions(assessment: Assessment, owner: User) -> list[decisions.ConditionInput]:
     evaluation = workflow.evaluation_with_overrides(assessment)
     return [
-        decisions.ConditionInput(qid, owner.id, TODAY + dt.timedelta(days=90), "before_go_live")
+        decisions.ConditionInput(qid, owner.id, TODAY + dt.timedelta(days=90), decisions.DATE)
         for qid, _kind, _m in decisions.conditions_to_set(evaluation)
     ]
 
@@ -232,10 +232,12 @@ def test_override_only_by_the_right_area_and_with_a_reference(app: Flask, demo: 
 def test_approve_is_refused_for_a_verdict_that_is_not_suitable(app: Flask, demo: dict[str, Any]) -> None:
     users, d1 = demo["users"], _get(demo["ids"]["D1"])
     _review_all(d1, users)
-    with pytest.raises(Conflict, match="Lämplig"):
+    with pytest.raises(ValidationFailed) as caught:
         decide_and_store(
             d1, users["beslutsfattare"], "approved", "risk", TODAY + dt.timedelta(days=30), [], TODAY
         )  # fmt: skip
+    assert "Lämplig" in caught.value.fields["outcome"]
+    db.session.rollback()
     decide_and_store(d1, users["beslutsfattare"], "rejected", "", None, [], TODAY)
     db.session.commit()
     assert d1.status == S.DECIDED
@@ -364,14 +366,22 @@ def test_condition_past_its_deadline_shows_villkor_forfallet(
     app.config["TODAY"] = condition.deadline + dt.timedelta(days=1)
     for url in (f"/arenden/{d2.alternative.case_id}", f"/bedomningar/{d2.id}/granskning", "/arenden"):
         assert "villkor förfallet" in client.get(url).get_data(as_text=True).lower(), url
-    # Marking them fulfilled clears the status (every condition was due the same day).
+    # The owner claims them fulfilled: still overdue until someone else verifies them.
+    ids = list(db.session.scalars(select(DecisionCondition.id).where(DecisionCondition.assessment_id == d2.id)))
     login_as(client, users["arkitekt"])
     token = csrf_token(client, "/mina-uppgifter")
-    for each in db.session.scalars(select(DecisionCondition).where(DecisionCondition.assessment_id == d2.id)):
+    for condition_id in ids:
         response = client.post(
-            f"/villkor/{each.id}/uppfyllt",
+            f"/villkor/{condition_id}/anmal",
             data={"csrf_token": token, "note": "Nyckelhantering införd", "evidence": "Protokoll 2026-12-01"},
         )
+        assert response.status_code == 302
+    assert "villkor förfallet" in client.get(f"/arenden/{d2.alternative.case_id}").get_data(as_text=True).lower()
+    # Verifying them clears the status (every condition was due the same day).
+    login_as(client, users["beslutsfattare"])
+    token = csrf_token(client, "/mina-uppgifter")
+    for condition_id in ids:
+        response = client.post(f"/villkor/{condition_id}/verifiera", data={"csrf_token": token, "note": ""})
         assert response.status_code == 302
     db.session.expire_all()
     assert "villkor förfallet" not in client.get(f"/arenden/{d2.alternative.case_id}").get_data(as_text=True).lower()

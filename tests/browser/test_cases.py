@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import Demo
 
 DEMO_CASE = "Framtida vårdinformationssystem"
-DEMO_ACCOUNTS = ["arkitekt", "jurist", "infosak", "patientsak", "beslutsfattare", "admin", "lasare"]
+DEMO_ACCOUNTS = ["arkitekt", "jurist", "jurist2", "infosak", "patientsak", "beslutsfattare", "admin", "lasare"]
 
 
 def test_demo_accounts_are_the_ones_the_tests_sign_in_with(demo: Demo) -> None:

@@ -160,6 +160,11 @@ def _visits(demo: Demo) -> dict[str, list[Visit]]:
             Visit("new alternative form", f"/arenden/{case_id}/alternativ/nytt"),
             Visit("edit alternative form", f"/alternativ/{alternative_id}/redigera"),
             Visit("new module form", f"/alternativ/{alternative_id}/moduler/ny"),
+            Visit(
+                "case team (with its forms)",
+                f"/arenden/{case_id}/team",
+                submit="form[action$='/team/kontakt'] button[type=submit]",
+            ),
             *questionnaires,
             Visit("rule trace", f"/bedomningar/{ids['A']}/regelspar/G-02"),
             Visit("rule trace (D2)", f"/bedomningar/{ids['D2']}/regelspar/L-04"),
@@ -176,6 +181,7 @@ def _visits(demo: Demo) -> dict[str, list[Visit]]:
                 submit="#request-changes-form button[type=submit]",
             ),
             Visit("my tasks (reviewer)", "/mina-uppgifter"),
+            Visit("questionnaire as the jurist (her questions open)", f"/bedomningar/{ids['A']}?steg=legal"),
         ],
         "beslutsfattare": [
             Visit(

@@ -71,7 +71,10 @@ def test_unknown_answer_shows_a_hidden_question_changes_the_live_verdict_and_is_
     expect(verdict(page)).to_have_attribute("data-verdict", "cannot_assess")  # live, before any explicit save
     expect(verdict(page)).to_contain_text("Kan ej bedömas ännu")
     expect(page.locator("#save-status")).to_contain_text("Sparat")  # autosaved, announced in the live region
-    page.locator('[name="q_G-22_owner"]').fill("Upphandlingsenheten")
+    # Who finds out is picked from the case team and its contacts (D's vendor contact here), never typed.
+    page.locator('[name="q_G-22_owner"]').select_option(label="David Lund (Leverantören av D1–D3 (demo))")
+    owner = page.locator('[name="q_G-22_owner"]').input_value()
+    assert owner.startswith("c:")
     page.locator('[name="q_G-22_due"]').fill("2027-03-31")
     page.locator('button[name="action"][value="save"]').click()
     page.wait_for_load_state()
@@ -87,11 +90,12 @@ def test_unknown_answer_shows_a_hidden_question_changes_the_live_verdict_and_is_
         open_step(page, d2, step)
         after[step] = form_state(page)
     expected = {step: dict(fields) for step, fields in before.items()}
-    expected["context"].update({"q_G-22": "unknown", "q_G-22_owner": "Upphandlingsenheten", "q_G-22_due": "2027-03-31"})
+    expected["context"].update({"q_G-22": "unknown", "q_G-22_owner": owner, "q_G-22_due": "2027-03-31"})
     assert after == expected
     page.reload()  # on the context step
     expect(option(page, "G-22", "Okänt")).to_be_checked()
     expect(verdict(page)).to_have_attribute("data-verdict", "cannot_assess")
+    expect(page.locator("#q-G-22-assignee")).to_contain_text("David Lund")
 
 
 def test_without_javascript_a_save_shows_the_question_its_answer_made_relevant(

@@ -75,11 +75,15 @@ def test_architect_submits_reviewers_approve_decision_maker_decides_and_the_reco
     deadline = (dt.date.today() + dt.timedelta(days=90)).isoformat()
     rows = decider.locator(".condition-row")
     assert rows.count() > 0
-    for i in range(rows.count()):
+    for i in range(rows.count()):  # one deadline each: a date for the first, a gate for the others
         row = rows.nth(i)
-        row.get_by_label("Ansvarig").select_option(label="Anna Arkitekt")
-        row.get_by_label("Senast").fill(deadline)
-        row.get_by_label("Grind").select_option("before_go_live")
+        owner = row.get_by_label("Ansvarig")  # the architect, as a team member or (no team) a user
+        owner.select_option(owner.locator("option", has_text="Anna Arkitekt").first.get_attribute("value"))
+        if i == 0:
+            row.get_by_label("När ska villkoret vara uppfyllt?").select_option("date")
+            row.get_by_label("Senast").fill(deadline)
+        else:
+            row.get_by_label("När ska villkoret vara uppfyllt?").select_option("before_go_live")
     decider.get_by_label("Nästa omprövning").fill((dt.date.today() + dt.timedelta(days=365)).isoformat())
     decider.get_by_label("Godkänn användningen").check()
     decider.get_by_role("button", name="Fatta beslut").click()

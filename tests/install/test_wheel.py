@@ -264,9 +264,8 @@ def _decide_d2_on(port: int, passwords: dict[str, str]) -> int:
     decider = Browser(base, behind_tls=True)
     decider.sign_in("beslutsfattare", passwords["beslutsfattare"])
     page = decider.get(review).text()
-    owner = re.search(r'<option value="(\d+)"[^>]*>Anna Arkitekt</option>', page)
+    owner = re.search(r'<option value="(u:\d+)"[^>]*>Anna Arkitekt[^<]*</option>', page)
     assert owner, "the architect is not offered as a condition owner"
-    deadline = (dt.date.today() + dt.timedelta(days=90)).isoformat()
     data: dict[str, str] = {
         "csrf_token": csrf_of(page),
         "outcome": "approved",
@@ -277,7 +276,6 @@ def _decide_d2_on(port: int, passwords: dict[str, str]) -> int:
         data.update(
             {
                 f"cond_{qid}_owner": owner.group(1),
-                f"cond_{qid}_deadline": deadline,
                 f"cond_{qid}_gate": "before_go_live",
             }
         )

@@ -397,7 +397,9 @@ KNOWN_FIELDS: dict[str, tuple[str, ...]] = {
     "review.approve": ("area", "note"),
     "review.override": ("question_id", "reference", "author", "finding_date", "review_date"),
     "review.decide": ("outcome", "residual_risks", "next_review"),
-    "review.fulfil": ("note", "evidence"),
+    "review.claim": ("note", "evidence", "next"),
+    "review.verify": ("note", "next"),
+    "review.send_back": ("reason", "next"),
 }
 ALL_KNOWN = sorted({name for names in KNOWN_FIELDS.values() for name in names})
 
@@ -761,9 +763,9 @@ class Fuzzer:
         if name == "password":
             return self.passwords.get(req_identity, rng.choice(list(self.passwords.values()) or ["x"]))
         if name.endswith("_owner") and name.startswith("cond_"):
-            return str(rng.choice(list(self.user_ids.values()) or [1]))
+            return "u:" + str(rng.choice(list(self.user_ids.values()) or [1]))
         if name.endswith("_gate"):
-            return rng.choice(["before_go_live", "within_months", "ongoing"])
+            return rng.choice(["date", "before_go_live", "within_months", "ongoing"])
         if name.endswith("_months"):
             return rng.choice(["1", "6", "12", "120", "121", "0"])
         if name.endswith(("_deadline", "_date", "_due")) or name == "next_review":

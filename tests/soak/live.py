@@ -270,7 +270,8 @@ def form_of(page: str) -> dict[str, Any]:
             r'<option\b[^>]*selected[^>]*value="([^"]*)"|<option\b[^>]*value="([^"]*)"[^>]*selected', match.group(2)
         )
         if name:
-            data[name] = html.unescape((selected.group(1) or selected.group(2)) if selected else "")
+            value = next((g for g in selected.groups() if g is not None), "") if selected else ""
+            data[name] = html.unescape(value)
     return data
 
 

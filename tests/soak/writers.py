@@ -216,7 +216,8 @@ def digest_of(answer: dict[str, Any]) -> str:
             evidence=answer.get("evidence", "E1"),
             motivation=answer.get("motivation", ""),
             evidence_ref=answer.get("evidence_ref", ""),
-            unknown_owner=answer.get("unknown_owner", ""),
+            # The picked assignee's key (events since migration 0006); before, the free text was the owner.
+            unknown_owner=answer.get("assignee", answer.get("unknown_owner", "")),
             unknown_due=dt.date.fromisoformat(due) if due else None,
         )
     )
