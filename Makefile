@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := assess
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run test test-install soak lint fmt typecheck translations bench clean
+.PHONY: help install install-dev run test test-load test-install soak lint fmt typecheck translations bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,9 +34,13 @@ run: install ## Migrate the SQLite database in instance/, load rule set and demo
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev ## Lint and run every test, two at a time (browser tests need /usr/bin/chromium)
+test: install-dev ## Lint and run every test but the load suites, two at a time (browser tests need /usr/bin/chromium)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --ignore=tests/install
+	$(BIN)/pytest -n 2 -m "not load" --ignore=tests/install
+
+test-load: install-dev ## The load and soak suites at CI size: concurrent writers, kill -9, fuzz on PostgreSQL, the language walk
+	MOLNBEDOMNING_TEST_POSTGRES_URL="$${MOLNBEDOMNING_TEST_POSTGRES_URL:-$$(.ci/postgres 2>/dev/null || true)}" \
+		$(BIN)/pytest -n 2 -m load --ignore=tests/install
 
 test-install: install-dev ## Build the wheel, install it in a fresh venv, serve two instances on one PostgreSQL
 	MOLNBEDOMNING_TEST_POSTGRES_URL="$${MOLNBEDOMNING_TEST_POSTGRES_URL:-$$(.ci/postgres 2>/dev/null || true)}" \

@@ -296,8 +296,11 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(purge_command)
     app.cli.add_command(backup_command)
     from assess.cli_notify import notify_command
+    from assess.cli_scenario import reassessment_cli, scenario_cli
 
     app.cli.add_command(notify_command)
+    app.cli.add_command(scenario_cli)
+    app.cli.add_command(reassessment_cli)
     _register_groups(app)
 
 

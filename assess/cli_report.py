@@ -55,3 +55,15 @@ def report_case(case_id: int, output: Path) -> None:
     except DomainError as exc:
         fail(exc.problems)
     _write(content, output)
+
+
+@report_cli.command("steering")
+@click.argument("case_id", type=int)
+@OUTPUT
+def report_steering(case_id: int, output: Path) -> None:
+    """Write the steering group's brief (Beslutsunderlag) of case ID."""
+    try:
+        content = service.steering_pdf(case_id, utcnow())
+    except DomainError as exc:
+        fail(exc.problems)
+    _write(content, output)

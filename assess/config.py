@@ -66,6 +66,9 @@ class Defaults:
     MAIL_FROM = ""
     #: Seconds to wait for the mail server.
     MAIL_TIMEOUT = 10
+    #: Days an answer to a question the rule set marks volatile stays fresh before the decision is flagged
+    #: *Omprövning krävs* (ASSESS_VOLATILE_RECHECK_DAYS; the rule set has no period of its own).
+    VOLATILE_RECHECK_DAYS = 365
 
 
 class ConfigError(RuntimeError):

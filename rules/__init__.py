@@ -19,6 +19,7 @@ from rules.answers import (
     parse_answer_set,
     value_from_form,
 )
+from rules.completion import Completion, favourable_completion
 from rules.engine import evaluate
 from rules.loader import LoadError, RuleSetError, load_ruleset
 from rules.model import (
@@ -51,6 +52,7 @@ __all__ = [
     "AnswerSetError",
     "Area",
     "AreaResult",
+    "Completion",
     "ConditionItem",
     "Evaluation",
     "Group",
@@ -67,6 +69,7 @@ __all__ = [
     "Text",
     "default_ruleset",
     "evaluate",
+    "favourable_completion",
     "load_published",
     "load_ruleset",
     "check_answers",

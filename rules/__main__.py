@@ -6,11 +6,13 @@ Exit codes: 0 success; 1 ``check`` found problems; 2 bad input (answers, overrid
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from rules.answers import AnswerSetError, parse_answer_json
+from rules.completion import favourable_completion
 from rules.engine import evaluate
 from rules.loader import RuleSetError, load_ruleset
 from rules.model import ANSWERED_BY_LABELS, OUTCOME_LABELS, Question, RuleSet
@@ -88,6 +90,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except AnswerSetError as exc:
         _err(exc.problems)
         return 2
+    if args.favourable:
+        completion = favourable_completion(ruleset, answer_set.answers, answer_set.overrides)
+        sys.stdout.write(json.dumps(completion.to_dict(), ensure_ascii=False, indent=args.indent) + "\n")
+        return 0
     result = evaluate(ruleset, answer_set.answers, answer_set.overrides, validate=False)
     sys.stdout.write(result.to_json(indent=args.indent) + "\n")
     return 0
@@ -243,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="evaluate an answer set; JSON on stdout")
     ev.add_argument("--ruleset", metavar="ID[@VERSION]", help="default: the newest published rule set")
     ev.add_argument("--indent", type=int, default=2, help="JSON indent (default 2)")
+    ev.add_argument(
+        "--favourable", action="store_true", help="print the favourable completion (what it would take) instead"
+    )
     ev.add_argument("answers", metavar="ANSWERS.json", help="the answer set, or - for stdin")
     ev.set_defaults(func=cmd_evaluate)
     show = sub.add_parser("show", help="print the catalogue in readable form")

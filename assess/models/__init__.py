@@ -22,6 +22,7 @@ from assess.models.review import (
     ReviewComment,
     Submission,
 )
+from assess.models.support import FactChange, FactWatch, ReassessmentFlag, Scenario
 from assess.models.user import LoginAttempt, ReviewArea, Role, User, UserRole, UserSession
 
 __all__ = [
@@ -49,6 +50,10 @@ __all__ = [
     "CaseMember",
     "CaseStatus",
     "SentNotification",
+    "FactChange",
+    "FactWatch",
+    "ReassessmentFlag",
+    "Scenario",
     "TeamRole",
     "Evidence",
     "LoginAttempt",

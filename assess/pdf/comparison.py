@@ -14,7 +14,7 @@ from reportlab.platypus import Flowable, Spacer
 
 from assess.pdf import labels
 from assess.pdf.archive import ArchiveMeta, make_pdfa
-from assess.pdf.data import AREAS, ComparisonReport, ComparisonRow, QuestionRef
+from assess.pdf.data import AREAS, ComparisonReport, ComparisonRow, QuestionRef, ScenarioRow
 from assess.pdf.fonts import BOLD
 from assess.pdf.labels import N_, Translate, _, word
 from assess.pdf.layout import (
@@ -175,7 +175,9 @@ def _matrix(rows: Sequence[ComparisonRow]) -> Flowable:
     widths[0] = WIDTH - sum(widths[1:])
     body: list[list[Flowable | str]] = []
     extra: list[tuple[object, ...]] = []
-    for index, row in enumerate(rows, start=1):
+    index = 0
+    for row in rows:
+        index += 1
         verdict_colour = VERDICT_COLOUR.get(row.verdict, MUTED)
         status = ("font color='#555555'", _status_line(row))
         cells: list[Flowable | str] = [
@@ -194,8 +196,38 @@ def _matrix(rows: Sequence[ComparisonRow]) -> Flowable:
             para(str(len(row.conditions)), s.cell),
         ]
         body.append(cells)
+        for scenario in row.scenarios:
+            # A hypothetical row: marked in words, set in italics on a plain background (never the verdict).
+            index += 1
+            body.append(
+                [
+                    _scenario_cell(row, scenario, widths[0]),
+                    markup([("i", labels.verdict_phrase(scenario.verdict, scenario.worst_case))], s.cell),
+                    *(markup([("i", word(labels.AREA_RESULT, scenario.area_results.get(a)))], s.cell) for a in AREAS),
+                    para(_ids(scenario.knockouts), s.cell),
+                    para(_ids(scenario.decisive_unknowns), s.cell),
+                    para(str(len(scenario.conditions)), s.cell),
+                ]
+            )
+            extra.append(("LINEBEFORE", (0, index), (0, index), 2, MUTED))
     extra.append(("LINEAFTER", (1, 0), (1, -1), 0.4, MUTED))
     return grid(header, body, widths, extra=extra)
+
+
+def _scenario_label(scenario: ScenarioRow) -> str:
+    """Return the words that mark a scenario row as hypothetical, with its name."""
+    return _("Scenario (hypotetiskt): %(name)s") % {"name": scenario.name}
+
+
+def _scenario_cell(row: ComparisonRow, scenario: ScenarioRow, width: float) -> Flowable:
+    """Return a scenario's marker and name, the module it belongs to and the questions it answers."""
+    s = styles()
+    label = _scenario_label(scenario)
+    answers = _("Hypotetiska svar: %(qids)s") % {"qids": ", ".join(scenario.changed) or "–"}
+    style = fitted_style([label], s.cell, width - CELL_PADDING)
+    where = f"{row.alternative} · {row.module}"
+    cell = markup([("i", label), "\n", where, "\n", ("font color='#555555'", answers)], style)
+    return continued_label(cell, label)
 
 
 def _legend() -> Flowable:
@@ -232,7 +264,9 @@ def _details(rows: Sequence[ComparisonRow]) -> list[Flowable]:
     extra: list[tuple[object, ...]] = []
     widths = [70 * mm, 62 * mm, 62 * mm]
     widths.append(WIDTH - sum(widths))
-    for index, row in enumerate(rows, start=1):
+    index = 0
+    for row in rows:
+        index += 1
         colour = VERDICT_COLOUR.get(row.verdict, MUTED)
         unknowns = _refs_lines(row.decisive_unknowns, _("Inga"))
         if row.blocking_unknown_count:
@@ -247,6 +281,18 @@ def _details(rows: Sequence[ComparisonRow]) -> list[Flowable]:
             ]
         )
         extra.append(("LINEBEFORE", (0, index), (0, index), 3, colour))
+        for scenario in row.scenarios:
+            index += 1
+            phrase = ("i", labels.verdict_phrase(scenario.verdict, scenario.worst_case))
+            body.append(
+                [
+                    markup([("i", _scenario_label(scenario)), "\n", row.alternative, "\n", phrase], s.cell),
+                    Paragraph(_refs_lines(scenario.knockouts, _("Inga")), s.cell),
+                    Paragraph(_refs_lines(scenario.decisive_unknowns, _("Inga")), s.cell),
+                    Paragraph(_refs_lines(scenario.conditions, _("Inga")), s.cell),
+                ]
+            )
+            extra.append(("LINEBEFORE", (0, index), (0, index), 2, MUTED))
     header = [_("Alternativ och bedömning"), _("Stoppträffar"), _("Avgörande okända"), _("Villkor")]
     table = grid(header, body, widths, extra=extra)
     return [para(_("Detaljer per alternativ"), s.h2), table]

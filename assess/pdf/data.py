@@ -270,6 +270,24 @@ class AreaResults:
 
 
 @dataclass(frozen=True)
+class ScenarioRow:
+    """A scenario of a compared module: hypothetical answers to its open questions on top of the real ones.
+
+    Never the module's answers or verdict; the report marks it "Scenario (hypotetiskt)". `changed` lists the
+    questions it answers hypothetically.
+    """
+
+    name: str
+    verdict: Verdict
+    worst_case: Verdict
+    area_results: AreaResults
+    knockouts: tuple[QuestionRef, ...] = ()
+    decisive_unknowns: tuple[QuestionRef, ...] = ()
+    conditions: tuple[QuestionRef, ...] = ()
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ComparisonRow:
     """One alternative (or one module of it) in the comparison; `alternative_id` tells alternatives apart.
 
@@ -294,6 +312,8 @@ class ComparisonRow:
     decided_revision: int | None = None
     decided_verdict: Verdict | None = None
     decided_approved: bool | None = None
+    #: The module's scenarios (hypothetical), shown under its row and never counted as assessments.
+    scenarios: tuple[ScenarioRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -321,3 +341,106 @@ class ComparisonReport:
     def is_draft(self) -> bool:
         """Tell whether any compared assessment is not decided (the report is then watermarked)."""
         return any(row.status not in FINAL_STATUSES for row in self.rows)
+
+
+@dataclass(frozen=True)
+class PartyFacts:
+    """The facts one party (`answered_by`) must still find out for a module: how many, by when, by whom.
+
+    `people` are the named persons who find them out (picked, or the team's default); `unnamed` counts the facts
+    nobody is named for; `earliest_due` is the earliest due date set on any of them (None: none set).
+    """
+
+    answered_by: AnsweredBy
+    count: int
+    earliest_due: date | None = None
+    people: tuple[str, ...] = ()
+    unnamed: int = 0
+
+
+@dataclass(frozen=True)
+class KnockoutLine:
+    """A knock-out named by id and title, with its reason in one line (the rule's own words)."""
+
+    question_id: str
+    title: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ScenarioLine:
+    """A saved scenario (hypothetical answers) and the verdict it would give; never the real verdict."""
+
+    name: str
+    verdict: Verdict
+    worst_case: Verdict
+    knockouts: int = 0
+    conditions: int = 0
+
+
+@dataclass(frozen=True)
+class SteeringModule:
+    """One module of an alternative in the steering group's brief: now, at worst, and what it takes.
+
+    `favourable` is the favourable completion's sentence and `scenarios` the saved scenarios; None for either
+    means the part is not available (the page and the report say so), an empty tuple that there are none.
+    """
+
+    alternative: str
+    module: str
+    status: Status
+    verdict: Verdict
+    worst_case: Verdict
+    record_id: str = ""
+    alternative_id: str = ""
+    revision: int = 1
+    decided_revision: int | None = None
+    decided_verdict: Verdict | None = None
+    decided_approved: bool | None = None
+    favourable: str | None = None
+    favourable_verdict: Verdict | None = None
+    #: How many of the open questions the favourable completion needs answered (None: not available).
+    favourable_needed: int | None = None
+    facts: tuple[PartyFacts, ...] = ()
+    knockouts: tuple[KnockoutLine, ...] = ()
+    conditions: tuple[QuestionRef, ...] = ()
+    scenarios: tuple[ScenarioLine, ...] | None = None
+
+    @property
+    def facts_total(self) -> int:
+        """Count the facts still to find, over every party."""
+        return sum(party.count for party in self.facts)
+
+
+@dataclass(frozen=True)
+class SteeringBrief:
+    """The steering group's *Beslutsunderlag* of a case: one block per alternative's module, in words.
+
+    `language` is the language of the texts ("sv" or "en"); an empty `title` is the report's own title.
+    """
+
+    case_title: str
+    generated: datetime
+    modules: tuple[SteeringModule, ...]
+    case_id: str = ""
+    title: str = ""
+    author: str = ""
+    ruleset: RuleSetIdentity | None = None
+    notes: tuple[str, ...] = ()
+    language: str = "sv"
+
+    def alternatives(self) -> list[tuple[str, tuple[SteeringModule, ...]]]:
+        """Return the modules grouped by alternative, (name, modules), in the case's order."""
+        groups: dict[str, list[SteeringModule]] = {}
+        for m in self.modules:
+            groups.setdefault(m.alternative_id or m.alternative, []).append(m)
+        return [(items[0].alternative, tuple(items)) for items in groups.values()]
+
+    def with_verdict(self, *verdicts: Verdict) -> tuple[SteeringModule, ...]:
+        """Return the modules whose verdict now is one of the given ones, in order."""
+        return tuple(m for m in self.modules if m.verdict in verdicts)
+
+    @property
+    def is_draft(self) -> bool:
+        """Tell whether any module is not decided (the report is then watermarked)."""
+        return any(m.status not in FINAL_STATUSES for m in self.modules)

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +24,8 @@ from assess.models.types import utcnow
 from assess.rulesets import registry
 from assess.services import notifications
 from assess.services.audit import record_event
+from assess.services.completion import Favourable
+from assess.services.completion import favourable as favourable_of
 from assess.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from assess.services.evaluation import evaluate_assessment, ruleset_for
 from assess.services.team import Team, answerable_questions, may_edit_all, team_of
@@ -630,6 +633,11 @@ class QuestionnaireData:
     def hidden_answered(self, area_id: str) -> list[str]:
         """Return the ids of the area's hidden questions that have a stored answer (kept, never counted)."""
         return [qid for qid in self.ruleset.area(area_id).questions if qid in self.evaluation.ignored_answers]
+
+    @cached_property
+    def favourable(self) -> Favourable:
+        """Return what favourable answers to the open questions would give (pure, on the loaded answers)."""
+        return favourable_of(self.assessment)
 
 
 def load_questionnaire(assessment_id: int) -> QuestionnaireData:

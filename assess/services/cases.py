@@ -28,6 +28,7 @@ from assess.models import (
 )
 from assess.models.types import utcnow
 from assess.services.audit import diff_fields, record_event
+from assess.services.completion import Favourable, favourable
 from assess.services.errors import Conflict, NotFound, ValidationFailed
 from assess.services.evaluation import evaluate_assessment, ruleset_for
 
@@ -118,12 +119,18 @@ def case_modules(case: Case) -> dict[int, list[Module]]:
 def case_evaluations(case: Case, only: Iterable[Assessment] | None = None) -> dict[int, rules.Evaluation]:
     """Evaluate every assessment of a case (or only those given), loading all their answers in one query."""
     assessments = list(only) if only is not None else [a for alt in case.alternatives for a in alt.assessments]
+    by_assessment = answer_rows(assessments)
+    return {a.id: evaluate_assessment(a, by_assessment[a.id]) for a in assessments}
+
+
+def answer_rows(assessments: Iterable[Assessment]) -> dict[int, list[Answer]]:
+    """Return the stored answer rows of the assessments, keyed by assessment id, loaded in one query."""
     ids = [a.id for a in assessments]
     by_assessment: dict[int, list[Answer]] = {i: [] for i in ids}
     if ids:
         for row in db.session.scalars(select(Answer).where(Answer.assessment_id.in_(ids))):
             by_assessment[row.assessment_id].append(row)
-    return {a.id: evaluate_assessment(a, by_assessment[a.id]) for a in assessments}
+    return by_assessment
 
 
 def get_case(case_id: int) -> Case:
@@ -303,15 +310,32 @@ class ComparisonRow:
     evaluation: rules.Evaluation
     ruleset: rules.RuleSet
     module: Module | None = None
+    #: The module's scenarios (hypothetical answers on top of the real ones), each a ScenarioResult.
+    scenarios: tuple[Any, ...] = ()
+    #: What favourable answers to the open questions would give (issue 13), computed on the loaded answers.
+    favourable: Favourable | None = None
 
 
 def comparison(case_id: int) -> tuple[Case, list[ComparisonRow]]:
     """Return a case and one row per module (alternative and scope: its newest revision), evaluated, in order."""
     case = get_case(case_id)
     modules = case_modules(case)
-    evaluations = case_evaluations(case, (m.current for alt in case.alternatives for m in modules[alt.id]))
+    current = [m.current for alt in case.alternatives for m in modules[alt.id]]
+    answers = answer_rows(current)
+    evaluations = {a.id: evaluate_assessment(a, answers[a.id]) for a in current}
+    from assess.services.scenarios import scenarios_of
+
+    scenarios = scenarios_of(m.current.id for alt in case.alternatives for m in modules[alt.id])
     rows = [
-        ComparisonRow(alt, m.current, evaluations[m.current.id], ruleset_for(m.current), m)
+        ComparisonRow(
+            alt,
+            m.current,
+            evaluations[m.current.id],
+            ruleset_for(m.current),
+            m,
+            tuple(scenarios[m.current.id]),
+            favourable=favourable(m.current, answers[m.current.id]),
+        )
         for alt in case.alternatives
         for m in modules[alt.id]
     ]

@@ -78,6 +78,7 @@ SUBJECTS: dict[str, str] = {
     "condition.due30": N_("Påminnelse: villkor att uppfylla"),
     "condition.overdue": N_("Påminnelse: försenade villkor"),
     "review.due": N_("Dags för omprövning"),
+    "reassessment": N_("Omprövning krävs"),
 }
 
 
@@ -123,6 +124,9 @@ def sentence(kind: str, count: int = 1) -> str:
             n,
         ),
         "review.due": lambda: _("Datumet för nästa omprövning av ett beslut i ärendet har kommit."),
+        "reassessment": lambda: _(
+            "Ett beslut i ärendet behöver omprövas: ett faktum har ändrats eller ett svar har åldrats."
+        ),
     }
     return texts[kind]()
 
@@ -311,6 +315,22 @@ def on_transition(assessment: Assessment, action: str, target: AssessmentStatus,
     endpoint = "review.record" if kind == "decided" else "review.view"
     link = absolute_url(endpoint, settings.base_url, assessment_id=assessment.id)
     _queue(_notices(kind, _unique(users, actor), assessment, link, f"{action}:{target.value}"))
+
+
+def on_reassessment(assessment: Assessment, actor: User | None) -> None:
+    """Queue *Omprövning krävs* for a newly flagged decided assessment, sent after the commit.
+
+    It goes to the team's architects, the assessment's owner and the decision makers (the team's, else the
+    case's); one mail per recipient however many flags the transaction made.
+    """
+    settings = mail_settings()
+    if settings is None:
+        return
+    case = assessment.alternative.case
+    team = team_of(case)
+    users = _unique([*team.users(TeamRole.ARCHITECT), assessment.owner, *_decision_makers(team, case)], actor)
+    link = absolute_url("review.view", settings.base_url, assessment_id=assessment.id)
+    _queue(_notices("reassessment", users, assessment, link, "reassessment"))
 
 
 def on_assignment(

@@ -225,6 +225,12 @@ def freeze_record(
     """
     seq, head = chain_head()
     content = build_record(assessment, evaluation)
+    from assess.services.scenarios import scenarios_considered
+
+    # The scenarios considered: an annex beside the answers, never answers (absent in records without any).
+    annex = scenarios_considered(assessment)
+    if annex:
+        content["scenarios_considered"] = annex
     content["audit"] = {"seq": seq, "hash": head}
     text = canonical_json(content)
     record = FrozenRecord(assessment_id=assessment.id, canonical_json=text, sha256=sha256_hex(text))

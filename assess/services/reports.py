@@ -605,6 +605,9 @@ def build_comparison_report(case_id: int, generated: datetime, lang: str | None 
             overrides[o.assessment_id][o.question_id] = rules.Override(
                 o.reference, o.author, o.finding_date.isoformat(), o.kind.value, o.review_date.isoformat()
             )
+    from assess.services.scenarios import scenarios_of
+
+    scenarios = scenarios_of(ids)  # hypothetical rows under their module's row, evaluated live
     rows = []
     pins: set[tuple[str, str, str]] = set()
     for alternative, module in modules:
@@ -616,7 +619,10 @@ def build_comparison_report(case_id: int, generated: datetime, lang: str | None 
         else:
             evaluation = evaluate_assessment(assessment, answers[assessment.id], overrides[assessment.id]).to_dict()
         pins.add((assessment.ruleset_id, str(assessment.ruleset_version), assessment.ruleset_sha256))
-        rows.append(_comparison_row(alternative, assessment, ruleset, evaluation, lang, module))
+        compared = _comparison_row(alternative, assessment, ruleset, evaluation, lang, module)
+        if scenarios[assessment.id]:
+            compared = _with_scenarios(compared, alternative, assessment, ruleset, scenarios[assessment.id], lang)
+        rows.append(compared)
     notes: tuple[str, ...] = ()
     if len(pins) > 1:
         versions = ", ".join(
@@ -683,10 +689,48 @@ def _comparison_row(
     )
 
 
+def _with_scenarios(
+    row: report.ComparisonRow,
+    alternative: Alternative,
+    assessment: Assessment,
+    ruleset: rules.RuleSet,
+    results: Sequence[Any],
+    lang: str,
+) -> report.ComparisonRow:
+    """Return the row with its scenarios (ScenarioResult) as plain hypothetical rows for the renderer."""
+    from dataclasses import replace
+
+    scenario_rows = []
+    for result in results:
+        base = _comparison_row(alternative, assessment, ruleset, result.evaluation.to_dict(), lang)
+        scenario_rows.append(
+            report.ScenarioRow(
+                name=result.scenario.name,
+                verdict=base.verdict,
+                worst_case=base.worst_case,
+                area_results=base.area_results,
+                knockouts=base.knockouts,
+                decisive_unknowns=base.decisive_unknowns,
+                conditions=base.conditions,
+                changed=tuple(result.changed),
+            )
+        )
+    return replace(row, scenarios=tuple(scenario_rows))
+
+
 def comparison_pdf(case_id: int, generated: datetime, lang: str | None = None) -> bytes:
     """Return the comparison report of a case as PDF, in a language (default: the reader's)."""
     lang = report_language(lang)
     return render_comparison_report(build_comparison_report(case_id, generated, lang), _translator(lang))
+
+
+def steering_pdf(case_id: int, generated: datetime, lang: str | None = None) -> bytes:
+    """Return the steering group's brief (*Beslutsunderlag*) of a case as PDF, in a language (default: the reader's)."""
+    from assess.pdf.steering import render_steering_report
+    from assess.services.steering import steering_brief
+
+    lang = report_language(lang)
+    return render_steering_report(steering_brief(case_id, lang, generated), _translator(lang))
 
 
 def download_name(kind: str, object_id: int) -> str:

@@ -38,7 +38,7 @@ from assess.models import (
 )
 from assess.models.types import utcnow
 from assess.rulesets import registry
-from assess.services import decisions, records, reports, workflow
+from assess.services import decisions, reassessment, records, reports, workflow
 from assess.services import review as review_service
 from assess.services import team as team_service
 from assess.services.assessments import get_assessment
@@ -331,6 +331,8 @@ class Tasks:
     for_contacts: list[DecisionCondition] = field(default_factory=list)
     #: Per condition listed: what this user may do with it (decisions.CLAIM, VERIFY, SEND_BACK).
     condition_actions: dict[int, frozenset[str]] = field(default_factory=dict)
+    #: Decided assessments flagged *Omprövning krävs* that are this user's (architect or decision maker), with why.
+    to_reassess: list[tuple[Assessment, list[str]]] = field(default_factory=list)
 
 
 def my_tasks(user: User, today: date) -> Tasks:
@@ -388,4 +390,5 @@ def my_tasks(user: User, today: date) -> Tasks:
         to_verify=to_verify,
         for_contacts=for_contacts,
         condition_actions=decisions.condition_actions([*conditions, *to_verify, *for_contacts], user),
+        to_reassess=reassessment.flagged_for(user),
     )

@@ -36,6 +36,7 @@ from assess.models import (
 )
 from assess.services.audit import GENESIS, hash_of
 from assess.services.records import FORMAT, FORMATS, canonical_json, sha256_hex, stored_report_of
+from assess.services.scenarios import scenario_facts
 from assess.services.workflow import answer_json
 
 SEALED = (AssessmentStatus.DECIDED, AssessmentStatus.SUPERSEDED)
@@ -234,6 +235,10 @@ def _frozen_facts(data: Mapping[str, Any]) -> dict[str, Any]:
         "approvals": [{k: a.get(k) for k in _APPROVAL_KEYS} for a in data["approvals"]],
         "conditions": [{k: c.get(k) for k in _CONDITION_KEYS} for c in data["conditions"]],
         "decision": None if decision is None else {k: decision.get(k) for k in _DECISION_KEYS},
+        # The annex of scenarios considered; a record without the key (older ones) considered none.
+        "scenarios_considered": [
+            {"name": sc.get("name"), "answers": sc.get("answers")} for sc in data.get("scenarios_considered") or []
+        ],
     }
 
 
@@ -332,6 +337,7 @@ def _live_facts(assessment: Assessment) -> dict[str, Any]:
                     "residual_risks": decision.residual_risks,
                     "next_review": decision.next_review.isoformat() if decision.next_review else None,
                 },
+                "scenarios_considered": scenario_facts(aid),
             }
         )
     )

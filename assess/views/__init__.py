@@ -123,6 +123,9 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(assessments.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(__import__("assess.views.reassessment", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("assess.views.steering", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("assess.views.scenarios", fromlist=["bp"]).bp)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
@@ -151,6 +154,7 @@ def register_views(app: Flask) -> None:
     app.jinja_env.globals["overdue_ids"] = overdue_ids
     app.jinja_env.globals["today"] = today
     app.jinja_env.globals["late_task_ids"] = late_task_ids
+    app.jinja_env.globals["reassessment_ids"] = reassessment_ids
 
 
 def overdue_ids() -> set[int]:
@@ -174,6 +178,18 @@ def late_task_ids() -> set[int]:
     if "late_task_ids" not in g:
         g.late_task_ids = overdue_question_assessment_ids(today())
     ids: set[int] = g.late_task_ids
+    return ids
+
+
+def reassessment_ids() -> set[int]:
+    """Return the ids of decided assessments flagged *Omprövning krävs* (one query per request, for every list)."""
+    from flask import g
+
+    from assess.services.reassessment import flagged_assessment_ids
+
+    if "reassessment_ids" not in g:
+        g.reassessment_ids = flagged_assessment_ids()
+    ids: set[int] = g.reassessment_ids
     return ids
 
 

@@ -29,6 +29,7 @@ from assess.services import review_in_place, workflow
 from assess.services.assessments import encode_digests
 from assess.services.errors import ValidationFailed
 from assess.services.evaluation import ruleset_for
+from assess.services.scenarios import scenarios_of
 from assess.services.team import answerable_questions
 from assess.views.access import ANY_ROLE, allow
 from assess.views.security import done_writing
@@ -88,6 +89,8 @@ def _page(
         review=review_in_place.questionnaire_review(data.assessment),
         may_comment=review_in_place.may(data.assessment, workflow.Action.COMMENT, current_user),
         may_reopen=review_in_place.may(data.assessment, workflow.Action.REOPEN, current_user),
+        # The assessment's scenarios (hypothetical, never its answers): templates/scenarios/_list.html calls it.
+        scenarios_of=scenarios_of,
     ), status
 
 

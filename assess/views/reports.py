@@ -45,3 +45,10 @@ def assessment_pdf(assessment_id: int) -> Response:
 def comparison_pdf(case_id: int) -> Response:
     content = service.comparison_pdf(case_id, utcnow(), _language())
     return _pdf(content, service.download_name("jamforelse-arende", case_id))
+
+
+@bp.route("/arenden/<int:case_id>/beslutsunderlag.pdf")
+@allow(*ANY_ROLE)
+def steering_pdf(case_id: int) -> Response:
+    content = service.steering_pdf(case_id, utcnow(), _language())
+    return _pdf(content, service.download_name("beslutsunderlag-arende", case_id))

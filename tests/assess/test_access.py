@@ -89,6 +89,18 @@ ROUTES = [
     Route("review.tasks", "GET", lambda w: "/mina-uppgifter", frozenset(ALL)),
     Route("reports.assessment_pdf", "GET", lambda w: f"/bedomningar/{w['assessment'].id}/rapport.pdf", frozenset(ALL)),
     Route("reports.comparison_pdf", "GET", lambda w: f"/arenden/{w['case'].id}/jamforelse.pdf", frozenset(ALL)),
+    Route("steering.brief", "GET", lambda w: f"/arenden/{w['case'].id}/beslutsunderlag", frozenset(ALL)),
+    Route("reports.steering_pdf", "GET", lambda w: f"/arenden/{w['case'].id}/beslutsunderlag.pdf", frozenset(ALL)),
+    Route("scenarios.list_scenarios", "GET", lambda w: f"/bedomningar/{w['assessment'].id}/scenarier", frozenset(ALL)),
+    Route("scenarios.new_scenario", "POST", lambda w: f"/bedomningar/{w['assessment'].id}/scenarier", EDIT),
+    Route("scenarios.edit", "GET", lambda w: "/scenarier/999", frozenset(ALL)),
+    Route("scenarios.save", "POST", lambda w: "/scenarier/999", EDIT),
+    Route("scenarios.delete", "POST", lambda w: "/scenarier/999/ta-bort", EDIT),
+    Route("reassessment.index", "GET", lambda w: "/omprovning", frozenset({"admin", "architect", "decision_maker"})),
+    Route("reassessment.create_watch", "POST", lambda w: "/omprovning/bevakningar", frozenset({"admin"})),
+    Route("reassessment.fact_changed", "POST", lambda w: "/omprovning/bevakningar/999/andrad", frozenset({"admin"})),
+    Route("reassessment.start", "GET", lambda w: f"/omprovning/bedomningar/{w['assessment'].id}/starta", EDIT),
+    Route("reassessment.start", "POST", lambda w: f"/omprovning/bedomningar/{w['assessment'].id}/starta", EDIT),
 ]
 PUBLIC = {
     "static",

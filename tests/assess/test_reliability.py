@@ -12,7 +12,7 @@ import pytest
 
 from tests.soak.scenarios import admin_url, concurrent_writers, database, writers_while_killing
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.load]
 
 KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 

@@ -19,6 +19,9 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import Demo, LiveServer
 from tests.browser.helpers import assert_accessible, put_demo_in_every_state
 
+#: Every role's pages in two languages is a long walk: it runs in `make test-load` (and .ci/run).
+pytestmark = pytest.mark.load
+
 NOTATION = (
     "→",
     "regel 1",

@@ -400,6 +400,12 @@ KNOWN_FIELDS: dict[str, tuple[str, ...]] = {
     "review.claim": ("note", "evidence", "next"),
     "review.verify": ("note", "next"),
     "review.send_back": ("reason", "next"),
+    "scenarios.new_scenario": ("name", "description"),
+    "scenarios.save": ("name", "description", "version", "action"),
+    "scenarios.delete": ("confirm",),
+    "reassessment.create_watch": ("name", "note", "change"),
+    "reassessment.fact_changed": ("w1-changed_on", "w1-reference"),
+    "reassessment.start": ("reason",),
 }
 ALL_KNOWN = sorted({name for names in KNOWN_FIELDS.values() for name in names})
 

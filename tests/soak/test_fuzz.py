@@ -83,6 +83,7 @@ def test_every_route_is_fuzzed(app: Flask) -> None:
     assert {r.method for r in fuzz.routes(app) if r.endpoint == "cases.new_case"} == {"GET", "POST"}
 
 
+@pytest.mark.load
 def test_a_run_is_reproduced_by_its_seed(app: Flask, migrated_template: Path, tmp_path: Path) -> None:
     """Two runs with the same seed on the same starting data send the same requests and get the same answers."""
     load_demo(app)
@@ -111,6 +112,7 @@ def test_no_request_gets_a_server_error_on_sqlite(demo_app: Flask) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.load
 def test_no_request_gets_a_server_error_on_postgresql(pg_demo_app: Flask) -> None:
     budget = fuzz.budget_from_env()
     report = fuzz.run_fuzz(pg_demo_app, budget, database="postgresql")
