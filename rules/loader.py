@@ -495,6 +495,7 @@ class _Builder:
             on_unknown=q.on_unknown,
             answered_by=q.answered_by,
             volatile=q.volatile,
+            recheck_days=q.recheck_days,
             min_evidence=min_evidence,
             min_evidence_any=min_any,
             refs=refs,

@@ -159,6 +159,8 @@ class Question:
     option_ids: frozenset[Value] = field(repr=False, compare=False)
     candidates: tuple[Value, ...] = field(repr=False, compare=False)
     names_not_applicable: bool = field(repr=False, compare=False)
+    #: Days a volatile answer holds before the decision is re-checked (None: the app's configured default).
+    recheck_days: int | None = field(default=None, compare=False)
 
     def option(self, option_id: Value) -> Option | None:
         """Return the option with this id, or None."""

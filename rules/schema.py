@@ -33,6 +33,7 @@ A rule set file looks like this (abridged; ``rules/rulesets/molnlamplighet/1.yam
       on_unknown: UB             # UB | UN
       answered_by: legal         # provider | legal | region
       volatile: false
+      recheck_days: 180          # optional, volatile questions only: re-check the answer after this many days
       min_evidence: {"yes": E2}  # per option, or {any: E3} for every known answer
       refs:
       - {text: "GDPR (EU) 2016/679, Art. 28(3)", verify: false}
@@ -130,6 +131,8 @@ class QuestionSpec(_Model):
     on_unknown: Literal["UB", "UN"]
     answered_by: AnsweredBy
     volatile: StrictBool = False
+    #: How long a volatile question's answer holds before the decision is re-checked (None: the app's default).
+    recheck_days: int | None = Field(default=None, ge=1, le=3650)
     min_evidence: dict[Any, MinEvidenceLevel] | None = None
     refs: list[RefSpec] = Field(default_factory=list)
 

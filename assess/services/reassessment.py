@@ -67,7 +67,8 @@ class WatchView:
 
 
 def recheck_days() -> int:
-    """Return the re-check period of volatile answers in days (the rule set has none; config, default 365)."""
+    """Return the default re-check period of volatile answers in days (config VOLATILE_RECHECK_DAYS, 365); a
+    question's own `recheck_days` in the rule set wins where it names one."""
     try:
         days = int(current_app.config.get("VOLATILE_RECHECK_DAYS", DEFAULT_RECHECK_DAYS))
     except (TypeError, ValueError):
@@ -261,7 +262,6 @@ def check_due(today: date, actor: User | None = None) -> list[ReassessmentFlag]:
         else {}
     )
     flags = []
-    limit = today - timedelta(days=period)
     for assessment in decided:
         next_review = reviews.get(assessment.id)
         if next_review is not None and next_review <= today and (assessment.id, "next_review") not in open_sources:
@@ -278,7 +278,8 @@ def check_due(today: date, actor: User | None = None) -> list[ReassessmentFlag]:
         aged = sorted(
             (a.question_id for a in assessment.answers
              if a.value not in (None, "") and a.question_id in shown
-             and ruleset.by_id[a.question_id].volatile and a.updated_at.date() < limit),
+             and ruleset.by_id[a.question_id].volatile
+             and a.updated_at.date() < today - timedelta(days=ruleset.by_id[a.question_id].recheck_days or period)),
             key=lambda q: ruleset.by_id[q].index,
         )  # fmt: skip
         if aged:

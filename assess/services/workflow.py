@@ -17,6 +17,7 @@ from assess.models import (
     Assessment,
     AssessmentStatus,
     AuditEvent,
+    ReassessmentFlag,
     ReviewArea,
     Role,
     Submission,
@@ -397,6 +398,13 @@ def revise(assessment: Assessment, actor: User, reason: str) -> Assessment:
                 updated_by_id=a.updated_by_id,
             )
         )
+    # A new revision is the re-assessment: any "Omprövning krävs" of the old one is handled by it.
+    for flag in db.session.scalars(
+        select(ReassessmentFlag).where(
+            ReassessmentFlag.assessment_id == assessment.id, ReassessmentFlag.resolved_at.is_(None)
+        )
+    ):
+        flag.resolved_at, flag.resolved_by_id, flag.revision_id = utcnow(), actor.id, new.id
     move(assessment, target, actor, "supersede", {"new_revision": new.id, "reason": reason})
     record_event(
         actor,

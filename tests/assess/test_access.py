@@ -26,6 +26,10 @@ class Route:
     allowed: frozenset[str]
 
 
+#: The whole table (every route as every role, some 300 requests on fresh demo data) runs in `make test-load`
+#: (.ci/run); `make test` keeps `test_every_endpoint_is_in_the_table` and the signed-out walk of every route.
+LOAD = pytest.mark.load
+
 ROUTES = [
     Route("cases.index", "GET", lambda w: "/", frozenset(ALL)),
     Route("cases.list_cases", "GET", lambda w: "/arenden", frozenset(ALL)),
@@ -128,6 +132,7 @@ def test_every_endpoint_is_in_the_table(app: Flask) -> None:
     assert endpoints - PUBLIC == {r.endpoint for r in ROUTES}
 
 
+@LOAD
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.endpoint}")
 @pytest.mark.parametrize("role", sorted(ALL))
 def test_route_by_role(client: FlaskClient, world: dict[str, Any], route: Route, role: str) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from assess.extensions import db
 from assess.models import Answer, Assessment, AssessmentStatus, AuditEvent, Evidence, ReassessmentFlag
-from assess.services import impact, reassessment
+from assess.services import impact, reassessment, workflow
 from assess.services.errors import PermissionDenied, ValidationFailed
 from tests import factories
 from tests.assess.helpers import approve_use, count_queries, demo_users, load_demo, submit_and_approve
@@ -420,3 +420,15 @@ def test_a_flag_mails_the_architects_and_the_decision_maker(app: Flask, demo: di
     mail = notifications.compose(notices[0])
     assert mail.subject.startswith("Omprövning krävs: ")
     assert f"/bedomningar/{demo['d2'].id}/granskning" in mail.body
+
+
+def test_a_plain_new_revision_also_handles_the_flags(demo: dict[str, Any]) -> None:
+    """"Skapa ny revision" on a flagged decision is a re-assessment too: its open flags are resolved by it."""
+    users, d2 = demo["users"], demo["d2"]
+    _change, flags = reassessment.record_fact_change(_watch(users), dt.date(2026, 11, 28), "T-553/23", users["admin"])
+    db.session.commit()
+    assert flags
+    new = workflow.revise(d2, users["arkitekt"], "Ny leverantörsinformation")
+    db.session.commit()
+    assert reassessment.open_flags_of(d2) == []
+    assert all(f.revision_id == new.id and f.resolved_by_id == users["arkitekt"].id for f in flags)

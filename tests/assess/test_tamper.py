@@ -50,6 +50,7 @@ def test_every_tampering_is_refused_or_detected_on_sqlite(tmp_path: Path) -> Non
 
 
 @pytest.mark.postgres
+@pytest.mark.load
 def test_every_tampering_is_refused_or_detected_on_postgresql(tmp_path: Path) -> None:
     if not ADMIN_URL:
         if os.environ.get("CI"):

@@ -23,6 +23,9 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import Demo, LiveServer, _copy_demo, _serve
 from tests.browser.helpers import assert_accessible, put_demo_in_every_state
 
+#: Every page at phone width in two languages (with axe) is a long walk: it runs in `make test-load` (.ci/run).
+pytestmark = pytest.mark.load
+
 NARROW = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 900}
 LOCALES = [("sv", "sv-SE"), ("en", "en-GB")]
@@ -166,6 +169,9 @@ def _visits(demo: Demo) -> dict[str, list[Visit]]:
                 submit="form[action$='/team/kontakt'] button[type=submit]",
             ),
             *questionnaires,
+            Visit("scenarios of B", f"/bedomningar/{ids['B']}/scenarier"),
+            Visit("re-assessment and impact", "/omprovning"),
+            Visit("decision brief (Beslutsunderlag)", f"/arenden/{case_id}/beslutsunderlag"),
             Visit("rule trace", f"/bedomningar/{ids['A']}/regelspar/G-02"),
             Visit("rule trace (D2)", f"/bedomningar/{ids['D2']}/regelspar/L-04"),
             Visit("review page (draft)", f"/bedomningar/{ids['A']}/granskning"),

@@ -199,3 +199,13 @@ def test_duplicate_yaml_key(tmp_path: Path) -> None:
     (line,) = problems(tmp_path, text)
     assert line.startswith("mini.yaml: line ")
     assert line.endswith("not valid YAML: duplicate key 'id' in one mapping")
+
+
+def test_a_volatile_question_may_name_its_own_re_check_period(tmp_path: Path) -> None:
+    """`recheck_days` (1–3650) says how long a volatile answer holds; without it the app's default applies."""
+    ruleset = load(tmp_path, changed("questions.0.recheck_days", 90))
+    first = ruleset.questions[0]
+    assert first.recheck_days == 90
+    assert ruleset.questions[1].recheck_days is None
+    found = problems(tmp_path, changed("questions.0.recheck_days", 0))
+    assert any("recheck_days" in p for p in found), found

@@ -105,6 +105,7 @@ def test_a_run_is_reproduced_by_its_seed(app: Flask, migrated_template: Path, tm
     assert first.statuses == second.statuses
 
 
+@pytest.mark.load
 def test_no_request_gets_a_server_error_on_sqlite(demo_app: Flask) -> None:
     budget = fuzz.budget_from_env()
     report = fuzz.run_fuzz(demo_app, budget, database="sqlite")
