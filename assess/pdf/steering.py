@@ -55,6 +55,7 @@ def _render(data: SteeringBrief) -> bytes:
     title = data.title or _("Beslutsunderlag")
     story: list[Flowable] = _heading(data, title, status)
     story += _summary(data)
+    story += _terms()
     for name, modules in data.alternatives():
         story += _alternative(data, name, modules)
     info = PageInfo(
@@ -115,8 +116,7 @@ def _heading(data: SteeringBrief, title: str, status: str) -> list[Flowable]:
         para(
             _(
                 "Underlag för styrgruppen, per alternativ och modul. Bedömningen gäller omfattningen, aldrig "
-                "tjänsten i allmänhet. Värsta fall är det allvarligaste resultat som de obesvarade frågorna "
-                "fortfarande kan ge. Scenarier är hypotetiska: de ändrar inga svar."
+                "tjänsten i allmänhet."
             ),
             s.body,
         ),
@@ -185,18 +185,49 @@ def _summary(data: SteeringBrief) -> list[Flowable]:
     if open_:
         story.append(Paragraph(esc(_("Kan ej bedömas ännu; det som krävs:")), s.numbered, bulletText="•"))
         for m in open_:
-            text = f"<b>{esc(_name(data, m))}</b>: {esc(_facts_phrase(m))}"
+            range_ = _("i värsta fall %(worst)s") % {"worst": _lower(word(labels.VERDICT, m.worst_case))}
+            if m.favourable_verdict:
+                range_ = _("med gynnsamma besked %(verdict)s, %(worst)s") % {
+                    "verdict": _lower(word(labels.VERDICT, m.favourable_verdict)),
+                    "worst": range_,
+                }
+            text = f"<b>{esc(_name(data, m))}</b>: {esc(range_)}; {esc(_facts_phrase(m))}"
             unnamed = sum(p.unnamed for p in m.facts)
             if unnamed:
-                text += esc("; " + _("%(n)s utan namngiven person") % {"n": unnamed})
-            if m.favourable_verdict:
-                text += esc(
-                    "; "
-                    + _("med gynnsamma svar: %(verdict)s")
-                    % {"verdict": _lower(word(labels.VERDICT, m.favourable_verdict))}
-                )
+                text += esc("; " + _("för %(n)s av dem är ingen person utsedd") % {"n": unnamed})
             story.append(Paragraph(text + ".", SUB, bulletText="–"))
     return story
+
+
+#: The brief's terms, each with what it means: a steering group reads them once, before the alternatives.
+TERMS = (
+    (N_("Bedömning nu"), N_("resultatet med svaren som de är i dag.")),
+    (N_("Värsta fall"), N_("det allvarligaste resultat som de öppna frågorna fortfarande kan ge.")),
+    (
+        N_("Vad som krävs"),
+        N_(
+            "det mildaste resultat som gynnsamma besked i de öppna frågorna kan ge (med tillräckligt underlag), "
+            "och hur många besked det kräver från vem. Det är en beräkning, ingen prognos."
+        ),
+    ),
+    (N_("Stoppträff"), N_("ett svar som ensamt gör alternativet ej lämpligt.")),
+    (
+        N_("Villkor"),
+        N_("ett svar som gör alternativet lämpligt bara om åtgärder genomförs; åtgärderna står i bedömningen."),
+    ),
+    (
+        N_("Scenario"),
+        N_("hypotetiska svar som prövas ovanpå de verkliga. De ändrar inga svar och inget resultat."),
+    ),
+)
+
+
+def _terms() -> list[Flowable]:
+    s = styles()
+    story: list[Flowable] = [para(_("Så läser du underlaget"), s.h3)]
+    story += [Paragraph(f"<b>{esc(_(term))}</b>: {esc(_(meaning))}", s.small) for term, meaning in TERMS]
+    story.append(Spacer(0, 2 * mm))
+    return [KeepBlock(story)]
 
 
 def _alternative(data: SteeringBrief, name: str, modules: Sequence[SteeringModule]) -> list[Flowable]:
@@ -222,7 +253,7 @@ def _module(m: SteeringModule, several: bool, heading: Flowable | None = None) -
         head.append(para(f"{m.module} · {_status_line(m)}", s.muted))
     head.append(Spacer(0, 1 * mm))
     rows: list[list[Flowable | str]] = [
-        [_("Bedömning nu"), para(labels.verdict_phrase(m.verdict, m.worst_case), s.cell_bold)],
+        [_("Bedömning nu"), para(word(labels.VERDICT, m.verdict), s.cell_bold)],
         [_("Värsta fall"), word(labels.VERDICT, m.worst_case)],
     ]
     if m.decided_revision is not None and m.decided_verdict is not None:
@@ -235,7 +266,7 @@ def _module(m: SteeringModule, several: bool, heading: Flowable | None = None) -
                 else _("Beslutad rev %(revision)s: avslagen (%(verdict)s)") % decided,
             ]
         )
-    rows.append([_("Med gynnsamma svar"), m.favourable if m.favourable is not None else _(UNAVAILABLE)])
+    rows.append([_("Vad som krävs"), m.favourable if m.favourable is not None else _(UNAVAILABLE)])
     colour = VERDICT_COLOUR.get(m.verdict, MUTED)
     summary = grid(
         [_("Läget"), ""],
@@ -244,8 +275,8 @@ def _module(m: SteeringModule, several: bool, heading: Flowable | None = None) -
         extra=[("BACKGROUND", (1, 1), (1, 1), TINT.get(colour, SHADE)), ("LINEBEFORE", (0, 1), (0, -1), 3, colour)],
     )
     head.append(summary)
-    story: list[Flowable] = [KeepBlock(head)]
-    story += _facts(m)
+    # The head and the facts to find are read together: they move to a new page rather than come apart.
+    story: list[Flowable] = [KeepBlock(head + _facts(m))]
     story += _lists(m)
     story.append(Spacer(0, 3 * mm))
     return story
@@ -255,16 +286,25 @@ def _facts(m: SteeringModule) -> list[Flowable]:
     s = styles()
     title = para(_("Öppna frågor att ta reda på"), s.h3)
     if not m.facts:
-        return [KeepBlock([title, para(_("Inga: alla frågor är besvarade."), s.body)])]
+        return [_empty(_("Öppna frågor att ta reda på"), _("inga, alla frågor är besvarade."))]
     block: list[Flowable] = [title]
-    if m.favourable_needed is not None and m.favourable_needed != m.facts_total:
+    # Not when the knock-outs stand whatever the answers: no number of answers makes a difference there.
+    if (
+        m.favourable_needed is not None
+        and m.favourable_needed != m.facts_total
+        and m.favourable_verdict != "not_suitable"
+    ):
         block.append(
             para(
                 _(
-                    "Tabellen räknar alla %(total)s öppna frågor; det gynnsamma utfallet ovan kräver besked i "
-                    "%(needed)s av dem."
+                    "Tabellen räknar alla %(total)s öppna frågor. Det gynnsamma utfallet ovan kräver besked i "
+                    "%(needed)s av dem; de övriga %(rest)s behövs inte för det utfallet."
                 )
-                % {"total": m.facts_total, "needed": m.favourable_needed},
+                % {
+                    "total": m.facts_total,
+                    "needed": m.favourable_needed,
+                    "rest": m.facts_total - m.favourable_needed,
+                },
                 s.muted,
             )
         )
@@ -284,48 +324,59 @@ def _facts(m: SteeringModule) -> list[Flowable]:
                 people,
             ]
         )
-    widths = [30 * mm, 16 * mm, 30 * mm]
+    widths = [28 * mm, 16 * mm, 38 * mm]
     widths.append(WIDTH - sum(widths))
-    header = [_("Besvaras av"), _("Antal"), _("Tidigast senast"), _("Tas fram av")]
-    return [KeepBlock([*block, grid(header, body, widths)])]
+    header = [_("Besvaras av"), _("Antal"), _("Tidigaste svarsdag"), _("Tas fram av")]
+    return [*block, grid(header, body, widths)]
+
+
+def _empty(title: str, text: str) -> Flowable:
+    """Return a part with nothing in it as one line: its title and what it holds ("Stoppträffar: inga.")."""
+    s = styles()
+    line = ParagraphStyle("steering_line", parent=s.body, spaceBefore=2 * mm)
+    return Paragraph(f"<b>{esc(title)}:</b> {esc(text)}", line)
 
 
 def _lists(m: SteeringModule) -> list[Flowable]:
     s = styles()
     story: list[Flowable] = []
-    knockouts = [para(_("Stoppträffar"), s.h3)]
     if m.knockouts:
+        knockouts = [para(_("Stoppträffar"), s.h3)]
         for k in m.knockouts:
             text = f"<b>{esc(k.question_id)} {esc(k.title)}</b>"
             if k.reason:
                 text += f" – {esc(k.reason)}"
             knockouts.append(Paragraph(text, s.numbered, bulletText="•"))
+        story.append(KeepBlock(knockouts))
     else:
-        knockouts.append(para(_("Inga."), s.body))
-    story.append(KeepBlock(knockouts))
-    conditions = [para(_("Villkor"), s.h3)]
+        story.append(_empty(_("Stoppträffar"), _("inga.")))
     if m.conditions:
         text = "; ".join(f"<b>{esc(c.question_id)}</b> {esc(c.title)}" for c in m.conditions)
-        conditions.append(Paragraph(text + ".", s.body))
+        story.append(KeepBlock([para(_("Villkor med svaren som de är nu"), s.h3), Paragraph(text + ".", s.body)]))
     else:
-        conditions.append(para(_("Inga."), s.body))
-    story.append(KeepBlock(conditions))
-    scenarios = [para(_("Sparade scenarier (hypotetiska)"), s.h3)]
+        story.append(_empty(_("Villkor med svaren som de är nu"), _("inga.")))
+    title = _("Sparade scenarier (hypotetiska)")
     if m.scenarios is None:
-        scenarios.append(para(_(UNAVAILABLE), s.body))
+        story.append(_empty(title, _(UNAVAILABLE)))
     elif not m.scenarios:
-        scenarios.append(para(_("Inga sparade scenarier."), s.body))
+        story.append(_empty(title, _("inga.")))
     else:
+        scenarios: list[Flowable] = [para(title, s.h3)]
         for sc in m.scenarios:
-            text = esc(_("Om »%(name)s«:") % {"name": sc.name}) + " <b>"
-            text += esc(labels.verdict_phrase(sc.verdict, sc.worst_case)) + "</b>"
+            text = esc(_("Scenario »%(name)s«:") % {"name": sc.name}) + " <b>"
+            text += esc(word(labels.VERDICT, sc.verdict)) + "</b>"
+            details = []
+            if sc.worst_case != sc.verdict:
+                details.append(_("i värsta fall %(worst)s") % {"worst": _lower(word(labels.VERDICT, sc.worst_case))})
             if sc.knockouts:
-                text += esc(
-                    " ("
-                    + (_("1 stoppträff") if sc.knockouts == 1 else _("%(n)s stoppträffar") % {"n": sc.knockouts})
-                    + ")"
+                details.append(
+                    _("1 stoppträff") if sc.knockouts == 1 else _("%(n)s stoppträffar") % {"n": sc.knockouts}
                 )
+            if sc.conditions:
+                details.append(_("1 villkor") if sc.conditions == 1 else _("%(n)s villkor") % {"n": sc.conditions})
+            if details:
+                text += esc(" (" + ", ".join(details) + ")")
             text += " – " + esc(_("hypotetiskt, inget svar är ändrat"))
             scenarios.append(Paragraph(text, s.numbered, bulletText="•"))
-    story.append(KeepBlock(scenarios))
+        story.append(KeepBlock(scenarios))
     return story

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 import rules
 from assess.extensions import db
-from assess.i18n import in_language
+from assess.i18n import _, in_language
 from assess.models import Answer, Assessment, User
 from assess.pdf import data as report
 from assess.services.cases import Module, case_modules, get_case
@@ -115,8 +115,15 @@ def _favourable_of(
         with in_language(lang):
             for assessment in assessments:
                 fav = completion.favourable(assessment, answers[assessment.id])
+                text = str(completion.sentence(fav))
+                if fav.verdict == "not_suitable" and fav.evaluation.knockouts and not fav.nothing_open:
+                    # "Med gynnsamma besked: Ej lämplig – kräver besked i 39 frågor" reads as if the answers were
+                    # needed to get there; what the reader must know is that the knock-outs stand regardless.
+                    text = _(
+                        "Ej lämplig även med gynnsamma besked i de öppna frågorna: stoppträffarna nedan står kvar."
+                    )
                 result[assessment.id] = (
-                    str(completion.sentence(fav)),
+                    text,
                     getattr(fav, "verdict", None),
                     getattr(fav, "needed", None),
                 )

@@ -172,7 +172,7 @@ def test_a_saved_scenario_is_shown_as_hypothetical(client: FlaskClient, demo: di
     scenarios.create_scenario(a, "Leverantören svarar ja", demo["users"]["arkitekt"])
     db.session.commit()
     section = _section(_page(client, demo), a.id)
-    assert "Om »Leverantören svarar ja«:" in section
+    assert "Scenario »Leverantören svarar ja«:" in section
     assert "hypotetiskt, inget svar är ändrat" in section
 
 

@@ -54,6 +54,14 @@ ENGLISH = {
     "(ej tillgängligt)": "(not available)",
     "hypotetiskt, inget svar är ändrat": "hypothetical, no answer is changed",
     "Om »%(name)s«:": "If “%(name)s”:",
+    "Scenario »%(name)s«:": "Scenario “%(name)s”:",
+    "Vad som krävs": "What it would take",
+    "Tidigaste svarsdag": "Earliest due date",
+    "Villkor med svaren som de är nu": "Conditions with the answers as they are now",
+    "Så läser du underlaget": "How to read this brief",
+    "i värsta fall %(worst)s": "at worst %(worst)s",
+    "med gynnsamma besked %(verdict)s, %(worst)s": "with favourable answers %(verdict)s, %(worst)s",
+    "inga.": "none.",
     "leverantören": "the provider",
     "juristen": "legal counsel",
     "regionen": "the region",
@@ -195,7 +203,7 @@ def test_every_alternative_and_the_title_in_words(pdf_bytes: bytes) -> None:
     for module in make_brief().modules:
         assert squashed(module.alternative) in squashed(text), module.alternative
         assert squashed(module.module) in squashed(text) or module.module == "Hela alternativet"
-    assert "Kan ej bedömas ännu – risk för Ej lämplig" in text
+    assert "Bedömning nu Kan ej bedömas ännu Värsta fall Ej lämplig" in text
     assert notation_in(text) == []
     for code in ("not_suitable", "cannot_assess", "provider", "UB"):
         assert code not in text
@@ -206,7 +214,7 @@ def test_summary_says_what_could_be_suitable_what_not_and_what_it_takes(pdf_byte
     assert "Kan vara lämpliga nu: D – Hybrid: D2 – Patientens e-tjänster (lämplig med villkor" in first
     assert "Ej lämpliga: D – Hybrid: D1 – AI-diktering (stoppträffar: sekretessbrytande grund" in first
     assert "7 öppna frågor att ta reda på (4 från leverantören, 2 från juristen, 1 från regionen)" in first
-    assert "med gynnsamma svar: lämplig med villkor" in first
+    assert "med gynnsamma besked lämplig med villkor, i värsta fall ej lämplig" in first
 
 
 def test_facts_per_party_with_due_date_and_people(pdf_bytes: bytes) -> None:
@@ -220,7 +228,8 @@ def test_knockouts_conditions_scenarios_and_missing_parts(pdf_bytes: bytes) -> N
     text = all_text(pdf_bytes)
     assert "L-01 Sekretessbrytande grund – Sakliga uppgifter omfattas inte av 10 kap. 2 a § OSL." in text
     assert "G-07 Skyddade personuppgifter" in text
-    assert "Om »Leverantören svarar ja«: Lämplig med villkor – hypotetiskt, inget svar är ändrat" in text
+    assert "Scenario »Leverantören svarar ja«: Lämplig med villkor" in text
+    assert "hypotetiskt, inget svar är ändrat" in text
     assert "(ej tillgängligt)" in text  # D1: neither the favourable completion nor the scenarios
     assert "Beslutad rev 1: Lämplig med villkor" in text
 
@@ -230,7 +239,7 @@ def test_english_version_is_in_english(tmp_path: Path) -> None:
     text = all_text(pdf)
     for words in ("DECISION BRIEF", "Summary", "Could be suitable now:", "Verdict now", "Open questions to find out"):
         assert words in text
-    assert "Cannot be assessed yet – risk of Not suitable" in text
+    assert "Verdict now Cannot be assessed yet Worst case Not suitable" in text
     assert "The provider 4 2027-01-15" in text
     for swedish in ("Sammanfattning", "Bedömning nu", "Stoppträffar", "inget datum satt"):
         assert swedish not in text
