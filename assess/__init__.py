@@ -66,6 +66,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["PASSWORD_HASH_PARALLELISM"],
     )
     db.init_app(app)
+    from assess.services import authorship, summaries
+
+    authorship.install()
+    summaries.install()
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

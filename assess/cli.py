@@ -182,7 +182,7 @@ def cases_list(as_json: bool) -> None:
     """List every case with its alternatives and assessments."""
     from assess.services import cases as case_service
 
-    data = [case_service.case_to_dict(c) for c in case_service.list_cases()]
+    data = [case_service.case_to_dict(c) for c in case_service.all_cases()]
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -301,6 +301,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(notify_command)
     app.cli.add_command(scenario_cli)
     app.cli.add_command(reassessment_cli)
+    from assess.cli_summaries import summaries_cli
+
+    app.cli.add_command(summaries_cli)
     _register_groups(app)
 
 

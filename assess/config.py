@@ -69,6 +69,28 @@ class Defaults:
     #: Days an answer to a question the rule set marks volatile stays fresh before the decision is flagged
     #: *Omprövning krävs* (ASSESS_VOLATILE_RECHECK_DAYS; the rule set has no period of its own).
     VOLATILE_RECHECK_DAYS = 365
+    #: Sign-in through the region's identity provider (OpenID Connect) is on when OIDC_ISSUER is set; then
+    #: OIDC_CLIENT_ID, OIDC_CLIENT_SECRET (or better OIDC_CLIENT_SECRET_FILE, never logged) and
+    #: OIDC_GROUP_MAPPING_FILE (which groups give which roles, YAML) are required.
+    OIDC_ISSUER = ""
+    OIDC_CLIENT_ID = ""
+    OIDC_CLIENT_SECRET = ""  # noqa: S105 (empty: none)
+    OIDC_CLIENT_SECRET_FILE = ""
+    OIDC_SCOPES = "openid profile email"
+    #: The ID-token claim that lists the person's groups (Entra ID: "groups", or "roles" for app roles).
+    OIDC_GROUPS_CLAIM = "groups"
+    OIDC_GROUP_MAPPING_FILE = ""
+    #: Seconds of clock difference tolerated between the provider and this server (exp, iat, nbf).
+    OIDC_CLOCK_SKEW_SECONDS = 60
+    #: Seconds to wait for the provider (discovery, keys, token endpoint).
+    OIDC_TIMEOUT = 10
+    #: The sign-in button's text; empty: "Logga in med regionens konto".
+    OIDC_BUTTON_LABEL = ""
+    #: Local accounts (username and password); with false only EMERGENCY_ADMINS may sign in locally.
+    LOCAL_LOGIN = True
+    #: Usernames of local admin accounts that may sign in with a password even when LOCAL_LOGIN is false
+    #: (comma-separated, or a JSON list).
+    EMERGENCY_ADMINS: str | list[str] = ""
 
 
 class ConfigError(RuntimeError):
@@ -103,6 +125,7 @@ def finish_config(config: dict[str, Any], instance_path: str) -> None:
         config["SQLALCHEMY_DATABASE_URI"] = url or "sqlite:///" + str(Path(instance_path) / "assess.sqlite3")
 
     _finish_mail(config)
+    _finish_identity(config)
 
     if env == "development":
         config.setdefault("TEMPLATES_AUTO_RELOAD", True)
@@ -203,6 +226,77 @@ def _finish_mail(config: dict[str, Any]) -> None:
                 f"ASSESS_MAIL_PASSWORD_FILE går inte att läsa ({exc.strerror}). / "
                 f"ASSESS_MAIL_PASSWORD_FILE cannot be read ({exc.strerror})."
             ) from None
+
+
+def _finish_identity(config: dict[str, Any]) -> None:
+    """Check the sign-in settings: local accounts on or off, and OpenID Connect when OIDC_ISSUER is set."""
+    local = _flag(config.get("LOCAL_LOGIN", True))
+    if local is None:
+        raise ConfigError("ASSESS_LOCAL_LOGIN måste vara true eller false. / ASSESS_LOCAL_LOGIN must be true or false.")
+    config["LOCAL_LOGIN"] = local
+    names = config.get("EMERGENCY_ADMINS") or ""
+    if isinstance(names, str):
+        names = names.replace(";", ",").replace(" ", ",").split(",")
+    config["EMERGENCY_ADMINS"] = tuple(sorted({str(n).strip().lower() for n in names if str(n).strip()}))
+    issuer = str(config.get("OIDC_ISSUER") or "").strip().rstrip("/")
+    config["OIDC_ISSUER"] = issuer
+    if not issuer:
+        if not local:
+            raise ConfigError(
+                "ASSESS_LOCAL_LOGIN=false kräver inloggning via regionen: sätt ASSESS_OIDC_ISSUER. / "
+                "ASSESS_LOCAL_LOGIN=false needs sign-in through the region: set ASSESS_OIDC_ISSUER."
+            )
+        return
+    parts = urlsplit(issuer)
+    local_host = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and local_host) or not parts.netloc:
+        raise ConfigError(
+            "ASSESS_OIDC_ISSUER måste vara identitetsleverantörens https-adress. / "
+            "ASSESS_OIDC_ISSUER must be the identity provider's https address."
+        )
+    secret_file = config.get("OIDC_CLIENT_SECRET_FILE")
+    if not config.get("OIDC_CLIENT_SECRET") and secret_file:
+        try:
+            config["OIDC_CLIENT_SECRET"] = Path(str(secret_file)).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"ASSESS_OIDC_CLIENT_SECRET_FILE går inte att läsa ({exc.strerror}). / "
+                f"ASSESS_OIDC_CLIENT_SECRET_FILE cannot be read ({exc.strerror})."
+            ) from None
+    if not str(config.get("OIDC_CLIENT_ID") or "").strip() or not config.get("OIDC_CLIENT_SECRET"):
+        raise ConfigError(
+            "Inloggning via regionen kräver ASSESS_OIDC_CLIENT_ID och ASSESS_OIDC_CLIENT_SECRET_FILE (eller "
+            "ASSESS_OIDC_CLIENT_SECRET). / Sign-in through the region needs ASSESS_OIDC_CLIENT_ID and "
+            "ASSESS_OIDC_CLIENT_SECRET_FILE (or ASSESS_OIDC_CLIENT_SECRET)."
+        )
+    scopes = config.get("OIDC_SCOPES") or ""
+    if isinstance(scopes, list | tuple):
+        scopes = " ".join(str(s) for s in scopes)
+    scopes = " ".join(str(scopes).replace(",", " ").split())
+    if "openid" not in scopes.split():
+        scopes = f"openid {scopes}".strip()
+    config["OIDC_SCOPES"] = scopes
+    config["OIDC_GROUPS_CLAIM"] = str(config.get("OIDC_GROUPS_CLAIM") or "groups").strip()
+    for name, top in (("OIDC_CLOCK_SKEW_SECONDS", 600), ("OIDC_TIMEOUT", 120)):
+        try:
+            value = int(config.get(name) or 0)
+        except (TypeError, ValueError):
+            value = -1
+        if not 0 <= value <= top:
+            raise ConfigError(f"ASSESS_{name} måste vara 0–{top} sekunder. / ASSESS_{name} must be 0-{top} seconds.")
+        config[name] = value
+    mapping = str(config.get("OIDC_GROUP_MAPPING_FILE") or "").strip()
+    if not mapping:
+        raise ConfigError(
+            "Inloggning via regionen kräver ASSESS_OIDC_GROUP_MAPPING_FILE (vilka grupper som ger vilka roller). / "
+            "Sign-in through the region needs ASSESS_OIDC_GROUP_MAPPING_FILE (which groups give which roles)."
+        )
+    from assess.services.identity import MappingError, load_group_mapping
+
+    try:
+        load_group_mapping(mapping)
+    except MappingError as exc:
+        raise ConfigError(f"ASSESS_OIDC_GROUP_MAPPING_FILE: {exc}") from None
 
 
 def _dev_secret_key(instance: Path) -> str:

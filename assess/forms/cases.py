@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, Form, HiddenField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -86,3 +86,26 @@ class ContactForm(FlaskForm):
 
 class RemoveForm(FlaskForm):
     """Take someone out of the team (CSRF only)."""
+
+
+def _verdict_choices() -> list[tuple[str, str]]:
+    from assess import texts
+    from assess.i18n import _
+
+    return [("", _("Alla utfall")), *((code, _(label)) for code, label in texts.VERDICT.items())]
+
+
+def _status_choices() -> list[tuple[str, str]]:
+    from assess.i18n import _
+
+    return [("", _("Alla")), ("open", _("Pågående")), ("closed", _("Avslutat"))]
+
+
+class CaseFilterForm(Form):
+    """The case list's search and filters (a GET form: nothing changes, so no CSRF token)."""
+
+    sok = StringField(_l("Sök i rubriken"), validators=[Optional(), Length(max=200)])
+    agare = StringField(_l("Informationsägare"), validators=[Optional(), Length(max=200)])
+    status = SelectChoiceField(_l("Status"), choices=_status_choices, validate_choice=True, default="")
+    utfall = SelectChoiceField(_l("Utfall"), choices=_verdict_choices, validate_choice=True, default="")
+    forsenat = BooleanField(_l("Bara försenade (villkor eller frågor)"))

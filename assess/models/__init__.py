@@ -22,7 +22,14 @@ from assess.models.review import (
     ReviewComment,
     Submission,
 )
-from assess.models.support import FactChange, FactWatch, ReassessmentFlag, Scenario
+from assess.models.support import (
+    AnswerAuthor,
+    EvaluationSummary,
+    FactChange,
+    FactWatch,
+    ReassessmentFlag,
+    Scenario,
+)
 from assess.models.user import LoginAttempt, ReviewArea, Role, User, UserRole, UserSession
 
 __all__ = [
@@ -54,6 +61,8 @@ __all__ = [
     "FactWatch",
     "ReassessmentFlag",
     "Scenario",
+    "AnswerAuthor",
+    "EvaluationSummary",
     "TeamRole",
     "Evidence",
     "LoginAttempt",

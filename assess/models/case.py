@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assess.extensions import Base
@@ -28,6 +28,7 @@ class Case(Base):
     """A decision case: a need and the alternatives that could meet it."""
 
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_created_at", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))

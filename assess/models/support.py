@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assess.extensions import Base
@@ -105,3 +105,42 @@ class ReassessmentFlag(Base):
 
     assessment: Mapped[Assessment] = relationship(foreign_keys=[assessment_id])
     fact_change: Mapped[FactChange | None] = relationship()
+
+
+class EvaluationSummary(Base):
+    """What the lists need of an assessment's evaluation, kept so a list never re-evaluates (a cache).
+
+    ``cache_key`` names what it was computed from (the assessment's version, its rule set's sha256 and its
+    overrides); a summary whose key no longer matches is stale and is computed again before it is used.
+    """
+
+    __tablename__ = "evaluation_summaries"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True)
+    cache_key: Mapped[str] = mapped_column(String(200))
+    verdict: Mapped[str] = mapped_column(String(32), index=True)
+    worst_case: Mapped[str] = mapped_column(String(32))
+    needs_legal: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_infosec: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_patient_safety: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Counts for the lists: {"knockouts": n, "conditions": n, "blocking": n, "unknown": n}.
+    counts: Mapped[Any] = mapped_column(JSON, default=dict)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AnswerAuthor(Base):
+    """Who saved an answer to which question of an assessment: four-eyes in one indexed query.
+
+    Written with every save (the audit trail holds the same facts, event by event); never removed.
+    """
+
+    __tablename__ = "answer_authors"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "user_id", "question_id", name="uq_answer_authors"),
+        Index("ix_answer_authors_user", "user_id", "assessment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(16))

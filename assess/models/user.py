@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assess.extensions import Base
@@ -35,6 +35,8 @@ class User(UserMixin, Base):
     """A person who signs in."""
 
     __tablename__ = "users"
+    #: An account from the identity provider is the pair (issuer, subject); never an e-mail address.
+    __table_args__ = (Index("ix_users_oidc_issuer_oidc_subject", "oidc_issuer", "oidc_subject", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -47,6 +49,12 @@ class User(UserMixin, Base):
     #: Whether the user wants reminders by e-mail (when mail is configured).
     email_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The identity provider's issuer and subject (`sub`) of an account created at sign-in; None for local ones.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    #: The groups the provider asserted at the last sign-in (shown to admins, so a mapping can be checked).
+    idp_groups: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.id"
@@ -65,6 +73,11 @@ class User(UserMixin, Base):
     def review_areas(self) -> set[ReviewArea]:
         """Return the areas this user reviews (empty unless a reviewer)."""
         return {row.area for row in self.role_rows if row.role == Role.REVIEWER and row.area}
+
+    @property
+    def from_idp(self) -> bool:
+        """Return True for an account created by a sign-in through the identity provider."""
+        return self.oidc_subject is not None
 
     def has_role(self, *roles: Role | str) -> bool:
         """Return True if the user holds any of the roles."""
@@ -127,5 +140,7 @@ class UserSession(Base):
     ended_reason: Mapped[str] = mapped_column(String(32), default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+    #: The ID token of a sign-in through the identity provider (the hint for signing out there too).
+    id_token: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     user: Mapped[User] = relationship()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
 import rules
@@ -21,7 +21,10 @@ from assess.models import (
     AssessmentStatus,
     Case,
     CaseMember,
+    CaseStatus,
     Decision,
+    DecisionCondition,
+    EvaluationSummary,
     Role,
     TeamRole,
     User,
@@ -31,10 +34,124 @@ from assess.services.audit import diff_fields, record_event
 from assess.services.completion import Favourable, favourable
 from assess.services.errors import Conflict, NotFound, ValidationFailed
 from assess.services.evaluation import evaluate_assessment, ruleset_for
+from rules.results import VERDICT_SEVERITY
+
+#: Rows per page of every paged list.
+PAGE_SIZE = 50
 
 
-def list_cases() -> list[Case]:
-    """Return every case with its alternatives and assessments loaded, newest first."""
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the case list is asked for: a page, a search in the titles, and filters (all optional)."""
+
+    page: int = 1
+    text: str = ""
+    status: str = ""
+    verdict: str = ""
+    owner: str = ""
+    overdue: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text or self.status or self.verdict or self.owner or self.overdue)
+
+
+@dataclass
+class CasePage:
+    """One page of the case list: its cases (alternatives and assessments loaded) and what the rows show."""
+
+    cases: list[Case]
+    total: int
+    page: int
+    pages: int
+    #: Per case: how many of its current modules have each verdict (from the stored summaries).
+    verdicts: dict[int, dict[str, int]]
+    #: The ids of every assessment on the page (for the marks: overdue, late, re-assessment).
+    assessment_ids: list[int]
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def list_cases(wanted: CaseFilter | None = None, today: date | None = None) -> CasePage:
+    """Return one page of cases, newest first, filtered in SQL; a page's work does not grow with the data.
+
+    Counting and filtering happen in the database (the verdict from the stored evaluation summaries, which are
+    brought up to date first, a bounded number per request); only the page's cases are loaded.
+    """
+    from assess.services import summaries
+    from assess.services.team import OPEN_STATES
+
+    wanted = wanted or CaseFilter()
+    query = select(Case)
+    if wanted.text:
+        query = query.where(Case.title.ilike(_like(wanted.text), escape="\\"))
+    if wanted.owner:
+        query = query.where(Case.information_owner.ilike(_like(wanted.owner), escape="\\"))
+    if wanted.status in {s.value for s in CaseStatus}:
+        query = query.where(Case.status == CaseStatus(wanted.status))
+    current = and_(
+        Assessment.alternative_id == Alternative.id,
+        Alternative.case_id == Case.id,
+        Assessment.status != AssessmentStatus.SUPERSEDED,
+    )
+    if wanted.verdict in VERDICT_SEVERITY:
+        summaries.refresh_stale()
+        query = query.where(
+            select(Assessment.id)
+            .join(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
+            .where(current, EvaluationSummary.verdict == wanted.verdict, summaries.fresh_condition())
+            .exists()
+        )
+    if wanted.overdue:
+        day = today or date.today()
+        late_condition = (
+            select(DecisionCondition.id)
+            .join(Assessment, Assessment.id == DecisionCondition.assessment_id)
+            .where(current, DecisionCondition.fulfilled.is_(False), DecisionCondition.deadline < day)
+            .exists()
+        )
+        late_question = (
+            select(Answer.id)
+            .join(Assessment, Assessment.id == Answer.assessment_id)
+            .where(
+                current,
+                Assessment.status.in_(OPEN_STATES),
+                Answer.unknown_due < day,
+                or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"'])),
+            )
+            .exists()
+        )
+        query = query.where(or_(late_condition, late_question))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, wanted.page), pages)
+    cases = list(
+        db.session.scalars(
+            query.options(selectinload(Case.alternatives).selectinload(Alternative.assessments))
+            .order_by(Case.created_at.desc(), Case.id.desc())
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+    )
+    assessments = [a for c in cases for alt in c.alternatives for a in alt.assessments]
+    shown = [a for a in assessments if a.status != AssessmentStatus.SUPERSEDED]
+    found = summaries.summaries_of(shown)
+    verdicts: dict[int, dict[str, int]] = {}
+    for c in cases:
+        counts: dict[str, int] = {}
+        for alt in c.alternatives:
+            for a in alt.assessments:
+                summary = found.get(a.id)
+                if summary is not None and a.status != AssessmentStatus.SUPERSEDED:
+                    counts[summary.verdict] = counts.get(summary.verdict, 0) + 1
+        verdicts[c.id] = dict(sorted(counts.items(), key=lambda item: -VERDICT_SEVERITY[item[0]]))
+    return CasePage(cases, total, page, pages, verdicts, [a.id for a in assessments])
+
+
+def all_cases() -> list[Case]:
+    """Return every case with its alternatives and assessments loaded, newest first (the JSON export)."""
     query = (
         select(Case)
         .options(selectinload(Case.alternatives).selectinload(Alternative.assessments))

@@ -536,6 +536,16 @@ def get_condition(condition_id: int) -> DecisionCondition:
     return condition
 
 
+def loaded_condition() -> list[Any]:
+    """Return the loader options of a listed condition (its assessment, alternative, case and people)."""
+    return _loaded()
+
+
+def viewer_only(user: User) -> bool:
+    """Tell whether the user is only a viewer (reads everything, changes nothing)."""
+    return _viewer_only(user)
+
+
 def _loaded() -> list[Any]:
     return [
         joinedload(DecisionCondition.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case),
@@ -609,11 +619,16 @@ def conditions_claimable_for_contacts(user: User) -> list[DecisionCondition]:
     return result
 
 
-def overdue_assessment_ids(today: date) -> set[int]:
-    """Return the ids of assessments with a condition past its date and not verified."""
+def overdue_assessment_ids(today: date, among: Iterable[int] | None = None) -> set[int]:
+    """Return the ids of assessments (of those `among`, when given) with a condition past its date, unverified."""
     query = (
         select(DecisionCondition.assessment_id)
         .where(DecisionCondition.fulfilled.is_(False), DecisionCondition.deadline < today)
         .distinct()
     )
+    if among is not None:
+        ids = sorted(set(among))
+        if not ids:
+            return set()
+        query = query.where(DecisionCondition.assessment_id.in_(ids))
     return set(db.session.scalars(query))

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 import rules
 from assess.i18n import _
-from assess.models import Answer, Assessment
+from assess.models import Answer, Assessment, KnockoutOverride
 from assess.rulesets import registry
 from assess.services.errors import Conflict
 
@@ -35,19 +35,31 @@ def evaluate_assessment(
     overrides: Mapping[str, rules.Override] | None = None,
 ) -> rules.Evaluation:
     """Evaluate an assessment's answers against its pinned rule set."""
+    from assess.services import summaries
+
     ruleset = ruleset_for(assessment)
     answers = engine_answers(assessment.answers if rows is None else rows)
     known = {qid: a for qid, a in answers.items() if qid in ruleset.by_id}
     if overrides is None:
         overrides = engine_overrides(assessment)
-    return rules.evaluate(ruleset, known, overrides, validate=False)
+    key = summaries.content_key(assessment, known, dict(overrides))
+    evaluation = summaries.cached(key)
+    if evaluation is None:
+        evaluation = rules.evaluate(ruleset, known, overrides, validate=False)
+        summaries.remember(key, evaluation)
+    return evaluation
 
 
 def engine_overrides(assessment: Assessment) -> dict[str, rules.Override]:
     """Return the assessment's recorded overrides as the engine's input."""
+    return overrides_of(assessment.overrides)
+
+
+def overrides_of(rows: Iterable[KnockoutOverride]) -> dict[str, rules.Override]:
+    """Return recorded overrides as the engine's input."""
     return {
         o.question_id: rules.Override(
             o.reference, o.author, o.finding_date.isoformat(), o.kind.value, o.review_date.isoformat()
         )
-        for o in assessment.overrides
+        for o in rows
     }

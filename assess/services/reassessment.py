@@ -10,9 +10,10 @@ with the answers carried over and resolves the flags. Decided answers are only r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -315,6 +316,22 @@ def open_flags() -> list[ReassessmentFlag]:
     return list(db.session.scalars(query))
 
 
+def open_flags_page(page: int = 1) -> Any:
+    """Return one page of the open flags, newest first, counted in SQL (a tasks.Section)."""
+    from assess.services.tasks import Section, page_of
+
+    query = (
+        select(ReassessmentFlag)
+        .where(ReassessmentFlag.resolved_at.is_(None))
+        .options(
+            joinedload(ReassessmentFlag.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case)
+        )
+        .order_by(ReassessmentFlag.id.desc())
+    )
+    paged, total, page = page_of(query, page)
+    return Section(list(db.session.scalars(paged)), total, page, "sida")
+
+
 def flagged_for(user: User) -> list[tuple[Assessment, list[str]]]:
     """Return the flagged decided assessments that are the user's (owner, team architect or decision maker) with
     their flags' reasons, for *Mina uppgifter*."""
@@ -338,14 +355,19 @@ def flagged_for(user: User) -> list[tuple[Assessment, list[str]]]:
     return list(result.values())
 
 
-def flagged_assessment_ids() -> set[int]:
-    """Return the ids of assessments with an open flag (one query; for every list)."""
+def flagged_assessment_ids(among: Iterable[int] | None = None) -> set[int]:
+    """Return the ids of assessments (of those `among`, when given) with an open flag (one query)."""
     query = (
         select(ReassessmentFlag.assessment_id)
         .join(Assessment, Assessment.id == ReassessmentFlag.assessment_id)
         .where(ReassessmentFlag.resolved_at.is_(None), Assessment.status == S.DECIDED)
         .distinct()
     )
+    if among is not None:
+        ids = sorted(set(among))
+        if not ids:
+            return set()
+        query = query.where(ReassessmentFlag.assessment_id.in_(ids))
     return set(db.session.scalars(query))
 
 

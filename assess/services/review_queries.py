@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, cast, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 import rules
 from assess.extensions import db
@@ -24,21 +24,20 @@ from assess.models import (
     Assessment,
     AssessmentStatus,
     AuditEvent,
-    CaseMember,
     ChangeRequest,
     Decision,
     DecisionCondition,
     FrozenRecord,
     ReviewArea,
     ReviewComment,
-    Role,
     Submission,
-    TeamRole,
     User,
 )
 from assess.models.types import utcnow
-from assess.rulesets import registry
-from assess.services import decisions, reassessment, records, reports, workflow
+
+if TYPE_CHECKING:
+    from assess.services.tasks import Tasks
+from assess.services import decisions, records, reports, workflow
 from assess.services import review as review_service
 from assess.services import team as team_service
 from assess.services.assessments import get_assessment
@@ -211,13 +210,39 @@ def record_page(assessment_id: int) -> dict[str, Any]:
     }
 
 
-def history(assessment_id: int) -> tuple[Assessment, list[AuditEvent]]:
-    """Return the assessment and its audit events, oldest first."""
+#: Events per page of an assessment's history.
+HISTORY_PAGE = 100
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of an assessment's audit events, oldest first, with where it sits among them."""
+
+    events: list[AuditEvent]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // HISTORY_PAGE))
+
+
+def history(assessment_id: int, page: int = 1) -> tuple[Assessment, HistoryPage]:
+    """Return the assessment and one page of its audit events, oldest first (counted in SQL)."""
     assessment = get_assessment(assessment_id)
+    where = AuditEvent.assessment_id == assessment_id
+    total = db.session.scalar(select(func.count(AuditEvent.id)).where(where)) or 0
+    page = min(max(1, page), max(1, -(-total // HISTORY_PAGE)))
     events = list(
-        db.session.scalars(select(AuditEvent).where(AuditEvent.assessment_id == assessment_id).order_by(AuditEvent.id))
+        db.session.scalars(
+            select(AuditEvent)
+            .where(where)
+            .order_by(AuditEvent.id)
+            .limit(HISTORY_PAGE)
+            .offset((page - 1) * HISTORY_PAGE)
+        )
     )
-    return assessment, events
+    return assessment, HistoryPage(events, total, page)
 
 
 @dataclass(frozen=True)
@@ -250,61 +275,21 @@ class OpenQuestion:
 
 
 def my_open_questions(user: User) -> list[OpenQuestion]:
-    """Return the open questions of open assessments that are the user's to find out, earliest due first.
+    """Return every open question of open assessments that is the user's to find out, earliest due first.
 
-    Picked for the user (by id, with an index), or, when nobody is picked and no free text was written before
-    assignees were picked, the user's through the case team: the team's first legal reviewer for the rule
-    set's legal questions, the assessment's architect for the region's (team.Team.default).
+    The user's own assignments by id, and the team's defaults (tasks.open_questions_query); *Mina uppgifter*
+    pages the same query (tasks.open_questions).
     """
-    open_value = or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"']))
+    from assess.services.tasks import open_questions_query
+
     load = joinedload(Answer.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case)
-    open_states = [s for s in team_service.OPEN_STATES]
-    picked = list(
-        db.session.scalars(
-            select(Answer)
-            .join(Assessment)
-            .where(Answer.assignee_user_id == user.id, open_value, Assessment.status.in_(open_states))
-            .options(load)
-        )
-    )
-    result = [OpenQuestion(a, _question_title(a), False) for a in picked if a.value is None or a.value == "unknown"]
-    memberships = list(db.session.scalars(select(CaseMember).where(CaseMember.user_id == user.id)))
-    by_case: dict[int, set[TeamRole]] = {}
-    for m in memberships:
-        by_case.setdefault(m.case_id, set()).add(m.role)
-    kinds = {k for k, role in team_service.ANSWERED_BY_ROLE.items() if any(role in r for r in by_case.values())}
-    if user.has_role(Role.ARCHITECT, Role.ADMIN):
-        kinds.add("region")  # the assessment's own architect answers the region's questions by default
-    qids = {qid for ruleset in registry().all() for qid, q in ruleset.by_id.items() if q.answered_by in kinds}
-    if qids:
-        candidates = list(
-            db.session.scalars(
-                select(Answer)
-                .join(Assessment)
-                .join(Alternative, Alternative.id == Assessment.alternative_id)
-                .where(
-                    Answer.assignee_user_id.is_(None),
-                    Answer.assignee_contact_id.is_(None),
-                    Answer.unknown_owner == "",
-                    cast(Answer.value, String) == '"unknown"',
-                    Answer.question_id.in_(sorted(qids)),
-                    Assessment.status.in_(open_states),
-                    or_(Alternative.case_id.in_(sorted(by_case)), Assessment.owner_id == user.id),
-                )
-                .options(load)
-            )
-        )
-        teams: dict[int, team_service.Team] = {}
-        for a in candidates:
-            case = a.assessment.alternative.case
-            if case.id not in teams:
-                teams[case.id] = team_service.team_of(case)
-            question = ruleset_for(a.assessment).by_id.get(a.question_id)
-            who = teams[case.id].default(question, a.assessment) if question is not None else None
-            if who is not None and who.user_id == user.id:
-                result.append(OpenQuestion(a, _question_title(a), True))
-    result.sort(key=lambda o: (o.unknown_due is None, o.unknown_due or date.max, o.assessment_id, o.question_id))
-    return result
+    rows = db.session.scalars(open_questions_query(user).options(load))
+    return [OpenQuestion(a, _question_title(a), a.assignee_user_id != user.id) for a in rows]
+
+
+def question_title(answer: Answer) -> str:
+    """Return the question's title in the reader's language (its id when the rule set has no such question)."""
+    return _question_title(answer)
 
 
 def _question_title(answer: Answer) -> str:
@@ -312,83 +297,8 @@ def _question_title(answer: Answer) -> str:
     return text(question.title) if question is not None else answer.question_id
 
 
-@dataclass
-class Tasks:
-    """A user's follow-up: what waits for them."""
+def my_tasks(user: User, today: date, pages: dict[str, int] | None = None) -> Tasks:
+    """Return what waits for the user, one page of each list (services/tasks.py)."""
+    from assess.services.tasks import my_tasks as tasks_of
 
-    to_review: list[tuple[Assessment, list[ReviewArea]]]
-    to_decide: list[Assessment]
-    changes_requested: list[Assessment]
-    drafts: list[Assessment]
-    #: The open questions (unknown, or unanswered with someone picked) that are the user's to find out.
-    unknowns: list[OpenQuestion]
-    #: The conditions the user owns.
-    conditions: list[DecisionCondition]
-    overdue_ids: set[int]
-    #: The claimed conditions that wait for this user's verification (their area's, or any for a decision maker).
-    to_verify: list[DecisionCondition] = field(default_factory=list)
-    #: The open conditions owned by a contact (no account) that this user may claim on the contact's behalf.
-    for_contacts: list[DecisionCondition] = field(default_factory=list)
-    #: Per condition listed: what this user may do with it (decisions.CLAIM, VERIFY, SEND_BACK).
-    condition_actions: dict[int, frozenset[str]] = field(default_factory=dict)
-    #: Decided assessments flagged *Omprövning krävs* that are this user's (architect or decision maker), with why.
-    to_reassess: list[tuple[Assessment, list[str]]] = field(default_factory=list)
-
-
-def my_tasks(user: User, today: date) -> Tasks:
-    """Return the assessments waiting for the user's review or decision, their unknowns and conditions."""
-    load = [
-        joinedload(Assessment.alternative).joinedload(Alternative.case),
-        selectinload(Assessment.answers),
-        selectinload(Assessment.overrides),
-    ]
-    open_states = [S.SUBMITTED, S.IN_REVIEW]
-    to_review: list[tuple[Assessment, list[ReviewArea]]] = []
-    if user.has_role(Role.REVIEWER):
-        waiting_review = list(
-            db.session.scalars(select(Assessment).where(Assessment.status.in_(open_states)).options(*load))
-        )
-        approvals = workflow.approvals_by_assessment(waiting_review)
-        answered = workflow.answered_areas_by_assessment(waiting_review)
-        for a in waiting_review:
-            blocked = workflow.blocked_areas(a, user, answered[a.id])
-            if blocked == set(ReviewArea):
-                continue
-            evaluation = workflow.evaluation_with_overrides(a)
-            approved = {x.area for x in approvals[a.id]}
-            waiting = [
-                area
-                for area in workflow.required_areas(evaluation, ruleset_for(a))
-                if area in user.review_areas and area not in approved and area not in blocked
-            ]
-            if waiting:
-                to_review.append((a, waiting))
-    to_decide = []
-    if user.has_role(Role.DECISION_MAKER):
-        reviewed = list(db.session.scalars(select(Assessment).where(Assessment.status == S.REVIEWED).options(*load)))
-        decided_by_authors = workflow.authors_by_assessment(reviewed)
-        to_decide = [a for a in reviewed if user.id not in decided_by_authors[a.id]]
-    mine = list(
-        db.session.scalars(
-            select(Assessment)
-            .where(Assessment.owner_id == user.id, Assessment.status.in_([S.DRAFT, S.CHANGES_REQUESTED]))
-            .options(*load)
-        )
-    )
-    unknowns = my_open_questions(user)
-    conditions = decisions.conditions_owned_by(user)
-    to_verify = decisions.conditions_to_verify(user)
-    for_contacts = decisions.conditions_claimable_for_contacts(user)
-    return Tasks(
-        to_review=to_review,
-        to_decide=to_decide,
-        changes_requested=[a for a in mine if a.status == S.CHANGES_REQUESTED],
-        drafts=[a for a in mine if a.status == S.DRAFT],
-        unknowns=unknowns,
-        conditions=conditions,
-        overdue_ids=decisions.overdue_assessment_ids(today),
-        to_verify=to_verify,
-        for_contacts=for_contacts,
-        condition_actions=decisions.condition_actions([*conditions, *to_verify, *for_contacts], user),
-        to_reassess=reassessment.flagged_for(user),
-    )
+    return tasks_of(user, today, pages)

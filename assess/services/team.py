@@ -340,8 +340,8 @@ def add_default_members(case: Case, users: Iterable[tuple[User, TeamRole]]) -> N
     db.session.flush()
 
 
-def overdue_question_assessment_ids(today: date) -> set[int]:
-    """Return the ids of open assessments with an open question whose due date has passed (one query)."""
+def overdue_question_assessment_ids(today: date, among: Iterable[int] | None = None) -> set[int]:
+    """Return the ids of open assessments (of those `among`, when given) with an open question past its due date."""
     query = (
         select(Answer.assessment_id)
         .join(Assessment)
@@ -353,4 +353,9 @@ def overdue_question_assessment_ids(today: date) -> set[int]:
         )
         .distinct()
     )
+    if among is not None:
+        ids = sorted(set(among))
+        if not ids:
+            return set()
+        query = query.where(Answer.assessment_id.in_(ids))
     return set(db.session.scalars(query))

@@ -24,7 +24,7 @@ from assess.models import (
     User,
 )
 from assess.models.types import utcnow
-from assess.services import notifications
+from assess.services import authorship, notifications
 from assess.services.audit import record_event
 from assess.services.errors import Conflict, PermissionDenied, ValidationFailed
 from assess.services.evaluation import evaluate_assessment, ruleset_for
@@ -114,21 +114,10 @@ def authors_of(assessment: Assessment) -> set[int]:
 
 
 def authors_by_assessment(assessments: Iterable[Assessment]) -> dict[int, set[int]]:
-    """Return authors_of for many assessments in one query (their answers should be loaded already)."""
+    """Return authors_of for many assessments in one query: the owner and everyone who saved an answer."""
     items = list(assessments)
-    result = {a.id: ({a.owner_id} if a.owner_id else set()) for a in items}
-    for a in items:
-        result[a.id] |= {row.updated_by_id for row in a.answers if row.updated_by_id}
-    if items:
-        query = (
-            select(AuditEvent.assessment_id, AuditEvent.actor_id)
-            .where(AuditEvent.assessment_id.in_(result), AuditEvent.action == "answer.save")
-            .distinct()
-        )
-        for assessment_id, actor_id in db.session.execute(query):
-            if actor_id is not None and assessment_id is not None:
-                result[assessment_id].add(actor_id)
-    return result
+    saved = authorship.authors(a.id for a in items)
+    return {a.id: ({a.owner_id} if a.owner_id else set()) | set(saved[a.id]) for a in items}
 
 
 def answered_areas(assessment: Assessment) -> dict[int, set[str]]:
@@ -137,26 +126,16 @@ def answered_areas(assessment: Assessment) -> dict[int, set[str]]:
 
 
 def answered_areas_by_assessment(assessments: Iterable[Assessment]) -> dict[int, dict[int, set[str]]]:
-    """Return answered_areas for many assessments in one query (their answers should be loaded already)."""
+    """Return answered_areas for many assessments in one query (the author rows, not the answers)."""
     items = list(assessments)
-    rulesets = {a.id: ruleset_for(a) for a in items}
-    result: dict[int, dict[int, set[str]]] = {a.id: {} for a in items}
-
-    def note(assessment_id: int, user_id: int | None, qid: object) -> None:
-        ruleset = rulesets[assessment_id]
-        if user_id is not None and isinstance(qid, str) and qid in ruleset.by_id:
-            result[assessment_id].setdefault(user_id, set()).add(ruleset.by_id[qid].area)
-
+    saved = authorship.authors(a.id for a in items)
+    result: dict[int, dict[int, set[str]]] = {}
     for a in items:
-        for row in a.answers:
-            note(a.id, row.updated_by_id, row.question_id)
-    if items:
-        query = select(AuditEvent.assessment_id, AuditEvent.actor_id, AuditEvent.after).where(
-            AuditEvent.assessment_id.in_(result), AuditEvent.action == "answer.save"
-        )
-        for assessment_id, actor_id, after in db.session.execute(query):
-            if assessment_id in result:
-                note(assessment_id, actor_id, after.get("question") if isinstance(after, dict) else None)
+        ruleset = ruleset_for(a)
+        result[a.id] = {
+            user_id: {ruleset.by_id[q].area for q in questions if q in ruleset.by_id}
+            for user_id, questions in saved[a.id].items()
+        }
     return result
 
 

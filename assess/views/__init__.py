@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -126,6 +127,8 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(__import__("assess.views.reassessment", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("assess.views.steering", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("assess.views.scenarios", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("assess.views.oidc", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("assess.views.admin", fromlist=["bp"]).bp)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
@@ -155,42 +158,49 @@ def register_views(app: Flask) -> None:
     app.jinja_env.globals["today"] = today
     app.jinja_env.globals["late_task_ids"] = late_task_ids
     app.jinja_env.globals["reassessment_ids"] = reassessment_ids
+    app.jinja_env.globals["page_url"] = page_url
 
 
-def overdue_ids() -> set[int]:
-    """Return the ids of assessments with a condition past its deadline (one query per request, for every list)."""
+def page_url(page: int, param: str = "sida") -> str:
+    """Return this page's URL with another page number, every other query argument kept."""
+    from flask import url_for
+
+    args = {k: v for k, v in request.args.items() if not k.startswith("_")}
+    args.update(request.view_args or {})
+    args[param] = str(page)
+    return url_for(request.endpoint or "cases.list_cases", **args)
+
+
+def _marks(name: str, ids: Iterable[int] | None, compute: Callable[[Iterable[int] | None], set[int]]) -> set[int]:
+    """Return a mark's assessment ids among `ids` (a page's), one query per request and set of ids."""
     from flask import g
 
+    key = (name, None if ids is None else frozenset(ids))
+    memo: dict[tuple[str, frozenset[int] | None], set[int]] = g.setdefault("marks", {})
+    if key not in memo:
+        memo[key] = compute(None if ids is None else key[1])
+    return memo[key]
+
+
+def overdue_ids(ids: Iterable[int] | None = None) -> set[int]:
+    """Return the ids (among those of the page) of assessments with a condition past its deadline."""
     from assess.services.decisions import overdue_assessment_ids
 
-    if "overdue_ids" not in g:
-        g.overdue_ids = overdue_assessment_ids(today())
-    ids: set[int] = g.overdue_ids
-    return ids
+    return _marks("overdue", ids, lambda among: overdue_assessment_ids(today(), among))
 
 
-def late_task_ids() -> set[int]:
-    """Return the ids of open assessments with a question past the date its assignee was to find it out by."""
-    from flask import g
-
+def late_task_ids(ids: Iterable[int] | None = None) -> set[int]:
+    """Return the ids (among those of the page) of open assessments with a question past its due date."""
     from assess.services.team import overdue_question_assessment_ids
 
-    if "late_task_ids" not in g:
-        g.late_task_ids = overdue_question_assessment_ids(today())
-    ids: set[int] = g.late_task_ids
-    return ids
+    return _marks("late", ids, lambda among: overdue_question_assessment_ids(today(), among))
 
 
-def reassessment_ids() -> set[int]:
-    """Return the ids of decided assessments flagged *Omprövning krävs* (one query per request, for every list)."""
-    from flask import g
-
+def reassessment_ids(ids: Iterable[int] | None = None) -> set[int]:
+    """Return the ids (among those of the page) of decided assessments flagged *Omprövning krävs*."""
     from assess.services.reassessment import flagged_assessment_ids
 
-    if "reassessment_ids" not in g:
-        g.reassessment_ids = flagged_assessment_ids()
-    ids: set[int] = g.reassessment_ids
-    return ids
+    return _marks("reassessment", ids, flagged_assessment_ids)
 
 
 def _labels() -> dict[str, Any]:

@@ -35,7 +35,7 @@ from assess.extensions import db
 from assess.forms.auth import LoginForm, PasswordForm, RemindersForm
 from assess.i18n import N_, _
 from assess.labels import FIELD
-from assess.models import User
+from assess.models import Role, User
 from assess.models.types import utcnow
 from assess.services import sessions
 from assess.services import users as user_service
@@ -87,7 +87,12 @@ def _limits() -> dict[str, Any]:
 
 def _sign_in(username: str, password: str) -> tuple[User | None, str | None, int]:
     """Check the credentials and start a session; return (user, problem, HTTP status)."""
+    from assess.services import identity
+
     ip = request.remote_addr or "-"
+    config = current_app.config
+    if not identity.local_login_allowed(username, config["LOCAL_LOGIN"], config["EMERGENCY_ADMINS"]):
+        return None, _("Inloggning med lösenord är avstängd. Logga in med regionens konto."), 403
     try:
         ticket = user_service.begin_login(username, ip, **_limits())
     except Throttled as exc:
@@ -101,6 +106,10 @@ def _sign_in(username: str, password: str) -> tuple[User | None, str | None, int
         if ticket.delay:
             time.sleep(ticket.delay)
         return None, _("Fel användarnamn eller lösenord."), 401
+    if not config["LOCAL_LOGIN"] and not user.has_role(Role.ADMIN):  # an emergency account that is no admin
+        db.session.rollback()
+        return None, _("Inloggning med lösenord är avstängd. Logga in med regionens konto."), 403
+    identity.record_local_sign_in(user)
     previous = session.get("sid")
     if isinstance(previous, str):
         sessions.end_session(previous, sessions.SIGNED_IN_AGAIN)
@@ -144,12 +153,20 @@ def login() -> str | Response | tuple[Any, int]:
 @bp.route("/logga-ut", methods=["POST"])
 @allow(*ANY_ROLE)
 def logout() -> Response:
+    from assess.services import identity
+    from assess.views import oidc
+
     token = session.get("sid")
+    id_token = None
     if isinstance(token, str):
+        id_token = identity.session_id_token(token)
         sessions.end_session(token, sessions.LOGOUT)
         db.session.commit()
     logout_user()
     session.clear()
+    at_provider = oidc.logout_redirect(id_token)  # signed in through the region: sign out there as well
+    if at_provider is not None:
+        return at_provider
     flash(_("Du är utloggad."), "info")
     return redirect(url_for("auth.login"))
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from assess import texts
 from assess.extensions import db
-from assess.forms.cases import AlternativeForm, CaseForm, ContactForm, ModuleForm, RemoveForm, TeamMemberForm
+from assess.forms.cases import (
+    AlternativeForm,
+    CaseFilterForm,
+    CaseForm,
+    ContactForm,
+    ModuleForm,
+    RemoveForm,
+    TeamMemberForm,
+)
 from assess.i18n import _
 from assess.models import Role
 from assess.services import assessments as assessment_service
@@ -18,6 +26,7 @@ from assess.services import team as team_service
 from assess.services import users as user_service
 from assess.services.errors import Conflict, DomainError, ValidationFailed
 from assess.views.access import ANY_ROLE, EDITORS, allow
+from assess.views.paging import page_number, today
 
 bp = Blueprint("cases", __name__)
 
@@ -46,7 +55,18 @@ def index() -> Response:
 @bp.route("/arenden")
 @allow(*ANY_ROLE)
 def list_cases() -> str:
-    return render_template("cases/list.html", cases=case_service.list_cases())
+    form = CaseFilterForm(request.args, meta={"csrf": False})
+    form.validate()
+    wanted = case_service.CaseFilter(
+        page=page_number(),
+        text=(form.sok.data or "").strip() if not form.sok.errors else "",
+        status=form.status.data if not form.status.errors else "",
+        verdict=form.utfall.data if not form.utfall.errors else "",
+        owner=(form.agare.data or "").strip() if not form.agare.errors else "",
+        overdue=bool(form.forsenat.data),
+    )
+    listing = case_service.list_cases(wanted, today())
+    return render_template("cases/list.html", listing=listing, cases=listing.cases, form=form, wanted=wanted)
 
 
 @bp.route("/arenden/<int:case_id>")

@@ -19,6 +19,7 @@ from assess.services import impact as impact_service
 from assess.services import reassessment
 from assess.services.errors import DomainError, ValidationFailed
 from assess.views.access import EDITORS, allow
+from assess.views.paging import page_number
 
 bp = Blueprint("reassessment", __name__)
 
@@ -76,7 +77,7 @@ def _page(
             watches=watches,
             rows=rows,
             changes=changes or {},
-            flags=reassessment.open_flags(),
+            flags=reassessment.open_flags_page(page_number()),
             problems=problems or [],
             may_manage=current_user.has_role(Role.ADMIN),
             answer_labels=answer_labels,

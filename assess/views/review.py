@@ -44,6 +44,7 @@ from assess.services.evaluation import ruleset_for
 from assess.views import today
 from assess.views.access import ANY_ROLE, EDITORS, allow
 from assess.views.auth import safe_next
+from assess.views.paging import page_number, task_pages
 
 bp = Blueprint("review", __name__)
 REVIEWERS = (Role.REVIEWER,)
@@ -654,8 +655,10 @@ def history_rows(assessment: Any, events: list[AuditEvent]) -> list[HistoryRow]:
 @bp.route("/bedomningar/<int:assessment_id>/historik")
 @allow(*ANY_ROLE)
 def history(assessment_id: int) -> str:
-    assessment, events = queries.history(assessment_id)
-    return render_template("review/history.html", a=assessment, rows=history_rows(assessment, events))
+    assessment, listing = queries.history(assessment_id, page_number())
+    return render_template(
+        "review/history.html", a=assessment, rows=history_rows(assessment, listing.events), listing=listing
+    )
 
 
 # --- follow-up: my tasks; a condition claimed, verified or sent back ---------------------------------------------
@@ -681,7 +684,7 @@ def _condition_form(posted: Posted | None, name: str, condition_id: int) -> Any:
 
 
 def _tasks_page(status: int = 200, posted: Posted | None = None) -> tuple[str, int]:
-    t = queries.my_tasks(current_user, today())
+    t = queries.my_tasks(current_user, today(), task_pages())
     if posted is not None and not any(
         str(cid) == posted.key and posted.name in actions for cid, actions in t.condition_actions.items()
     ):

@@ -63,6 +63,7 @@ def test_every_foreign_key_is_indexed(app: object) -> None:
     for table in inspector.get_table_names():
         indexed = {tuple(ix["column_names"])[0] for ix in inspector.get_indexes(table)}
         indexed |= {tuple(uq["column_names"])[0] for uq in inspector.get_unique_constraints(table)}
+        indexed |= set(inspector.get_pk_constraint(table)["constrained_columns"][:1])  # a primary key is an index
         for fk in inspector.get_foreign_keys(table):
             column = fk["constrained_columns"][0]
             if column not in indexed:

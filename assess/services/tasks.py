@@ -1,0 +1,530 @@
+"""*Mina uppgifter*: what waits for a user, each list selected, counted and paged in the database.
+
+Every list is one query for its page and one for its count, whatever the size of the data: the user's own
+assignments are found by id (indexed), the reviewer queue and the decisions by the stored evaluation summaries
+and the author rows (four-eyes), never by loading and evaluating every waiting assessment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, String, and_, cast, false, func, not_, or_, select, true
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import ColumnElement
+
+from assess.extensions import db
+from assess.models import (
+    Alternative,
+    Answer,
+    AnswerAuthor,
+    AreaApproval,
+    Assessment,
+    AssessmentStatus,
+    Case,
+    CaseContact,
+    CaseMember,
+    DecisionCondition,
+    EvaluationSummary,
+    ReassessmentFlag,
+    ReviewArea,
+    Role,
+    Submission,
+    TeamRole,
+    User,
+)
+from assess.rulesets import registry
+from assess.services import decisions, summaries, workflow
+from assess.services import team as team_service
+
+S = AssessmentStatus
+T = TypeVar("T")
+
+#: Rows per page of each list on *Mina uppgifter*.
+TASK_PAGE = 20
+
+
+@dataclass
+class Section(Generic[T]):
+    """One page of one list: iterating gives the page's items, len() the count of the whole list."""
+
+    items: list[T]
+    total: int
+    page: int
+    param: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // TASK_PAGE))
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: int) -> T:
+        return self.items[index]
+
+
+def page_of(query: Select[Any], page: int) -> tuple[Select[Any], int, int]:
+    """Return the query limited to one page of TASK_PAGE rows, the count of all rows and the page shown."""
+    return _page(query, page, "")
+
+
+def _page(
+    query: Select[Any], page: int, param: str, count_of: Select[Any] | None = None
+) -> tuple[Select[Any], int, int]:
+    total = db.session.scalar(select(func.count()).select_from((count_of or query).order_by(None).subquery())) or 0
+    pages = max(1, -(-total // TASK_PAGE))
+    page = min(max(1, page), pages)
+    return query.limit(TASK_PAGE).offset((page - 1) * TASK_PAGE), total, page
+
+
+def _questions(predicate: Any) -> list[str]:
+    """Return the ids of the questions (of every installed rule set) that the predicate picks, sorted."""
+    return sorted({qid for ruleset in registry().all() for qid, q in ruleset.by_id.items() if predicate(q)})
+
+
+def _area_questions(area: ReviewArea) -> list[str]:
+    scope = set(workflow.REVIEW_SCOPE[area])
+    return _questions(lambda q: q.area in scope)
+
+
+_NEEDS = {
+    ReviewArea.LEGAL: EvaluationSummary.needs_legal,
+    ReviewArea.INFOSEC: EvaluationSummary.needs_infosec,
+    ReviewArea.PATIENT_SAFETY: EvaluationSummary.needs_patient_safety,
+}
+
+
+def _authored(user: User, questions: list[str] | None = None) -> ColumnElement[bool]:
+    """SQL: the user saved an answer of the assessment (to one of `questions`, when given)."""
+    query = select(AnswerAuthor.id).where(AnswerAuthor.assessment_id == Assessment.id, AnswerAuthor.user_id == user.id)
+    if questions is not None:
+        query = query.where(AnswerAuthor.question_id.in_(questions))
+    return query.exists()
+
+
+def _full_author(user: User) -> ColumnElement[bool]:
+    """SQL for workflow.is_full_author: the owner, or an architect or admin who saved an answer."""
+    if user.has_role(Role.ARCHITECT, Role.ADMIN):
+        return or_(Assessment.owner_id == user.id, _authored(user))
+    return Assessment.owner_id == user.id
+
+
+def _approved(area: ReviewArea) -> ColumnElement[bool]:
+    """SQL: the area is approved in the assessment's current submission round."""
+    current_round = (
+        select(func.max(Submission.round)).where(Submission.assessment_id == Assessment.id).scalar_subquery()
+    )
+    return (
+        select(AreaApproval.id)
+        .where(
+            AreaApproval.assessment_id == Assessment.id,
+            AreaApproval.area == area,
+            AreaApproval.round == current_round,
+        )
+        .exists()
+    )
+
+
+def _waiting_for(user: User, area: ReviewArea) -> ColumnElement[bool]:
+    return and_(_NEEDS[area].is_(True), not_(_approved(area)), not_(_authored(user, _area_questions(area))))
+
+
+def to_review(user: User, page: int = 1) -> Section[tuple[Assessment, list[ReviewArea]]]:
+    """Return the submitted assessments with an area of the user's that waits for their approval."""
+    param = "sida_granska"
+    areas = [a for a in ReviewArea if a in user.review_areas] if user.has_role(Role.REVIEWER) else []
+    if not areas:
+        return Section([], 0, 1, param)
+    open_states = [S.SUBMITTED, S.IN_REVIEW]
+    summaries.refresh_stale(Assessment.status.in_(open_states))
+    query = (
+        select(Assessment)
+        .join(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
+        .where(
+            Assessment.status.in_(open_states),
+            summaries.fresh_condition(),
+            not_(_full_author(user)),
+            or_(*(_waiting_for(user, area) for area in areas)),
+        )
+        .order_by(Assessment.updated_at, Assessment.id)
+    )
+    paged, total, page = _page(query, page, param)
+    items = list(db.session.scalars(paged.options(joinedload(Assessment.alternative).joinedload(Alternative.case))))
+    found = summaries.summaries_of(items)
+    approvals = workflow.approvals_by_assessment(items)
+    answered = workflow.answered_areas_by_assessment(items)
+    result = []
+    for a in items:
+        blocked = workflow.blocked_areas(a, user, answered[a.id])
+        approved = {x.area for x in approvals[a.id]}
+        summary = found.get(a.id)
+        needed = [area for area in areas if summary is not None and getattr(summary, _NEEDS[area].key)]
+        result.append((a, [area for area in needed if area not in approved and area not in blocked]))
+    return Section(result, total, page, param)
+
+
+def to_decide(user: User, page: int = 1) -> Section[Assessment]:
+    """Return the reviewed assessments the user may decide (four-eyes: nobody who wrote or answered them)."""
+    param = "sida_besluta"
+    if not user.has_role(Role.DECISION_MAKER):
+        return Section([], 0, 1, param)
+    query = (
+        select(Assessment)
+        .where(Assessment.status == S.REVIEWED, Assessment.owner_id.is_distinct_from(user.id), not_(_authored(user)))
+        .order_by(Assessment.updated_at, Assessment.id)
+    )
+    paged, total, page = _page(query, page, param)
+    items = list(db.session.scalars(paged.options(joinedload(Assessment.alternative).joinedload(Alternative.case))))
+    return Section(items, total, page, param)
+
+
+def mine(user: User, status: AssessmentStatus, param: str, page: int = 1) -> Section[Assessment]:
+    """Return the user's own assessments in a state (drafts, changes requested), newest change first."""
+    query = (
+        select(Assessment)
+        .where(Assessment.owner_id == user.id, Assessment.status == status)
+        .order_by(Assessment.updated_at.desc(), Assessment.id.desc())
+    )
+    paged, total, page = _page(query, page, param)
+    items = list(db.session.scalars(paged.options(joinedload(Assessment.alternative).joinedload(Alternative.case))))
+    return Section(items, total, page, param)
+
+
+# --- open questions -------------------------------------------------------------------------------------------
+
+
+def _first_member(role: TeamRole) -> Any:
+    """SQL: the user id of the case's first active member in the role (the team's default, team.Team.default)."""
+    return (
+        select(CaseMember.user_id)
+        .join(User, User.id == CaseMember.user_id)
+        .where(CaseMember.case_id == Alternative.case_id, CaseMember.role == role, User.active.is_(True))
+        .order_by(CaseMember.id)
+        .limit(1)
+        .correlate(Alternative)
+        .scalar_subquery()
+    )
+
+
+def open_questions_query(user: User) -> Select[Any]:
+    """Return the query of the open questions of open assessments that are the user's to find out.
+
+    Picked for the user (by id), or, when nobody is picked and no free text was written before assignees were
+    picked, the user's by the case team's default: the team's first legal reviewer for the rule set's legal
+    questions; for the region's, the assessment's architect (while active), else the team's first architect.
+    """
+    open_value = or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"']))
+    picked = Answer.assignee_user_id == user.id
+    legal = _questions(lambda q: q.answered_by == "legal")
+    region = _questions(lambda q: q.answered_by == "region")
+    owner_active = select(User.id).where(User.id == Assessment.owner_id, User.active.is_(True)).exists()
+    by_default = and_(
+        Answer.assignee_user_id.is_(None),
+        Answer.assignee_contact_id.is_(None),
+        Answer.unknown_owner == "",
+        cast(Answer.value, String) == '"unknown"',
+        or_(
+            and_(Answer.question_id.in_(legal), _first_member(TeamRole.LEGAL) == user.id) if legal else false(),
+            and_(
+                Answer.question_id.in_(region),
+                or_(
+                    and_(Assessment.owner_id == user.id, owner_active),
+                    and_(not_(owner_active), _first_member(TeamRole.ARCHITECT) == user.id),
+                ),
+            )
+            if region
+            else false(),
+        ),
+    )
+    return (
+        select(Answer)
+        .join(Assessment, Assessment.id == Answer.assessment_id)
+        .join(Alternative, Alternative.id == Assessment.alternative_id)
+        .where(Assessment.status.in_(list(team_service.OPEN_STATES)), open_value, or_(picked, by_default))
+        .order_by(Answer.unknown_due.is_(None), Answer.unknown_due, Answer.assessment_id, Answer.question_id)
+    )
+
+
+def open_questions(user: User, page: int = 1) -> Section[Any]:
+    """Return a page of the user's open questions, earliest due first (review_queries.OpenQuestion items)."""
+    from assess.services.review_queries import OpenQuestion, question_title
+
+    param = "sida_fragor"
+    paged, total, page = _page(open_questions_query(user), page, param)
+    load = joinedload(Answer.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case)
+    rows = list(db.session.scalars(paged.options(load)))
+    items = [OpenQuestion(a, question_title(a), a.assignee_user_id != user.id) for a in rows]
+    return Section(items, total, page, param)
+
+
+def contact_questions(user: User, page: int = 1) -> tuple[Section[Any], dict[int, str]]:
+    """Return the open questions that vendor contacts (no account) are to find out, picked for them or theirs by
+    the team's default, in the assessments this architect owns or in cases whose team has them as architect
+    (the architect chases them), with each question's contact by answer id."""
+    from assess.services.review_queries import OpenQuestion, question_title
+
+    param = "sida_kontaktfragor"
+    if not user.has_role(Role.ARCHITECT, Role.ADMIN):
+        return Section([], 0, 1, param), {}
+    open_value = or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"']))
+    provider = _questions(lambda q: q.answered_by == "provider")
+    has_contact = (
+        select(CaseContact.id)
+        .where(
+            CaseContact.case_id == Alternative.case_id,
+            CaseContact.active.is_(True),
+            or_(CaseContact.alternative_id.is_(None), CaseContact.alternative_id == Alternative.id),
+        )
+        .exists()
+    )
+    by_default = and_(
+        Answer.assignee_user_id.is_(None),
+        Answer.assignee_contact_id.is_(None),
+        Answer.unknown_owner == "",
+        cast(Answer.value, String) == '"unknown"',
+        Answer.question_id.in_(provider) if provider else false(),
+        has_contact,
+    )
+    query = (
+        select(Answer)
+        .join(Assessment, Assessment.id == Answer.assessment_id)
+        .join(Alternative, Alternative.id == Assessment.alternative_id)
+        .where(
+            Assessment.status.in_(list(team_service.OPEN_STATES)),
+            open_value,
+            or_(Answer.assignee_contact_id.is_not(None), by_default),
+            or_(Assessment.owner_id == user.id, _case_architect(user)),
+        )
+        .order_by(Answer.unknown_due.is_(None), Answer.unknown_due, Answer.assessment_id, Answer.question_id)
+    )
+    paged, total, page = _page(query, page, param)
+    load = joinedload(Answer.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case)
+    rows = list(db.session.scalars(paged.options(load, joinedload(Answer.assignee_contact))))
+    names: dict[int, str] = {}
+    cases = sorted({a.assessment.alternative.case_id for a in rows if a.assignee_contact_id is None})
+    contacts = (
+        list(
+            db.session.scalars(select(CaseContact).where(CaseContact.case_id.in_(cases), CaseContact.active.is_(True)))
+        )
+        if cases
+        else []
+    )
+    for a in rows:
+        if a.assignee_contact is not None:
+            names[a.id] = a.assignee_contact.label
+            continue
+        alternative = a.assessment.alternative
+        fits = [c for c in contacts if c.case_id == alternative.case_id and c.alternative_id in (None, alternative.id)]
+        fits.sort(key=lambda c: (c.alternative_id is None, c.id))
+        names[a.id] = fits[0].label if fits else ""
+    items = [OpenQuestion(a, question_title(a), a.assignee_contact_id is None) for a in rows]
+    return Section(items, total, page, param), names
+
+
+# --- conditions -----------------------------------------------------------------------------------------------
+
+
+def _conditions(query: Select[Any], page: int, param: str) -> Section[DecisionCondition]:
+    paged, total, page = _page(query, page, param)
+    items = list(db.session.scalars(paged.options(*decisions.loaded_condition())).unique())
+    return Section(items, total, page, param)
+
+
+def conditions_owned(user: User, page: int = 1) -> Section[DecisionCondition]:
+    """Return the conditions the user owns: open ones first, earliest date first."""
+    query = (
+        select(DecisionCondition)
+        .where(DecisionCondition.owner_id == user.id)
+        .order_by(DecisionCondition.fulfilled, DecisionCondition.deadline, DecisionCondition.id)
+    )
+    return _conditions(query, page, "sida_villkor")
+
+
+def _case_architect(user: User) -> ColumnElement[bool]:
+    return (
+        select(CaseMember.id)
+        .where(
+            CaseMember.case_id == Alternative.case_id,
+            CaseMember.user_id == user.id,
+            CaseMember.role == TeamRole.ARCHITECT,
+        )
+        .exists()
+    )
+
+
+def conditions_to_verify(user: User, page: int = 1) -> Section[DecisionCondition]:
+    """Return the claimed conditions that wait for this user's verification (decisions._verify_refusal in SQL)."""
+    param = "sida_verifiera"
+    if decisions.viewer_only(user):
+        return Section([], 0, 1, param)
+    if user.has_role(Role.DECISION_MAKER):
+        may: ColumnElement[bool] = true()
+    else:
+        areas = [a for a in ReviewArea if a in user.review_areas] if user.has_role(Role.REVIEWER) else []
+        questions = sorted({q for area in areas for q in _area_questions(area)})
+        may = or_(
+            Case.decision_maker_id == user.id,
+            DecisionCondition.question_id.in_(questions) if questions else false(),
+        )
+    query = (
+        select(DecisionCondition)
+        .join(Assessment, Assessment.id == DecisionCondition.assessment_id)
+        .join(Alternative, Alternative.id == Assessment.alternative_id)
+        .join(Case, Case.id == Alternative.case_id)
+        .where(
+            DecisionCondition.claimed_at.is_not(None),
+            DecisionCondition.fulfilled.is_(False),
+            DecisionCondition.claimed_by_id.is_distinct_from(user.id),
+            may,
+        )
+        .order_by(DecisionCondition.deadline.is_(None), DecisionCondition.deadline, DecisionCondition.id)
+    )
+    return _conditions(query, page, param)
+
+
+def conditions_for_contacts(user: User, page: int = 1) -> Section[DecisionCondition]:
+    """Return the open conditions owned by contacts that this user may claim on the contact's behalf."""
+    param = "sida_kontakter"
+    if decisions.viewer_only(user) or not user.has_role(Role.ARCHITECT, Role.ADMIN):
+        return Section([], 0, 1, param)
+    query = (
+        select(DecisionCondition)
+        .join(Assessment, Assessment.id == DecisionCondition.assessment_id)
+        .join(Alternative, Alternative.id == Assessment.alternative_id)
+        .where(
+            DecisionCondition.owner_contact_id.is_not(None),
+            DecisionCondition.claimed_at.is_(None),
+            DecisionCondition.fulfilled.is_(False),
+            or_(Assessment.owner_id == user.id, _case_architect(user)),
+        )
+        .order_by(DecisionCondition.deadline, DecisionCondition.id)
+    )
+    return _conditions(query, page, param)
+
+
+# --- re-assessment --------------------------------------------------------------------------------------------
+
+
+def to_reassess(user: User, page: int = 1) -> Section[tuple[Assessment, list[str]]]:
+    """Return the flagged decided assessments that are the user's (owner, team architect or decision maker)."""
+    param = "sida_omprovning"
+    member = (
+        select(CaseMember.id)
+        .where(
+            CaseMember.case_id == Alternative.case_id,
+            CaseMember.user_id == user.id,
+            CaseMember.role.in_([TeamRole.ARCHITECT, TeamRole.DECISION_MAKER]),
+        )
+        .exists()
+    )
+    flagged = (
+        select(ReassessmentFlag.id)
+        .where(ReassessmentFlag.assessment_id == Assessment.id, ReassessmentFlag.resolved_at.is_(None))
+        .exists()
+    )
+    query = (
+        select(Assessment)
+        .join(Alternative, Alternative.id == Assessment.alternative_id)
+        .join(Case, Case.id == Alternative.case_id)
+        .where(
+            Assessment.status == S.DECIDED,
+            flagged,
+            or_(Assessment.owner_id == user.id, member, Case.decision_maker_id == user.id),
+        )
+        .order_by(Assessment.id)
+    )
+    paged, total, page = _page(query, page, param)
+    items = list(db.session.scalars(paged.options(joinedload(Assessment.alternative).joinedload(Alternative.case))))
+    reasons: dict[int, list[str]] = {a.id: [] for a in items}
+    if items:
+        for flag in db.session.scalars(
+            select(ReassessmentFlag)
+            .where(ReassessmentFlag.assessment_id.in_(list(reasons)), ReassessmentFlag.resolved_at.is_(None))
+            .order_by(ReassessmentFlag.id)
+        ):
+            reasons[flag.assessment_id].append(flag.reason)
+    return Section([(a, reasons[a.id]) for a in items], total, page, param)
+
+
+# --- the page -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tasks:
+    """A user's follow-up: what waits for them, each list one page of it."""
+
+    to_review: Section[tuple[Assessment, list[ReviewArea]]]
+    to_decide: Section[Assessment]
+    changes_requested: Section[Assessment]
+    drafts: Section[Assessment]
+    #: The open questions (unknown, or unanswered with someone picked) that are the user's to find out.
+    unknowns: Section[Any]
+    #: For an architect: the open questions that the vendor's contacts are to find out (the architect chases them).
+    contact_unknowns: Section[Any]
+    #: The contact of each of those questions, by answer id (picked, or the team's default).
+    contact_names: dict[int, str]
+    #: The conditions the user owns.
+    conditions: Section[DecisionCondition]
+    overdue_ids: set[int]
+    #: The claimed conditions that wait for this user's verification (their area's, or any for a decision maker).
+    to_verify: Section[DecisionCondition]
+    #: The open conditions owned by a contact (no account) that this user may claim on the contact's behalf.
+    for_contacts: Section[DecisionCondition]
+    #: Per condition listed: what this user may do with it (decisions.CLAIM, VERIFY, SEND_BACK).
+    condition_actions: dict[int, frozenset[str]] = field(default_factory=dict)
+    #: Decided assessments flagged *Omprövning krävs* that are this user's (architect or decision maker), with why.
+    to_reassess: Section[tuple[Assessment, list[str]]] = field(default_factory=lambda: Section([], 0, 1, ""))
+    #: The ids of every assessment the page lists (for the marks: overdue, late, re-assessment).
+    assessment_ids: list[int] = field(default_factory=list)
+
+
+def my_tasks(user: User, today: date, pages: dict[str, int] | None = None) -> Tasks:
+    """Return one page of each of the user's lists (`pages`: the page asked for per list, by its parameter)."""
+    pages = pages or {}
+
+    def page(param: str) -> int:
+        return pages.get(param, 1)
+
+    reviews = to_review(user, page("sida_granska"))
+    decide = to_decide(user, page("sida_besluta"))
+    changes = mine(user, S.CHANGES_REQUESTED, "sida_andringar", page("sida_andringar"))
+    drafts = mine(user, S.DRAFT, "sida_utkast", page("sida_utkast"))
+    unknowns = open_questions(user, page("sida_fragor"))
+    contact_unknowns, contact_names = contact_questions(user, page("sida_kontaktfragor"))
+    owned = conditions_owned(user, page("sida_villkor"))
+    verify = conditions_to_verify(user, page("sida_verifiera"))
+    contacts = conditions_for_contacts(user, page("sida_kontakter"))
+    reassess = to_reassess(user, page("sida_omprovning"))
+    listed = [
+        *(a for a, _areas in reviews),
+        *decide,
+        *changes,
+        *drafts,
+        *(u.assessment for u in (*unknowns, *contact_unknowns)),
+        *(c.assessment for c in (*owned, *verify, *contacts)),
+        *(a for a, _reasons in reassess),
+    ]
+    ids = sorted({a.id for a in listed})
+    return Tasks(
+        to_review=reviews,
+        to_decide=decide,
+        changes_requested=changes,
+        drafts=drafts,
+        unknowns=unknowns,
+        contact_unknowns=contact_unknowns,
+        contact_names=contact_names,
+        conditions=owned,
+        overdue_ids=decisions.overdue_assessment_ids(today, ids),
+        to_verify=verify,
+        for_contacts=contacts,
+        condition_actions=decisions.condition_actions([*owned, *verify, *contacts], user),
+        to_reassess=reassess,
+        assessment_ids=ids,
+    )

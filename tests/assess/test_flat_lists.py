@@ -1,0 +1,183 @@
+"""Paged, searchable lists and task lists selected in SQL: what a user sees on page 1, page 2 and with filters."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from assess.extensions import db
+from assess.models import Answer, Assessment, AuditEvent, CaseContact, EvaluationSummary
+from assess.services import cases as case_service
+from assess.services import review_queries
+from tests import factories
+from tests.assess.helpers import demo_users, load_demo
+from tests.conftest import login_as
+
+
+@pytest.fixture
+def demo(app: Flask) -> dict[str, Any]:
+    return {"ids": load_demo(app), "users": demo_users()}
+
+
+def _rows(html: str) -> list[str]:
+    """Return the case titles listed in the case table, in order."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
+    return re.findall(r'<th scope="row"><a href="/arenden/\d+">([^<]*)</a>', body)
+
+
+def _items(section: str) -> int:
+    """Return how many items the section's task list shows (the pager's links are not items)."""
+    return section.split('<ul class="task-list">', 1)[1].split("</ul>", 1)[0].count("<li>")
+
+
+def test_the_case_list_is_paged_newest_first_and_keeps_the_filters_in_its_links(
+    client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    architect = demo["users"]["arkitekt"]
+    for n in range(case_service.PAGE_SIZE + 4):
+        factories.create_case(f"Tjänst {n:03d}")
+    db.session.commit()
+    login_as(client, architect)
+    first = client.get("/arenden").get_data(as_text=True)
+    titles = _rows(first)
+    assert len(titles) == case_service.PAGE_SIZE
+    assert titles[0] == "Tjänst 053"  # newest first
+    assert "Sida 1 av 2" in first
+    second = client.get("/arenden?sida=2").get_data(as_text=True)
+    rest = _rows(second)
+    assert len(rest) == 5
+    assert set(rest).isdisjoint(titles)
+    assert 'aria-current="page">2<' in second
+    searched = client.get("/arenden?sok=tj%C3%A4nst+00").get_data(as_text=True)
+    assert sorted(_rows(searched)) == [f"Tjänst 00{n}" for n in range(10)]
+    assert "10 ärenden matchar." in searched
+    # a search for a percent sign or an underscore finds those characters, not everything
+    assert _rows(client.get("/arenden?sok=%25").get_data(as_text=True)) == []
+    assert _rows(client.get("/arenden?sok=_").get_data(as_text=True)) == []
+
+
+def test_the_case_list_filters_by_the_verdict_of_its_modules_and_says_why_a_filter_is_refused(
+    client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    factories.create_case("Ett ärende utan bedömningar")
+    db.session.commit()
+    login_as(client, demo["users"]["lasare"])
+    every = _rows(client.get("/arenden").get_data(as_text=True))
+    assert len(every) == 2
+    not_suitable = client.get("/arenden?utfall=not_suitable").get_data(as_text=True)
+    assert len(_rows(not_suitable)) == 1
+    assert "Ett ärende utan bedömningar" not in _rows(not_suitable)
+    assert "Ej lämplig" in not_suitable.split("<tbody>", 1)[1]
+    assert _rows(client.get("/arenden?utfall=suitable").get_data(as_text=True)) == []
+    refused = client.get("/arenden?utfall=nonsense&sida=x&status=%00")
+    assert refused.status_code == 200
+    html = refused.get_data(as_text=True)
+    assert "Välj ett av alternativen i listan." in html
+    assert len(_rows(html)) == 2  # a refused filter is not applied
+
+
+def test_a_saved_answer_moves_its_case_between_the_verdict_filters_at_once(
+    client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    """The stored summary is written with the save: the list never shows the verdict from before it."""
+    ids = demo["ids"]
+    d2 = db.session.get(Assessment, ids["D2"])
+    assert d2 is not None
+    summary = db.session.get(EvaluationSummary, d2.id)
+    assert summary is not None
+    assert summary.cache_key.startswith(f"{d2.version}:")
+    before = summary.verdict
+    row = db.session.scalar(select(Answer).where(Answer.assessment_id == d2.id, Answer.question_id == "L-01"))
+    assert row is not None
+    row.value = "unknown"  # a write through the ORM (as the services write) refreshes the summary in its commit
+    db.session.commit()
+    summary = db.session.get(EvaluationSummary, d2.id)
+    assert summary is not None
+    assert summary.verdict != before
+    assert summary.cache_key.startswith(f"{d2.version}:")
+
+
+def test_tasks_list_a_page_of_each_list_with_the_whole_count_and_a_link_to_the_next(
+    client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    users, ids = demo["users"], demo["ids"]
+    jurist = users["jurist"]
+    picked = list(db.session.scalars(select(Answer).where(Answer.assessment_id.in_([ids["A"], ids["B"], ids["C"]]))))
+    for row in picked:
+        row.value, row.assignee_user_id = "unknown", jurist.id
+    db.session.commit()
+    mine = review_queries.my_open_questions(jurist)
+    assert len(mine) >= len(picked) > 20
+    login_as(client, jurist)
+    page = client.get("/mina-uppgifter").get_data(as_text=True)
+    section = page.split('id="t-unknowns"', 1)[1].split("</section>", 1)[0]
+    assert f"({len(mine)})" in section.split("</h2>", 1)[0]
+    assert _items(section) == 20
+    assert "sida_fragor=2" in section
+    second = client.get("/mina-uppgifter?sida_fragor=2").get_data(as_text=True)
+    section2 = second.split('id="t-unknowns"', 1)[1].split("</section>", 1)[0]
+    first_ids = set(re.findall(r"#q-([A-Z]-\d+)\"", section))
+    assert _items(section2) == min(20, len(mine) - 20)
+    assert re.findall(r"/bedomningar/(\d+)\?steg=\w+#q-([A-Z]-\d+)", section2) != re.findall(
+        r"/bedomningar/(\d+)\?steg=\w+#q-([A-Z]-\d+)", section
+    )
+    assert first_ids  # the first page listed questions by their ids
+
+
+def test_the_architect_follows_up_the_questions_the_vendors_contacts_hold(
+    client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    """Olivia Ek (A's contact) holds A's open provider questions by the team's default; one is picked for her."""
+    ids = demo["ids"]
+    contact = db.session.scalar(select(CaseContact).where(CaseContact.name.like("Olivia%")))
+    assert contact is not None
+    rows = list(db.session.scalars(select(Answer).where(Answer.assessment_id == ids["A"])))
+    unknown = [r for r in rows if r.value == "unknown"]
+    assert unknown
+    picked = unknown[0]
+    picked.assignee_contact_id = contact.id
+    db.session.commit()
+    login_as(client, demo["users"]["arkitekt"])
+    page = client.get("/mina-uppgifter").get_data(as_text=True)
+    assert "Frågor som leverantörens kontakter ska ta reda på" in page
+    section = page.split('id="t-contact-unknowns"', 1)[1].split("</section>", 1)[0]
+    item = section.split(f'id="task-contact-q-{picked.id}"', 1)[1].split("</li>", 1)[0]
+    assert f"#q-{picked.question_id}" in item
+    assert contact.label in item
+    assert "ärendets förval" not in item
+    assert "ärendets förval" in section  # the questions she holds by the team's default are listed too
+    login_as(client, demo["users"]["lasare"])
+    assert "Frågor som leverantörens kontakter" not in client.get("/mina-uppgifter").get_data(as_text=True)
+
+
+def test_the_history_is_paged_oldest_first(client: FlaskClient, demo: dict[str, Any]) -> None:
+    ids = demo["ids"]
+    count = len(list(db.session.scalars(select(AuditEvent.id).where(AuditEvent.assessment_id == ids["A"]))))
+    login_as(client, demo["users"]["lasare"])
+    html = client.get(f"/bedomningar/{ids['A']}/historik").get_data(as_text=True)
+    rows = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].count("<tr>")
+    assert rows == min(count, review_queries.HISTORY_PAGE)
+    if count > review_queries.HISTORY_PAGE:
+        assert "sida=2" in html
+    assert client.get(f"/bedomningar/{ids['A']}/historik?sida=-4").status_code == 200
+
+
+def test_summaries_refresh_fills_what_was_written_outside_the_app(app: Flask, demo: dict[str, Any]) -> None:
+    from sqlalchemy import delete, func
+
+    ids = demo["ids"]
+    db.session.execute(delete(EvaluationSummary))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["summaries", "refresh", "--batch", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Every summary is up to date." in result.output
+    assert db.session.scalar(select(func.count()).select_from(EvaluationSummary)) == len(ids)
+    d1 = db.session.get(EvaluationSummary, ids["D1"])
+    assert d1 is not None
+    assert d1.verdict == "not_suitable"
+    assert d1.counts["knockouts"] >= 1
