@@ -9,6 +9,7 @@ from assess.models.assessment import (
 )
 from assess.models.audit import AppendOnlyError, AuditEvent, AuditHead, SentNotification
 from assess.models.case import Alternative, Case, CaseContact, CaseMember, CaseStatus, TeamRole
+from assess.models.data import ApiToken, EvidenceFile
 from assess.models.review import (
     AreaApproval,
     ChangeRequest,
@@ -62,6 +63,8 @@ __all__ = [
     "ReassessmentFlag",
     "Scenario",
     "AnswerAuthor",
+    "ApiToken",
+    "EvidenceFile",
     "EvaluationSummary",
     "TeamRole",
     "Evidence",
