@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 
 from rules.answers import Answer, AnswerSetError, Override, check_answers
@@ -39,6 +40,23 @@ def evaluate(
     validate: bool = True,
 ) -> Evaluation:
     """Evaluate answers (and overrides) against the rule set and explain every outcome."""
+    # The compiled tables answer every valid input; anything else is for the reference path to refuse or score.
+    from rules.compiled import evaluate_compiled
+
+    result = evaluate_compiled(ruleset, answers, overrides, validate)
+    if result is not None:
+        return result
+    return _evaluate_reference(ruleset, answers, overrides, validate=validate)
+
+
+def _evaluate_reference(
+    ruleset: RuleSet,
+    answers: Mapping[str, Answer],
+    overrides: Mapping[str, Override] | None = None,
+    *,
+    validate: bool = True,
+) -> Evaluation:
+    """Evaluate the straightforward way: every rule walked, every result built (the fast path's reference)."""
     if validate:
         problems = check_answers(ruleset, answers)
         problems += [f"overrides: unknown question id {qid!r}" for qid in (overrides or {}) if qid not in ruleset.by_id]
@@ -331,6 +349,7 @@ def _sentence(text: str) -> str:
     return text if not text or text[-1] in ".!?" else text + "."
 
 
+@lru_cache(maxsize=4096)  # a pure function of immutable values, read for every shown question of every result
 def _with_references(reason: Text, refs: tuple[Reference, ...]) -> Text:
     """Return the reason followed by its references, with "att verifiera" as a word where it applies."""
     if not refs:

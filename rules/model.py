@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 
 from rules.conditions import Condition, Test, Value
@@ -108,7 +109,12 @@ class Reference:
 
     def plain_text(self) -> str:
         """Return the reference text as a person reads it (a rule number kept with its word)."""
-        return _KEEP_NUMBER.sub("\u00a0", self.text)
+        return _keep_number(self.text)
+
+
+@lru_cache(maxsize=4096)  # reference texts come from the rule sets: few, read over and over
+def _keep_number(text: str) -> str:
+    return _KEEP_NUMBER.sub("\u00a0", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +235,8 @@ class RuleSet:
     order: tuple[Question, ...] = field(repr=False, compare=False)
     by_id: Mapping[str, Question] = field(repr=False, compare=False)
     mitigations_by_id: Mapping[str, Mitigation] = field(repr=False, compare=False)
+    #: What the engine compiles from this rule set on first use (rules.compiled); never compared or shown.
+    compiled: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def key(self) -> str:

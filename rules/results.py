@@ -1,11 +1,15 @@
-"""The result of an evaluation as frozen dataclasses; ``to_dict`` gives exactly the JSON of scoring.md §8."""
+"""The result of an evaluation as frozen dataclasses; ``to_dict`` gives exactly the JSON of scoring.md §8.
+
+The engine fills ``Evaluation.questions`` and ``Evaluation.areas`` with ``LazyMapping``: each result is built
+the first time it is read (issue 14).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from rules.answers import Answer
 from rules.model import Reference, Text
@@ -17,6 +21,46 @@ VERDICT_SEVERITY: dict[str, int] = {
     "cannot_assess": 2,
     "not_suitable": 3,
 }
+
+
+_V = TypeVar("_V")
+
+
+class LazyMapping(Mapping[str, _V]):
+    """A read-only mapping of fixed keys whose values are built on first read, then kept (issue 14).
+
+    The engine hands out its question and area results this way: most callers read a few, and building all of
+    them cost more than the evaluation. It compares, iterates and prints like the dict it stands for.
+    """
+
+    __slots__ = ("_keys", "_members", "_build", "_built")
+
+    def __init__(self, keys: tuple[str, ...], members: Mapping[str, object], build: Callable[[str], _V]) -> None:
+        self._keys = keys
+        self._members = members
+        self._build = build
+        self._built: dict[str, _V] = {}
+
+    def __getitem__(self, key: str) -> _V:
+        try:
+            return self._built[key]
+        except KeyError:
+            if key not in self._members:
+                raise
+        value = self._built[key] = self._build(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._members
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
 
 
 class Explanation(Protocol):
