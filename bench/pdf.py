@@ -54,10 +54,21 @@ def baseline(texts: list[str]) -> bytes:
     return buffer.getvalue()
 
 
+#: The issue's goal for the assessment report against the plain-paragraph baseline.
+GOAL = 1.15
+
+
 def _timed(work: Callable[[], bytes]) -> float:
     started = time.perf_counter()
     work()
     return time.perf_counter() - started
+
+
+def _cpu(work: Callable[[], bytes]) -> float:
+    # CPU time of this process: on a busy machine wall time also counts the other processes' turns.
+    started = time.process_time()
+    work()
+    return time.process_time() - started
 
 
 def data_texts(data: AssessmentReport) -> list[str]:
@@ -82,16 +93,23 @@ def main() -> None:
     report_size = len(render_assessment_report(data))  # warm-up: fonts, caches
     baseline(texts)
     # Interleaved, so that a busy machine slows each alike.
-    times: dict[str, list[float]] = {"report": [], "same": [], "data": []}
+    times: dict[str, list[float]] = {"report": [], "same": [], "data": [], "report_cpu": [], "same_cpu": []}
     for _ in range(RUNS):
         times["report"].append(_timed(lambda: render_assessment_report(data)))
         times["same"].append(_timed(lambda: baseline(texts)))
         times["data"].append(_timed(lambda: baseline(narrow)))
+        times["report_cpu"].append(_cpu(lambda: render_assessment_report(data)))
+        times["same_cpu"].append(_cpu(lambda: baseline(texts)))
     report, same, only = (statistics.median(times[key]) for key in ("report", "same", "data"))
+    # The best CPU time of each: what another process's turn can only add to, never take away.
+    report_cpu, same_cpu = min(times["report_cpu"]), min(times["same_cpu"])
     comparison = statistics.median(_timed(lambda: render_comparison_report(make_comparison(6))) for _ in range(RUNS))
     print(f"   assessment report, {questions} questions, PDF/A-2b: {report * 1000:6.1f} ms ({report_size // 1024} KiB)")
     print(f"   baseline: all {len(texts)} paragraphs it prints, plain: {same * 1000:6.1f} ms")
-    print(f"   ratio report / baseline: {report / same:.2f}x (goal <= 1.5x; median of {RUNS} interleaved runs)")
+    print(
+        f"   ratio report / baseline: {report / same:.2f}x wall (median), {report_cpu / same_cpu:.2f}x CPU (best: "
+        f"{report_cpu * 1000:.1f} / {same_cpu * 1000:.1f} ms); goal <= {GOAL}x; {RUNS} interleaved runs"
+    )
     print(f"   for reference: only the data's {len(narrow)} free texts, plain: {only * 1000:6.1f} ms")
     print(f"   ratio report / free texts only: {report / only:.2f}x")
     print(f"   comparison report, 6 alternatives, PDF/A-2b: {comparison * 1000:6.1f} ms")

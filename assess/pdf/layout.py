@@ -58,14 +58,57 @@ TINT = {
 }
 
 
-class Paragraph(_Paragraph):  # type: ignore[misc]
-    """A Paragraph that breaks its lines once per width.
+#: Parsed markup per (text, style, bullet): (the style given, the style parsed, cleaned text, fragments, bullet).
+_PARSED: dict[tuple[str, int, str | None], tuple[ParagraphStyle, ParagraphStyle, str, list[Any], Any]] = {}
+#: Enough for the distinct texts of a few reports; the cache starts over when full.
+_PARSED_MAX = 4096
 
+
+def _clones(frags: Any) -> Any:
+    return [f.clone() for f in frags] if isinstance(frags, list) else frags
+
+
+class Paragraph(_Paragraph):  # type: ignore[misc]
+    """A Paragraph that parses each distinct markup once and breaks its lines once per width.
+
+    ReportLab parses every Paragraph's markup with an HTML parser, and a report repeats many texts ("OK", "Ja",
+    the same reference under many questions): a text seen before gets copies of the fragments parsed then.
     KeepTogether and tables ask a flowable for its size several times at the same width before drawing it;
     breaking the lines again each time was the largest avoidable cost of the render.
     """
 
     _wrapped: tuple[float, float, float] | None = None
+
+    def __init__(
+        self,
+        text: Any,
+        style: ParagraphStyle | None = None,
+        bulletText: Any = None,  # noqa: N803 - ReportLab's names
+        frags: Any = None,
+        caseSensitive: int = 1,  # noqa: N803
+        encoding: str = "utf8",
+    ) -> None:
+        bullet = bulletText or getattr(style, "bulletText", None)
+        plain = frags is None and style is not None and caseSensitive == 1 and isinstance(text, str)
+        if not plain or not (bullet is None or isinstance(bullet, str)):  # ReportLab's own splits pass fragments
+            super().__init__(text, style, bulletText, frags, caseSensitive, encoding)
+            return
+        key = (text, id(style), bullet)
+        cached = _PARSED.get(key)
+        if cached is None or cached[0] is not style:
+            super().__init__(text, style, bulletText, frags, caseSensitive, encoding)
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            # Copies are kept, so that nothing done to this paragraph's fragments reaches the next one.
+            state = vars(self)
+            _PARSED[key] = (style, state["style"], state["text"], _clones(state["frags"]), _clones(state["bulletText"]))
+            return
+        self.caseSensitive = caseSensitive
+        self.encoding = encoding
+        _given, self.style, self.text, parsed, parsed_bullet = cached
+        self.frags = _clones(parsed)
+        self.bulletText = _clones(parsed_bullet)
+        self.debug = 0
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - ReportLab's names
         """Return the size at this width, breaking lines only when the width changes."""
@@ -558,7 +601,8 @@ class ContinuedTable(Table):  # type: ignore[misc]
         first, rest = parts
         label = next((getattr(f, "continuation", None) for f in value if getattr(f, "continuation", None)), None)
         if label is not None and first and not rest:
-            return first, (label,)
+            text, style = label
+            return first, (Paragraph(esc(text), style),)
         return parts
 
 
@@ -568,8 +612,8 @@ def continued_label(cell: Flowable | str, label: str | None = None) -> Flowable:
     if isinstance(flowable, _Paragraph) and getattr(flowable, "continuation", None) is None:
         if label is None:
             label = " ".join((cell if isinstance(cell, str) else flowable.getPlainText()).split())
-        text = _("%(label)s (forts.)") % {"label": label}
-        flowable.continuation = Paragraph(esc(text), flowable.style)
+        # The text and style only: the paragraph is made in the rare case a row is split inside that cell.
+        flowable.continuation = (_("%(label)s (forts.)") % {"label": label}, flowable.style)
     return flowable
 
 

@@ -231,6 +231,10 @@ def freeze_record(
     annex = scenarios_considered(assessment)
     if annex:
         content["scenarios_considered"] = annex
+    from assess.services.evidence import evidence_manifest
+
+    # The evidence files as they were at the decision, each with its SHA-256 (the content stays in storage).
+    content["evidence_files"] = evidence_manifest(assessment.id)
     content["audit"] = {"seq": seq, "hash": head}
     text = canonical_json(content)
     record = FrozenRecord(assessment_id=assessment.id, canonical_json=text, sha256=sha256_hex(text))
@@ -261,15 +265,25 @@ def stored_report_of(record: FrozenRecord, instance: Path | None) -> tuple[bytes
     The report is in the record's row; records frozen before reports moved into the database may still name a
     file under the instance folder. (None, None) when the record has no report at all.
     """
-    if record.report_pdf is not None:
-        if hashlib.sha256(record.report_pdf).hexdigest() != (record.report_sha256 or ""):
-            return None, f"den lagrade rapporten matchar inte sin SHA-256 {record.report_sha256}"
-        return record.report_pdf, None
-    if record.report_path:
+    return stored_report(record.report_pdf, record.report_path, record.report_sha256, instance)
+
+
+def stored_report(
+    pdf: bytes | None, path: str | None, sha256: str | None, instance: Path | None
+) -> tuple[bytes | None, str | None]:
+    """Return (report, None) when a record's stored report (its row's three report columns) matches, else (None, why).
+
+    The same check as `stored_report_of`, on the columns alone (verification reads them in batches, not as rows).
+    """
+    if pdf is not None:
+        if hashlib.sha256(pdf).hexdigest() != (sha256 or ""):
+            return None, f"den lagrade rapporten matchar inte sin SHA-256 {sha256}"
+        return pdf, None
+    if path:
         if instance is None:
             return None, None
-        return read_report_file(instance, record.report_path, record.report_sha256 or "")
-    if record.report_sha256:
+        return read_report_file(instance, path, sha256 or "")
+    if sha256:
         return None, "den lagrade rapporten saknas"
     return None, None
 

@@ -6,17 +6,22 @@ freeze event in the chain and the rows it was frozen from, then checks that ever
 record, that every freeze event still has its record, and that each assessment's status and each condition's
 follow-up agree with the audit trail. It reports what it finds and never stops at the first problem: a database
 that cannot be read at all is a problem to report, not a traceback.
+
+Everything is read as plain rows in batches by keyset (events by seq, records by id): a batch of records comes
+with its reports in one query and with the live rows it was frozen from in one query per table, so the cost
+is parsing and hashing plus a few statements per batch, and memory stays bounded however many records there are.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.exc import SQLAlchemyError
 
 from assess.extensions import db
@@ -33,11 +38,15 @@ from assess.models import (
     FrozenRecord,
     KnockoutOverride,
     ReviewComment,
+    Scenario,
 )
-from assess.services.audit import GENESIS, hash_of
-from assess.services.records import FORMAT, FORMATS, canonical_json, sha256_hex, stored_report_of
-from assess.services.scenarios import scenario_facts
-from assess.services.workflow import answer_json
+from assess.services.audit import GENESIS, event_hash
+from assess.services.records import FORMAT, FORMATS, sha256_hex, stored_report
+
+#: A row of selected columns, read by attribute (SQLAlchemy types rows by their column types, one by one).
+_Row = Any
+#: A select of columns, before the batch's filter and order are added.
+_Select = Any
 
 SEALED = (AssessmentStatus.DECIDED, AssessmentStatus.SUPERSEDED)
 #: Events are read this many at a time, so a long chain is walked in bounded memory.
@@ -99,18 +108,37 @@ def _guarded(result: Verification, what: str, check: Callable[[], None]) -> None
         result.problems.append(f"{what} kunde inte kontrolleras: {type(exc).__name__}: {reason}")
 
 
-def _events() -> Iterator[AuditEvent]:
+#: The audit event's columns the chain walk reads (what its hash covers, and its place in the chain).
+_EVENT_COLUMNS = (
+    AuditEvent.seq,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+    AuditEvent.at,
+    AuditEvent.actor_id,
+    AuditEvent.actor_name,
+    AuditEvent.entity_type,
+    AuditEvent.entity_id,
+    AuditEvent.assessment_id,
+    AuditEvent.action,
+    AuditEvent.before,
+    AuditEvent.after,
+)
+
+
+def _read(statement: Any) -> Any:
+    """Run a select of columns on the session's connection: plain rows, none of the ORM's per-row work."""
+    return db.session.connection().execute(statement)
+
+
+def _events() -> Iterator[_Row]:
+    # Plain rows by keyset on seq, BATCH at a time: bounded memory and no ORM objects to build and forget.
     last = 0
     while True:
-        batch = list(
-            db.session.scalars(select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(BATCH))
-        )
+        batch = _read(select(*_EVENT_COLUMNS).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(BATCH)).all()
         if not batch:
             return
         yield from batch
         last = batch[-1].seq
-        for event in batch:  # keep memory bounded; nothing else of the session is touched
-            db.session.expunge(event)
 
 
 def _verify_chain(result: Verification, facts: ChainFacts) -> None:
@@ -126,7 +154,7 @@ def _verify_chain(result: Verification, facts: ChainFacts) -> None:
             )
         if event.prev_hash != prev:
             result.problems.append(f"auditkedjan: händelse {event.seq} pekar inte på händelsen före den")
-        if hash_of(event) != event.hash:
+        if event_hash(event.prev_hash, event.seq, cast(Mapping[str, Any], event._mapping)) != event.hash:
             result.problems.append(
                 f"auditkedjan: händelse {event.seq} ({event.action}) stämmer inte med sin SHA-256 "
                 "(ändrad eller förfalskad)"
@@ -146,7 +174,7 @@ def _verify_chain(result: Verification, facts: ChainFacts) -> None:
         )
 
 
-def _learn(facts: ChainFacts, event: AuditEvent) -> None:
+def _learn(facts: ChainFacts, event: _Row) -> None:
     after = event.after if isinstance(event.after, Mapping) else {}
     if event.action == "record.freeze" and event.assessment_id is not None:
         facts.frozen[event.assessment_id] = (after.get("sha256"), after.get("report_sha256"))
@@ -158,21 +186,39 @@ def _learn(facts: ChainFacts, event: AuditEvent) -> None:
         facts.claimed[event.entity_id] = bool(after["claimed"])
 
 
+#: Records are checked this many at a time: one query for the records (reports included) and one per table of
+#: live facts for the whole batch, so the number of statements grows with the batches, not with the records.
+RECORD_BATCH = 200
+
+_RECORD_COLUMNS = (
+    FrozenRecord.id,
+    FrozenRecord.assessment_id,
+    FrozenRecord.canonical_json,
+    FrozenRecord.sha256,
+    FrozenRecord.report_path,
+    FrozenRecord.report_sha256,
+    FrozenRecord.report_pdf,
+)
+
+
 def _verify_records(result: Verification, facts: ChainFacts, instance: Path | None) -> None:
     seen: set[int] = set()
-    rows = list(db.session.execute(select(FrozenRecord.id, FrozenRecord.assessment_id).order_by(FrozenRecord.id)))
-    for record_id, assessment_id in rows:
-        result.records += 1
-        seen.add(assessment_id)
-        label = f"post {record_id} (bedömning {assessment_id})"
-        try:  # one record that cannot even be read does not hide the others
-            record = db.session.get(FrozenRecord, record_id)
-            problems = _check_record(record, facts, instance) if record is not None else ["posten försvann"]
-        except SQLAlchemyError as exc:
-            db.session.rollback()
-            reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:200]
-            problems = [f"posten kunde inte läsas: {reason}"]
-        result.problems.extend(f"{label}: {p}" for p in problems)
+    last = 0
+    while True:
+        ids = _read(
+            select(FrozenRecord.id, FrozenRecord.assessment_id)
+            .where(FrozenRecord.id > last)
+            .order_by(FrozenRecord.id)
+            .limit(RECORD_BATCH)
+        ).all()
+        if not ids:
+            break
+        last = ids[-1].id
+        for record_id, assessment_id, problems in _check_batch(ids, facts, instance):
+            result.records += 1
+            seen.add(assessment_id)
+            label = f"post {record_id} (bedömning {assessment_id})"
+            result.problems.extend(f"{label}: {p}" for p in problems)
     for assessment_id in sorted(set(facts.frozen) - seen):
         result.problems.append(
             f"bedömning {assessment_id}: beslutsposten saknas, fast auditkedjan visar att den frystes"
@@ -185,7 +231,41 @@ def _verify_records(result: Verification, facts: ChainFacts, instance: Path | No
             result.problems.append(f"bedömning {assessment_id} har status {status.value} men ingen beslutspost")
 
 
-def _check_record(record: FrozenRecord, facts: ChainFacts, instance: Path | None) -> list[str]:
+def _check_batch(ids: Sequence[_Row], facts: ChainFacts, instance: Path | None) -> Iterator[tuple[int, int, list[str]]]:
+    """Yield (record id, assessment id, problems) for one batch, read in one pass; record by record if it fails."""
+    try:
+        records = {
+            r.id: r for r in _read(select(*_RECORD_COLUMNS).where(FrozenRecord.id.in_([i.id for i in ids]))).all()
+        }
+        live = _LiveBatch([i.assessment_id for i in ids])
+    except SQLAlchemyError:
+        # One record that cannot even be read does not hide the others: read this batch one record at a time.
+        db.session.rollback()
+        for record_id, assessment_id in ids:
+            yield record_id, assessment_id, _check_alone(record_id, assessment_id, facts, instance)
+        return
+    for record_id, assessment_id in ids:
+        record = records.get(record_id)
+        yield (
+            record_id,
+            assessment_id,
+            (_check_record(record, facts, instance, live) if record is not None else ["posten försvann"]),
+        )
+
+
+def _check_alone(record_id: int, assessment_id: int, facts: ChainFacts, instance: Path | None) -> list[str]:
+    try:
+        record = _read(select(*_RECORD_COLUMNS).where(FrozenRecord.id == record_id)).one_or_none()
+        if record is None:
+            return ["posten försvann"]
+        return _check_record(record, facts, instance, _LiveBatch([assessment_id]))
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:200]
+        return [f"posten kunde inte läsas: {reason}"]
+
+
+def _check_record(record: _Row, facts: ChainFacts, instance: Path | None, live: _LiveBatch) -> list[str]:
     problems: list[str] = []
     if sha256_hex(record.canonical_json) != record.sha256:
         return ["den lagrade posten stämmer inte med sin SHA-256 (posten eller hashen har ändrats)"]
@@ -199,7 +279,7 @@ def _check_record(record: FrozenRecord, facts: ChainFacts, instance: Path | None
         inside = (data.get("report") or {}).get("sha256")
         if inside != record.report_sha256:
             problems.append("rapportens SHA-256 i tabellen stämmer inte med den i posten")
-    _content, problem = stored_report_of(record, instance)
+    _content, problem = stored_report(record.report_pdf, record.report_path, record.report_sha256, instance)
     if problem:
         problems.append(problem)
     frozen = facts.frozen.get(record.assessment_id)
@@ -210,13 +290,14 @@ def _check_record(record: FrozenRecord, facts: ChainFacts, instance: Path | None
             problems.append("posten är inte den som frystes enligt auditkedjan (SHA-256 skiljer sig)")
         if (frozen[1] or None) != (record.report_sha256 or None):
             problems.append("rapporten är inte den som lagrades enligt auditkedjan (SHA-256 skiljer sig)")
-    assessment = db.session.get(Assessment, record.assessment_id)
+    assessment = live.assessments.get(record.assessment_id)
     if assessment is None:
         problems.append("bedömningen som posten gäller finns inte längre")
         return problems
     if assessment.status not in SEALED:
         problems.append(f"bedömningen har status {assessment.status.value}, inte beslutad")
-    changed = sorted(k for k, v in _frozen_facts(data).items() if _live_facts(assessment).get(k) != v)
+    now = live.facts(assessment)
+    changed = sorted(k for k, v in _frozen_facts(data).items() if now.get(k) != v)
     if changed:
         problems.append(f"databasen har ändrats efter beslutet ({', '.join(changed)})")
     return problems
@@ -251,98 +332,222 @@ _CONDITION_KEYS = ("question", "outcome", "mitigations", "deadline", "gate", "ga
 _DECISION_KEYS = ("outcome", "at", "verdict", "worst_case", "residual_risks", "next_review")
 
 
-def _live_facts(assessment: Assessment) -> dict[str, Any]:
-    """Return the same facts from the live tables, in the same shape."""
-    aid = assessment.id
-    answers = db.session.scalars(select(Answer).where(Answer.assessment_id == aid).order_by(Answer.question_id))
-    overrides = db.session.scalars(
-        select(KnockoutOverride).where(KnockoutOverride.assessment_id == aid).order_by(KnockoutOverride.id)
-    )
-    comments = db.session.scalars(
-        select(ReviewComment).where(ReviewComment.assessment_id == aid).order_by(ReviewComment.id)
-    )
-    requests = db.session.scalars(
-        select(ChangeRequest).where(ChangeRequest.assessment_id == aid).order_by(ChangeRequest.id)
-    )
-    approvals = db.session.scalars(
-        select(AreaApproval).where(AreaApproval.assessment_id == aid).order_by(AreaApproval.id)
-    )
-    conditions = db.session.scalars(
-        select(DecisionCondition).where(DecisionCondition.assessment_id == aid).order_by(DecisionCondition.id)
-    )
-    decision = db.session.scalar(select(Decision).where(Decision.assessment_id == aid))
-    facts: dict[str, Any] = json.loads(
-        canonical_json(
-            {
-                "assessment": {
-                    "id": aid,
-                    "scope": assessment.scope,
-                    "revision": assessment.revision,
-                    "revision_of": assessment.revision_of_id,
-                },
-                "ruleset": {
-                    "id": assessment.ruleset_id,
-                    "version": assessment.ruleset_version,
-                    "sha256": assessment.ruleset_sha256,
-                },
-                "answers": {a.question_id: answer_json(a) for a in answers},
-                "overrides": [
-                    {
-                        "question": o.question_id,
-                        "kind": o.kind.value,
-                        "reference": o.reference,
-                        "author": o.author,
-                        "date": o.finding_date.isoformat(),
-                        "review_date": o.review_date.isoformat(),
-                        "recorded_at": o.recorded_at.isoformat(),
-                    }
-                    for o in overrides
-                ],
-                "comments": [
-                    {
-                        "id": c.id,
-                        "question": c.question_id,
-                        "reply_to": c.parent_id,
-                        "at": c.created_at.isoformat(),
-                        "text": c.text,
-                    }
-                    for c in comments
-                ],
-                "change_requests": [
-                    {"round": r.round, "area": r.area.value, "at": r.created_at.isoformat(), "reason": r.reason}
-                    for r in requests
-                ],
-                "approvals": [
-                    {"round": a.round, "area": a.area.value, "at": a.approved_at.isoformat(), "note": a.note}
-                    for a in approvals
-                ],
-                "conditions": [
-                    {
-                        "question": c.question_id,
-                        "outcome": c.outcome,
-                        "mitigations": c.mitigations,
-                        "deadline": c.deadline.isoformat() if c.deadline is not None else None,
-                        "gate": c.gate.value if c.gate is not None else None,
-                        "gate_months": c.gate_months,
-                    }
-                    for c in conditions
-                ],
-                "decision": None
-                if decision is None
-                else {
-                    "outcome": decision.outcome.value,
-                    "at": decision.decided_at.isoformat(),
-                    "verdict": decision.verdict,
-                    "worst_case": decision.worst_case,
-                    "residual_risks": decision.residual_risks,
-                    "next_review": decision.next_review.isoformat() if decision.next_review else None,
-                },
-                "scenarios_considered": scenario_facts(aid),
-            }
-        )
-    )
+class _LiveBatch:
+    """The live rows a batch of records was frozen from: one query per table for all of the batch's assessments."""
 
-    return facts
+    def __init__(self, assessment_ids: list[int]) -> None:
+        self.assessments: dict[int, _Row] = {
+            a.id: a
+            for a in _read(
+                select(
+                    Assessment.id,
+                    Assessment.status,
+                    Assessment.scope,
+                    Assessment.revision,
+                    Assessment.revision_of_id,
+                    Assessment.ruleset_id,
+                    Assessment.ruleset_version,
+                    Assessment.ruleset_sha256,
+                ).where(Assessment.id.in_(assessment_ids))
+            )
+        }
+        ids = list(self.assessments)
+        # Evidence and a date as stored (the enum's value; ISO text on SQLite, a date elsewhere): the answers are
+        # most of the rows, and each would otherwise be parsed into an object only to be written out again.
+        self.answers: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+        if ids:
+            rows = _read(
+                select(
+                    Answer.assessment_id,
+                    Answer.question_id,
+                    Answer.value,
+                    type_coerce(Answer.evidence, String),
+                    Answer.motivation,
+                    Answer.evidence_ref,
+                    Answer.unknown_owner,
+                    type_coerce(Answer.unknown_due, String),
+                )
+                .where(Answer.assessment_id.in_(ids))
+                .order_by(Answer.assessment_id, Answer.question_id)
+            )
+            for aid, qid, value, evidence, motivation, evidence_ref, owner, due in rows:
+                # The shape of workflow.answer_json (what records store), from the stored values.
+                self.answers[aid][qid] = {
+                    "value": value,
+                    "evidence": evidence,
+                    "motivation": motivation,
+                    "evidence_ref": evidence_ref,
+                    "unknown_owner": owner,
+                    "unknown_due": due if due is None or isinstance(due, str) else due.isoformat(),
+                }
+        self.overrides = _grouped(
+            select(
+                KnockoutOverride.assessment_id,
+                KnockoutOverride.question_id,
+                KnockoutOverride.kind,
+                KnockoutOverride.reference,
+                KnockoutOverride.author,
+                KnockoutOverride.finding_date,
+                KnockoutOverride.review_date,
+                KnockoutOverride.recorded_at,
+            ),
+            KnockoutOverride,
+            ids,
+            KnockoutOverride.id,
+        )
+        self.comments = _grouped(
+            select(
+                ReviewComment.assessment_id,
+                ReviewComment.id,
+                ReviewComment.question_id,
+                ReviewComment.parent_id,
+                ReviewComment.created_at,
+                ReviewComment.text,
+            ),
+            ReviewComment,
+            ids,
+            ReviewComment.id,
+        )
+        self.requests = _grouped(
+            select(
+                ChangeRequest.assessment_id,
+                ChangeRequest.round,
+                ChangeRequest.area,
+                ChangeRequest.created_at,
+                ChangeRequest.reason,
+            ),
+            ChangeRequest,
+            ids,
+            ChangeRequest.id,
+        )
+        self.approvals = _grouped(
+            select(
+                AreaApproval.assessment_id,
+                AreaApproval.round,
+                AreaApproval.area,
+                AreaApproval.approved_at,
+                AreaApproval.note,
+            ),
+            AreaApproval,
+            ids,
+            AreaApproval.id,
+        )
+        self.conditions = _grouped(
+            select(
+                DecisionCondition.assessment_id,
+                DecisionCondition.question_id,
+                DecisionCondition.outcome,
+                DecisionCondition.mitigations,
+                DecisionCondition.deadline,
+                DecisionCondition.gate,
+                DecisionCondition.gate_months,
+            ),
+            DecisionCondition,
+            ids,
+            DecisionCondition.id,
+        )
+        decisions = _grouped(
+            select(
+                Decision.assessment_id,
+                Decision.outcome,
+                Decision.decided_at,
+                Decision.verdict,
+                Decision.worst_case,
+                Decision.residual_risks,
+                Decision.next_review,
+            ),
+            Decision,
+            ids,
+            Decision.id,
+        )
+        self.decisions = {aid: rows[0] for aid, rows in decisions.items()}
+        self.scenarios = _grouped(
+            select(Scenario.assessment_id, Scenario.name, Scenario.answers), Scenario, ids, Scenario.id
+        )
+
+    def facts(self, assessment: _Row) -> dict[str, Any]:
+        """Return the facts `_frozen_facts` reads, from the live tables, in the same shape.
+
+        Every value is already what JSON reads back (strings, numbers, None, and the JSON columns' own values),
+        so the facts compare with the record's as they are, without a round trip through JSON.
+        """
+        aid = assessment.id
+        decision = self.decisions.get(aid)
+        return {
+            "assessment": {
+                "id": aid,
+                "scope": assessment.scope,
+                "revision": assessment.revision,
+                "revision_of": assessment.revision_of_id,
+            },
+            "ruleset": {
+                "id": assessment.ruleset_id,
+                "version": assessment.ruleset_version,
+                "sha256": assessment.ruleset_sha256,
+            },
+            "answers": self.answers.get(aid, {}),
+            "overrides": [
+                {
+                    "question": o.question_id,
+                    "kind": o.kind.value,
+                    "reference": o.reference,
+                    "author": o.author,
+                    "date": o.finding_date.isoformat(),
+                    "review_date": o.review_date.isoformat(),
+                    "recorded_at": o.recorded_at.isoformat(),
+                }
+                for o in self.overrides.get(aid, ())
+            ],
+            "comments": [
+                {
+                    "id": c.id,
+                    "question": c.question_id,
+                    "reply_to": c.parent_id,
+                    "at": c.created_at.isoformat(),
+                    "text": c.text,
+                }
+                for c in self.comments.get(aid, ())
+            ],
+            "change_requests": [
+                {"round": r.round, "area": r.area.value, "at": r.created_at.isoformat(), "reason": r.reason}
+                for r in self.requests.get(aid, ())
+            ],
+            "approvals": [
+                {"round": a.round, "area": a.area.value, "at": a.approved_at.isoformat(), "note": a.note}
+                for a in self.approvals.get(aid, ())
+            ],
+            "conditions": [
+                {
+                    "question": c.question_id,
+                    "outcome": c.outcome,
+                    "mitigations": c.mitigations,
+                    "deadline": c.deadline.isoformat() if c.deadline is not None else None,
+                    "gate": c.gate.value if c.gate is not None else None,
+                    "gate_months": c.gate_months,
+                }
+                for c in self.conditions.get(aid, ())
+            ],
+            "decision": None
+            if decision is None
+            else {
+                "outcome": decision.outcome.value,
+                "at": decision.decided_at.isoformat(),
+                "verdict": decision.verdict,
+                "worst_case": decision.worst_case,
+                "residual_risks": decision.residual_risks,
+                "next_review": decision.next_review.isoformat() if decision.next_review else None,
+            },
+            "scenarios_considered": [{"name": s.name, "answers": s.answers or {}} for s in self.scenarios.get(aid, ())],
+        }
+
+
+def _grouped(query: _Select, model: Any, ids: list[int], order: Any) -> dict[int, list[_Row]]:
+    """Run query for the assessments' rows of model, in order; return them per assessment id."""
+    grouped: dict[int, list[_Row]] = defaultdict(list)
+    if ids:
+        for row in _read(query.where(model.assessment_id.in_(ids)).order_by(model.assessment_id, order)):
+            grouped[row.assessment_id].append(row)
+    return grouped
 
 
 def _verify_statuses(result: Verification, facts: ChainFacts) -> None:
