@@ -49,6 +49,19 @@ def test_every_tampering_is_refused_or_detected_on_sqlite(tmp_path: Path) -> Non
         _check(run_table(setting, _verify))
 
 
+@pytest.mark.load
+def test_every_tampering_is_detected_when_every_record_and_event_is_a_batch_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`records verify` reads in batches: what is tampered in the last batch is found as surely as in the first."""
+    from assess.services import verification
+
+    monkeypatch.setattr(verification, "RECORD_BATCH", 1)
+    monkeypatch.setattr(verification, "BATCH", 1)
+    with sqlite_setting(lambda db_path, instance: _app(f"sqlite:///{db_path}", instance), tmp_path) as setting:
+        _check(run_table(setting, _verify))
+
+
 @pytest.mark.postgres
 @pytest.mark.load
 def test_every_tampering_is_refused_or_detected_on_postgresql(tmp_path: Path) -> None:
