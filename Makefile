@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := assess
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run test test-load test-install soak lint fmt typecheck translations bench clean
+.PHONY: help install install-dev run test test-load test-install soak lint fmt typecheck translations bench bench-scale clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -66,8 +66,11 @@ translations: install-dev ## Collect the texts of code and templates into assess
 typecheck: install-dev ## mypy --strict on rules/, services/ and pdf/
 	$(BIN)/mypy
 
-bench: install-dev ## Print performance figures (rules engine, pages, PDF)
-	$(BIN)/python -m bench
+bench: install-dev ## Print performance figures (rules engine, pages, PDF; pages on a scale database of BENCH_CASES, 200 here)
+	BENCH_CASES=$${BENCH_CASES:-200} $(BIN)/python -m bench
+
+bench-scale: install-dev ## Every page on the demo and on a generated database of BENCH_CASES cases (1000) side by side
+	BENCH_CASES=$${BENCH_CASES:-1000} $(BIN)/python -m bench scale scale_data
 
 clean: ## Remove the virtual environment and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_babel import LazyString
+from flask_babel import LazyString, get_locale
+from flask_babel import gettext as _gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, SelectField, StringField, TextAreaField
@@ -14,7 +15,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 import rules
 from assess.forms.fields import RadioChoiceField, SelectChoiceField, SwedishDateField
-from assess.i18n import text
+from assess.i18n import N_, text
 from assess.labels import EVIDENCE_CHOICE
 from assess.models import Answer
 from assess.services.assessments import (
@@ -42,10 +43,37 @@ class QuestionnaireForm(FlaskForm):
     #: Set on each built class: the rule set and the area it was built for.
     ruleset: rules.RuleSet
     area_id: str
+    #: What templates/assessments/_question.html writes once per (language, question) of this class: the parts of
+    #: a question that only the rule set and the language decide.
+    html_cache: dict[Any, Any]
 
     def question_fields(self, qid: str) -> dict[str, Field]:
         """Return the fields of one question by suffix ('' is the value)."""
         return {suffix: self[f"q_{qid}{suffix}"] for suffix in SUFFIXES if f"q_{qid}{suffix}" in self}
+
+
+class _Label(LazyString):
+    """A label of the cached form classes: made text once per language, not once per field of every page.
+
+    The same few labels ("Underlag", the evidence levels, the options of a question) are read hundreds of times
+    on one page; gettext each time was a tenth of the questionnaire's server time (issue 14). The catalogues do
+    not change while the app runs, so the text in one locale stays the same.
+    """
+
+    def __init__(self, func: Any, *args: Any) -> None:
+        super().__init__(func, *args)
+        self._texts: dict[Any, str] = {}
+
+    def __str__(self) -> str:
+        locale = get_locale()
+        found = self._texts.get(locale)
+        if found is None:
+            found = self._texts[locale] = str(self._func(*self._args))
+        return found
+
+
+def _label(message: str) -> _Label:
+    return _Label(_gettext, message)
 
 
 def field_names(ruleset: rules.RuleSet, area_id: str) -> set[str]:
@@ -62,30 +90,37 @@ def _too_long(n: int) -> Length:
 
 def _build(ruleset: rules.RuleSet, area_id: str) -> type[QuestionnaireForm]:
     # The classes are cached across requests: every text is lazy, read in the language of the request showing it.
-    attrs: dict[str, Any] = {"ruleset": ruleset, "area_id": area_id}
-    evidence_choices = [SelectChoice(code, LazyString(EVIDENCE_CHOICE.__getitem__, code)) for code in EVIDENCE_CHOICE]
+    attrs: dict[str, Any] = {"ruleset": ruleset, "area_id": area_id, "html_cache": {}}
+    evidence_choices = [SelectChoice(code, _Label(EVIDENCE_CHOICE.__getitem__, code)) for code in EVIDENCE_CHOICE]
+    # One label object per text, shared by every question's field (each is made text once per language).
+    labels = {
+        "unknown": _label(N_("Okänt ännu")),
+        "evidence": _label(N_("Underlag")),
+        "motivation": _label(N_("Motivering")),
+        "ref": _label(N_("Underlagsreferens (dokument eller länk)")),
+        "owner": _label(N_("Vem tar reda på det?")),
+        "due": _label(N_("Senast (datum)")),
+    }
     for q in ruleset.questions_in(area_id):
         name = f"q_{q.id}"
-        title = LazyString(text, q.title)
+        title = _Label(text, q.title)
         if q.type == "text":
             attrs[name] = TextAreaField(title, validators=[Optional(), _too_long(MAX_TEXT)])
-            attrs[f"{name}_unknown"] = BooleanField(_l("Okänt ännu"))
+            attrs[f"{name}_unknown"] = BooleanField(labels["unknown"])
         else:
-            choices = [SelectChoice(str(o.id), LazyString(text, o.label)) for o in q.options]
+            choices = [SelectChoice(str(o.id), _Label(text, o.label)) for o in q.options]
             attrs[name] = RadioChoiceField(title, choices=choices, validators=[Optional()])
-        attrs[f"{name}_evidence"] = SelectChoiceField(_l("Underlag"), choices=evidence_choices, default="E1")
-        attrs[f"{name}_motivation"] = TextAreaField(_l("Motivering"), validators=[Optional(), _too_long(MAX_TEXT)])
-        attrs[f"{name}_ref"] = StringField(
-            _l("Underlagsreferens (dokument eller länk)"), validators=[Optional(), _too_long(MAX_REF)]
-        )
+        attrs[f"{name}_evidence"] = SelectChoiceField(labels["evidence"], choices=evidence_choices, default="E1")
+        attrs[f"{name}_motivation"] = TextAreaField(labels["motivation"], validators=[Optional(), _too_long(MAX_TEXT)])
+        attrs[f"{name}_ref"] = StringField(labels["ref"], validators=[Optional(), _too_long(MAX_REF)])
         # The people to pick from are the case's (set per page by `set_assignee_choices`); the service checks the key.
         attrs[f"{name}_owner"] = SelectField(
-            _l("Vem tar reda på det?"),
+            labels["owner"],
             choices=[SelectChoice("", "")],
             validate_choice=False,
             validators=[Optional(), _too_long(MAX_OWNER)],
         )
-        attrs[f"{name}_due"] = SwedishDateField(_l("Senast (datum)"), validators=[Optional()])
+        attrs[f"{name}_due"] = SwedishDateField(labels["due"], validators=[Optional()])
     return type(f"QuestionnaireForm_{ruleset.id}_{ruleset.version}_{area_id}", (QuestionnaireForm,), attrs)
 
 

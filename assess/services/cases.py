@@ -25,6 +25,7 @@ from assess.models import (
     Decision,
     DecisionCondition,
     EvaluationSummary,
+    ReassessmentFlag,
     Role,
     TeamRole,
     User,
@@ -34,6 +35,7 @@ from assess.services.audit import diff_fields, record_event
 from assess.services.completion import Favourable, favourable
 from assess.services.errors import Conflict, NotFound, ValidationFailed
 from assess.services.evaluation import evaluate_assessment, ruleset_for
+from assess.services.sqlin import in_literal
 from rules.results import VERDICT_SEVERITY
 
 #: Rows per page of every paged list.
@@ -56,34 +58,113 @@ class CaseFilter:
         return bool(self.text or self.status or self.verdict or self.owner or self.overdue)
 
 
+@dataclass(frozen=True)
+class CaseRow:
+    """What the case list shows of a case beside its title, counted in SQL."""
+
+    alternatives: int = 0
+    assessments: int = 0
+    #: How many of its current modules have each verdict (stored summaries), most severe first.
+    verdicts: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    late: int = 0
+    flagged: int = 0
+
+
 @dataclass
 class CasePage:
-    """One page of the case list: its cases (alternatives and assessments loaded) and what the rows show."""
+    """One page of the case list: its cases and, per case, the counts the row shows."""
 
     cases: list[Case]
     total: int
     page: int
     pages: int
-    #: Per case: how many of its current modules have each verdict (from the stored summaries).
-    verdicts: dict[int, dict[str, int]]
-    #: The ids of every assessment on the page (for the marks: overdue, late, re-assessment).
-    assessment_ids: list[int]
+    rows: dict[int, CaseRow]
 
 
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def list_cases(wanted: CaseFilter | None = None, today: date | None = None) -> CasePage:
-    """Return one page of cases, newest first, filtered in SQL; a page's work does not grow with the data.
+def _per_case(query: Any) -> dict[int, int]:
+    return {int(case_id): int(n) for case_id, n in db.session.execute(query)}
 
-    Counting and filtering happen in the database (the verdict from the stored evaluation summaries, which are
-    brought up to date first, a bounded number per request); only the page's cases are loaded.
-    """
+
+def _case_rows(case_ids: list[int], day: date) -> dict[int, CaseRow]:
+    """Return the counts of each listed case's row: a handful of grouped queries, whatever the data size."""
+    from assess.services import summaries
+    from assess.services.team import OPEN_STATES
+
+    if not case_ids:
+        return {}
+    on_page = in_literal(Alternative.case_id, case_ids)
+    assessments = select(Alternative.case_id, func.count(Assessment.id)).join(
+        Assessment, Assessment.alternative_id == Alternative.id
+    )
+    current = Assessment.status != AssessmentStatus.SUPERSEDED
+    summaries.refresh_stale(
+        and_(current, Assessment.alternative_id.in_(select(Alternative.id).where(on_page)))
+    )  # one query when every summary is fresh
+    alternatives = _per_case(
+        select(Alternative.case_id, func.count(Alternative.id)).where(on_page).group_by(Alternative.case_id)
+    )
+    counts = _per_case(assessments.where(on_page).group_by(Alternative.case_id))
+    verdicts: dict[int, dict[str, int]] = {}
+    for case_id, verdict, n in db.session.execute(
+        select(Alternative.case_id, EvaluationSummary.verdict, func.count(Assessment.id))
+        .join(Assessment, Assessment.alternative_id == Alternative.id)
+        .join(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
+        .where(on_page, current)
+        .group_by(Alternative.case_id, EvaluationSummary.verdict)
+    ):
+        verdicts.setdefault(case_id, {})[verdict] = n
+    overdue = _per_case(
+        assessments.join(DecisionCondition, DecisionCondition.assessment_id == Assessment.id)
+        .where(on_page, DecisionCondition.fulfilled.is_(False), DecisionCondition.deadline < day)
+        .with_only_columns(Alternative.case_id, func.count(func.distinct(Assessment.id)))
+        .group_by(Alternative.case_id)
+    )
+    late = _per_case(
+        assessments.join(Answer, Answer.assessment_id == Assessment.id)
+        .where(
+            on_page,
+            Assessment.status.in_(OPEN_STATES),
+            Answer.unknown_due < day,
+            or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"'])),
+        )
+        .with_only_columns(Alternative.case_id, func.count(func.distinct(Assessment.id)))
+        .group_by(Alternative.case_id)
+    )
+    flagged = _per_case(
+        assessments.join(ReassessmentFlag, ReassessmentFlag.assessment_id == Assessment.id)
+        .where(on_page, ReassessmentFlag.resolved_at.is_(None), Assessment.status == AssessmentStatus.DECIDED)
+        .with_only_columns(Alternative.case_id, func.count(func.distinct(Assessment.id)))
+        .group_by(Alternative.case_id)
+    )
+    return {
+        case_id: CaseRow(
+            alternatives=alternatives.get(case_id, 0),
+            assessments=counts.get(case_id, 0),
+            verdicts=dict(
+                sorted(verdicts.get(case_id, {}).items(), key=lambda item: -VERDICT_SEVERITY.get(item[0], 0))
+            ),
+            overdue=overdue.get(case_id, 0),
+            late=late.get(case_id, 0),
+            flagged=flagged.get(case_id, 0),
+        )
+        for case_id in case_ids
+    }
+
+
+def list_cases(wanted: CaseFilter | None = None, today: date | None = None) -> CasePage:
+    """Return one page of cases, newest first, filtered and counted in SQL; a page's work does not grow with the
+    data (the verdict from the stored evaluation summaries; only the page's cases are loaded, their rows'
+    counts come from grouped queries)."""
     from assess.services import summaries
     from assess.services.team import OPEN_STATES
 
     wanted = wanted or CaseFilter()
+    day = today or date.today()
     query = select(Case)
     if wanted.text:
         query = query.where(Case.title.ilike(_like(wanted.text), escape="\\"))
@@ -97,15 +178,14 @@ def list_cases(wanted: CaseFilter | None = None, today: date | None = None) -> C
         Assessment.status != AssessmentStatus.SUPERSEDED,
     )
     if wanted.verdict in VERDICT_SEVERITY:
-        summaries.refresh_stale()
+        summaries.refresh_stale(Assessment.status != AssessmentStatus.SUPERSEDED)
         query = query.where(
             select(Assessment.id)
             .join(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
-            .where(current, EvaluationSummary.verdict == wanted.verdict, summaries.fresh_condition())
+            .where(current, EvaluationSummary.verdict == wanted.verdict)
             .exists()
         )
     if wanted.overdue:
-        day = today or date.today()
         late_condition = (
             select(DecisionCondition.id)
             .join(Assessment, Assessment.id == DecisionCondition.assessment_id)
@@ -129,25 +209,10 @@ def list_cases(wanted: CaseFilter | None = None, today: date | None = None) -> C
     page = min(max(1, wanted.page), pages)
     cases = list(
         db.session.scalars(
-            query.options(selectinload(Case.alternatives).selectinload(Alternative.assessments))
-            .order_by(Case.created_at.desc(), Case.id.desc())
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
+            query.order_by(Case.created_at.desc(), Case.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         )
     )
-    assessments = [a for c in cases for alt in c.alternatives for a in alt.assessments]
-    shown = [a for a in assessments if a.status != AssessmentStatus.SUPERSEDED]
-    found = summaries.summaries_of(shown)
-    verdicts: dict[int, dict[str, int]] = {}
-    for c in cases:
-        counts: dict[str, int] = {}
-        for alt in c.alternatives:
-            for a in alt.assessments:
-                summary = found.get(a.id)
-                if summary is not None and a.status != AssessmentStatus.SUPERSEDED:
-                    counts[summary.verdict] = counts.get(summary.verdict, 0) + 1
-        verdicts[c.id] = dict(sorted(counts.items(), key=lambda item: -VERDICT_SEVERITY[item[0]]))
-    return CasePage(cases, total, page, pages, verdicts, [a.id for a in assessments])
+    return CasePage(cases, total, page, pages, _case_rows([c.id for c in cases], day))
 
 
 def all_cases() -> list[Case]:

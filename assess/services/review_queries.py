@@ -221,10 +221,16 @@ class HistoryPage:
     events: list[AuditEvent]
     total: int
     page: int
+    size: int = HISTORY_PAGE
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // HISTORY_PAGE))
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def first(self) -> int:
+        """Return the number of the page's first event (1-based)."""
+        return (self.page - 1) * self.size + 1
 
 
 def history(assessment_id: int, page: int = 1) -> tuple[Assessment, HistoryPage]:
@@ -242,7 +248,7 @@ def history(assessment_id: int, page: int = 1) -> tuple[Assessment, HistoryPage]
             .offset((page - 1) * HISTORY_PAGE)
         )
     )
-    return assessment, HistoryPage(events, total, page)
+    return assessment, HistoryPage(events, total, page, HISTORY_PAGE)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, String, and_, cast, false, func, not_, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, String, and_, cast, false, func, not_, or_, select, true, union_all
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from assess.extensions import db
@@ -39,6 +39,7 @@ from assess.models import (
 from assess.rulesets import registry
 from assess.services import decisions, summaries, workflow
 from assess.services import team as team_service
+from assess.services.sqlin import in_literal
 
 S = AssessmentStatus
 T = TypeVar("T")
@@ -105,7 +106,7 @@ def _authored(user: User, questions: list[str] | None = None) -> ColumnElement[b
     """SQL: the user saved an answer of the assessment (to one of `questions`, when given)."""
     query = select(AnswerAuthor.id).where(AnswerAuthor.assessment_id == Assessment.id, AnswerAuthor.user_id == user.id)
     if questions is not None:
-        query = query.where(AnswerAuthor.question_id.in_(questions))
+        query = query.where(in_literal(AnswerAuthor.question_id, questions))
     return query.exists()
 
 
@@ -200,16 +201,31 @@ def mine(user: User, status: AssessmentStatus, param: str, page: int = 1) -> Sec
 # --- open questions -------------------------------------------------------------------------------------------
 
 
-def _first_member(role: TeamRole) -> Any:
-    """SQL: the user id of the case's first active member in the role (the team's default, team.Team.default)."""
+_EARLIER = aliased(CaseMember)
+
+
+def _first_in_cases(user: User, role: TeamRole) -> Select[Any]:
+    """SQL: the ids of the cases whose first active member in the role is the user (team.Team.default)."""
+    active = select(User.id).where(User.active.is_(True))
+    before_me = (
+        select(_EARLIER.id)
+        .where(
+            _EARLIER.case_id == CaseMember.case_id,
+            _EARLIER.role == role,
+            _EARLIER.id < CaseMember.id,
+            _EARLIER.user_id.in_(active),
+        )
+        .exists()
+    )
+    return select(CaseMember.case_id).where(CaseMember.user_id == user.id, CaseMember.role == role, not_(before_me))
+
+
+def _assessments_in(cases: Select[Any]) -> Select[Any]:
+    """SQL: the ids of the open assessments of the cases."""
     return (
-        select(CaseMember.user_id)
-        .join(User, User.id == CaseMember.user_id)
-        .where(CaseMember.case_id == Alternative.case_id, CaseMember.role == role, User.active.is_(True))
-        .order_by(CaseMember.id)
-        .limit(1)
-        .correlate(Alternative)
-        .scalar_subquery()
+        select(Assessment.id)
+        .join(Alternative, Alternative.id == Assessment.alternative_id)
+        .where(Alternative.case_id.in_(cases), Assessment.status.in_(list(team_service.OPEN_STATES)))
     )
 
 
@@ -219,35 +235,61 @@ def open_questions_query(user: User) -> Select[Any]:
     Picked for the user (by id), or, when nobody is picked and no free text was written before assignees were
     picked, the user's by the case team's default: the team's first legal reviewer for the rule set's legal
     questions; for the region's, the assessment's architect (while active), else the team's first architect.
+    Each branch starts from an index (the assignee, the user's team memberships, the assessments they own), so
+    the work follows the user's own share of the data, not all of it.
     """
+    open_states = list(team_service.OPEN_STATES)
     open_value = or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"']))
-    picked = Answer.assignee_user_id == user.id
-    legal = _questions(lambda q: q.answered_by == "legal")
-    region = _questions(lambda q: q.answered_by == "region")
-    owner_active = select(User.id).where(User.id == Assessment.owner_id, User.active.is_(True)).exists()
-    by_default = and_(
-        Answer.assignee_user_id.is_(None),
-        Answer.assignee_contact_id.is_(None),
+    picked = (
+        select(Answer.id)
+        .join(Assessment, Assessment.id == Answer.assessment_id)
+        .where(Answer.assignee_user_id == user.id, Assessment.status.in_(open_states), open_value)
+    )
+    # coalesce(): "nobody picked" is nearly every row, so no index may be chosen for it (the planner would)
+    unassigned = and_(
+        func.coalesce(Answer.assignee_user_id, 0) == 0,
+        func.coalesce(Answer.assignee_contact_id, 0) == 0,
         Answer.unknown_owner == "",
         cast(Answer.value, String) == '"unknown"',
-        or_(
-            and_(Answer.question_id.in_(legal), _first_member(TeamRole.LEGAL) == user.id) if legal else false(),
-            and_(
-                Answer.question_id.in_(region),
-                or_(
-                    and_(Assessment.owner_id == user.id, owner_active),
-                    and_(not_(owner_active), _first_member(TeamRole.ARCHITECT) == user.id),
-                ),
-            )
-            if region
-            else false(),
-        ),
     )
+    branches = [picked]
+    legal = _questions(lambda q: q.answered_by == "legal")
+    if legal:
+        branches.append(
+            select(Answer.id).where(
+                Answer.assessment_id.in_(_assessments_in(_first_in_cases(user, TeamRole.LEGAL))),
+                in_literal(Answer.question_id, legal),
+                unassigned,
+            )
+        )
+    region = _questions(lambda q: q.answered_by == "region")
+    if region:
+        owner_active = select(User.id).where(User.id == Assessment.owner_id, User.active.is_(True)).exists()
+        inactive_owner = (
+            select(Assessment.id)
+            .join(Alternative, Alternative.id == Assessment.alternative_id)
+            .where(
+                Alternative.case_id.in_(_first_in_cases(user, TeamRole.ARCHITECT)),
+                Assessment.status.in_(open_states),
+                not_(owner_active),
+            )
+        )
+        owned = select(Assessment.id).where(Assessment.owner_id == user.id, Assessment.status.in_(open_states))
+        if user.active:
+            branches.append(
+                select(Answer.id).where(
+                    Answer.assessment_id.in_(owned), in_literal(Answer.question_id, region), unassigned
+                )
+            )
+        branches.append(
+            select(Answer.id).where(
+                Answer.assessment_id.in_(inactive_owner), in_literal(Answer.question_id, region), unassigned
+            )
+        )
+    ids = union_all(*branches).subquery()
     return (
         select(Answer)
-        .join(Assessment, Assessment.id == Answer.assessment_id)
-        .join(Alternative, Alternative.id == Assessment.alternative_id)
-        .where(Assessment.status.in_(list(team_service.OPEN_STATES)), open_value, or_(picked, by_default))
+        .where(Answer.id.in_(select(ids.c.id)))
         .order_by(Answer.unknown_due.is_(None), Answer.unknown_due, Answer.assessment_id, Answer.question_id)
     )
 
@@ -289,18 +331,26 @@ def contact_questions(user: User, page: int = 1) -> tuple[Section[Any], dict[int
         Answer.assignee_contact_id.is_(None),
         Answer.unknown_owner == "",
         cast(Answer.value, String) == '"unknown"',
-        Answer.question_id.in_(provider) if provider else false(),
+        in_literal(Answer.question_id, provider) if provider else false(),
         has_contact,
     )
+    architect_cases = select(CaseMember.case_id).where(
+        CaseMember.user_id == user.id, CaseMember.role == TeamRole.ARCHITECT
+    )
+    theirs = union_all(
+        select(Assessment.id).where(
+            Assessment.owner_id == user.id, Assessment.status.in_(list(team_service.OPEN_STATES))
+        ),
+        _assessments_in(architect_cases),
+    ).subquery()
     query = (
         select(Answer)
         .join(Assessment, Assessment.id == Answer.assessment_id)
         .join(Alternative, Alternative.id == Assessment.alternative_id)
         .where(
-            Assessment.status.in_(list(team_service.OPEN_STATES)),
+            Answer.assessment_id.in_(select(theirs.c.id)),
             open_value,
             or_(Answer.assignee_contact_id.is_not(None), by_default),
-            or_(Assessment.owner_id == user.id, _case_architect(user)),
         )
         .order_by(Answer.unknown_due.is_(None), Answer.unknown_due, Answer.assessment_id, Answer.question_id)
     )
@@ -371,7 +421,7 @@ def conditions_to_verify(user: User, page: int = 1) -> Section[DecisionCondition
         questions = sorted({q for area in areas for q in _area_questions(area)})
         may = or_(
             Case.decision_maker_id == user.id,
-            DecisionCondition.question_id.in_(questions) if questions else false(),
+            in_literal(DecisionCondition.question_id, questions) if questions else false(),
         )
     query = (
         select(DecisionCondition)

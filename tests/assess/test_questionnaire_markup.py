@@ -1,0 +1,310 @@
+"""The questionnaire's controls, written by the form macros (templates/macros.html), are what WTForms writes.
+
+The page renders its inputs through Jinja macros instead of WTForms' widgets (issue 14: the widgets' attribute
+formatting was two thirds of the page's server time). These tests render the same pages a second time with the
+macros swapped for WTForms' own widgets (`f(**attrs)`, the radio subfields, `f.label()`), and compare every
+element of the questionnaire form: each control's name, type, value, checked/selected, disabled, aria-* and
+data-* attributes, and the label for each id, for the demo assessments, all steps, as an admin, as a reviewer
+who may answer only some questions and as a reader, and with validation errors shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jinja2 import ChoiceLoader, DictLoader
+from sqlalchemy import select
+
+from assess.extensions import db
+from assess.forms import questionnaire
+from assess.models import User
+from tests.assess.helpers import load_demo, page_form
+from tests.conftest import login_as
+
+STEPS = ("context", "legal", "infosec", "patient_safety")
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+#: The form macros, rendered by WTForms itself: what the page wrote before the macros.
+WTFORMS_MACROS = """
+{% macro control(f, css=none, disabled=none, describedby=none, invalid=none, type=none, rows=none, attrs={}) -%}
+{%- set kw = {} -%}
+{%- for k, v in {'class': css, 'disabled': disabled, 'aria-describedby': describedby, 'aria-invalid': invalid,
+   'type': type, 'rows': rows}.items() if v is not none %}{% set ignored = kw.update({k: v}) %}{% endfor -%}
+{%- for k, v in attrs.items() if v is not none %}{% set ignored = kw.update({k: v}) %}{% endfor -%}
+{{ f(**kw) }}
+{%- endmacro %}
+{% macro radio(f, choice, index, css=none, disabled=none, attrs={}) -%}
+{%- set kw = {} -%}
+{%- for k, v in {'class': css, 'disabled': disabled}.items() if v is not none -%}
+  {% set ignored = kw.update({k: v}) %}{% endfor -%}
+{%- for k, v in attrs.items() if v is not none %}{% set ignored = kw.update({k: v}) %}{% endfor -%}
+{%- for sub in f %}{% if loop.index0 == index %}{{ sub(**kw) }}{% endif %}{% endfor -%}
+{%- endmacro %}
+{% macro label(f, css=none, for_id=none, text=none) -%}
+{%- set kw = {'class': css} if css else {} -%}
+{%- if for_id %}{% for sub in f if sub.id == for_id %}{{ sub.label(**kw) }}{% endfor -%}
+{%- else %}{{ f.label(**kw) }}{% endif -%}
+{%- endmacro %}
+"""
+
+
+class _Elements(HTMLParser):
+    """Every element of a page as [tag, attributes, text]: a label's text is all the text inside it."""
+
+    VOID = frozenset({"input", "br", "img", "hr", "meta", "link", "source", "wbr", "col", "area"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[list[Any]] = []
+        self.open: list[list[Any]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = [tag, dict(attrs), ""]
+        self.elements.append(element)
+        if tag not in self.VOID:
+            self.open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.open:
+            if self.open.pop()[0] == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.elements:
+            self.elements[-1][2] += data
+        for element in self.open:
+            if element[0] == "label" and element is not self.elements[-1]:
+                element[2] += data
+
+
+def _form_html(html: str) -> str:
+    start = html.index('<form id="questionnaire"')
+    form = html[start : html.index("</form>", start)]
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', form)  # signed with the time
+
+
+def elements(html: str) -> list[tuple[str, tuple[tuple[str, str | None], ...], str]]:
+    """Return the questionnaire form's elements: tag, sorted attributes, text (whitespace collapsed)."""
+    parser = _Elements()
+    parser.feed(_form_html(html))
+    return [(tag, tuple(sorted(attrs.items())), " ".join(text.split())) for tag, attrs, text in parser.elements]
+
+
+def controls(html: str) -> dict[str, Any]:
+    """Return what a user (and a screen reader) gets of each control: by id its attributes and its label."""
+    found = elements(html)
+    labels = {dict(attrs).get("for"): text for tag, attrs, text in found if tag == "label"}
+    result = {}
+    current_select = None
+    for tag, attrs, text in found:
+        a = dict(attrs)
+        if tag in ("input", "select", "textarea"):
+            key = a.get("id") or a.get("name")
+            result[key] = {
+                "tag": tag,
+                **a,
+                "label": labels.get(a.get("id")),
+                "text": text if tag == "textarea" else None,
+            }
+            current_select = result[key] if tag == "select" else None
+        elif tag == "option" and current_select is not None:
+            current_select.setdefault("options", []).append((a.get("value"), "selected" in a, text))
+    return result
+
+
+@pytest.fixture
+def demo(app: Flask) -> dict[str, int]:
+    return load_demo(app)
+
+
+def _forget(app: Flask) -> None:
+    """Drop the parts the questionnaire keeps per language (written by whichever macros rendered them first)."""
+    for form_class in questionnaire._FORM_CLASSES.values():
+        form_class.html_cache.clear()
+
+
+@contextmanager
+def wtforms_widgets(app: Flask) -> Iterator[None]:
+    """Render pages with the form macros replaced by WTForms' own widgets and labels.
+
+    Jinja caches templates per loader, so the pages compiled with this loader never mix with the app's.
+    """
+    original = app.jinja_env.loader
+    assert original is not None
+    loader = app.extensions.get("test_wtforms_loader")
+    if loader is None:
+        source = (TEMPLATES / "macros.html").read_text(encoding="utf-8")
+        loader = ChoiceLoader([DictLoader({"macros.html": source + WTFORMS_MACROS}), original])
+        app.extensions["test_wtforms_loader"] = loader
+    app.jinja_env.loader = loader
+    _forget(app)
+    try:
+        yield
+    finally:
+        app.jinja_env.loader = original
+        _forget(app)
+
+
+def both(app: Flask, client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kw: Any) -> tuple[str, str]:
+    """Return the page as the macros write it and as WTForms' widgets write it (same status)."""
+
+    def fetch() -> tuple[int, str]:
+        response = client.get(url, **kw) if data is None else client.post(url, data=data, **kw)
+        return response.status_code, response.get_data(as_text=True)
+
+    _forget(app)
+    status, mine = fetch()
+    with wtforms_widgets(app):
+        status_wtforms, theirs = fetch()
+    assert status == status_wtforms
+    assert status in (200, 400), status
+    return mine, theirs
+
+
+def sign_in(client: FlaskClient, username: str) -> None:
+    login_as(client, db.session.scalar(select(User).where(User.username == username)))
+
+
+def with_errors(form: dict[str, Any]) -> dict[str, Any]:
+    """Return the posted form with a bad date, a too long text, an unknown evidence level and radio value."""
+    bad = dict(form)
+    radios = [k for k in bad if re.fullmatch(r"q_[A-Z]+-\d+", k) and bad[k] not in ("", None)]
+    for name in list(bad):
+        if name.endswith("_due"):
+            bad[name] = "31/12/2020"
+        elif name.endswith("_motivation"):
+            bad[name] = "x" * 5001
+        elif name.endswith("_evidence"):
+            bad[name] = "E9"
+    for name in radios[:2]:
+        bad[name] = "bogus"
+    return bad
+
+
+@pytest.mark.parametrize("username", ["admin", "jurist", "lasare"])
+def test_every_step_of_every_demo_assessment_has_the_controls_wtforms_writes(
+    app: Flask, client: FlaskClient, demo: dict[str, int], username: str
+) -> None:
+    sign_in(client, username)
+    enabled = disabled = 0
+    # Every assessment as the admin; the reviewer and the reader on two of them (the pages cost ~0.1 s each).
+    shown = demo.values() if username == "admin" else (demo["A"], demo["D2"])
+    for assessment_id in shown:
+        for step in STEPS:
+            mine, theirs = both(app, client, f"/bedomningar/{assessment_id}?steg={step}")
+            assert elements(mine) == elements(theirs), (username, assessment_id, step)
+            found = controls(mine)
+            assert found == controls(theirs)
+            assert len(found) > 20
+            for control in found.values():
+                if control["tag"] != "input" or control.get("type") != "hidden":
+                    assert control["label"] or control.get("type") == "hidden", control
+                    disabled += "disabled" in control
+                    enabled += "disabled" not in control
+    if username == "admin":
+        assert enabled > 500
+    elif username == "jurist":
+        # A reviewer answers the questions assigned to them; the page shows the others disabled.
+        assert enabled > 20
+        assert disabled > enabled
+    else:
+        assert enabled == 0
+
+
+def test_the_english_page_has_the_controls_wtforms_writes(
+    app: Flask, client: FlaskClient, demo: dict[str, int]
+) -> None:
+    sign_in(client, "admin")
+    for step in ("context", "legal"):
+        mine, theirs = both(app, client, f"/bedomningar/{demo['D2']}?steg={step}", headers={"Accept-Language": "en"})
+        assert elements(mine) == elements(theirs)
+        assert '<html lang="en">' in mine
+
+
+@pytest.mark.parametrize("username", ["admin", "jurist"])
+def test_validation_errors_are_shown_on_the_controls_as_wtforms_writes_them(
+    app: Flask, client: FlaskClient, demo: dict[str, int], username: str
+) -> None:
+    sign_in(client, username)
+    for key, step in (("A", "legal"), ("D2", "context"), ("D2", "legal")):
+        url = f"/bedomningar/{demo[key]}?steg={step}"
+        posted = with_errors(page_form(client, url))
+        mine, theirs = both(app, client, url, posted)
+        assert elements(mine) == elements(theirs), (key, step)
+        invalid = [c for c in controls(mine).values() if c.get("aria-invalid") == "true"]
+        if username == "admin" or step == "legal":
+            assert invalid, (key, step)
+            for control in invalid:
+                assert f"{control['id']}-error" in control["aria-describedby"].split()
+                assert f'id="{control["id"]}-error"' in mine
+
+
+def test_each_control_is_written_as_the_field_writes_itself(app: Flask, demo: dict[str, int]) -> None:
+    """Field by field, with and without errors, enabled and disabled, with extra data-* and aria-* attributes."""
+    from assess.services import assessments as service
+
+    template = app.jinja_env.from_string(
+        '{% from "macros.html" import control %}'
+        "{{ control(f, css, disabled, describedby, invalid, type, rows, attrs) }}"
+    )
+    with app.test_request_context(
+        f"/bedomningar/{demo['D2']}",
+        method="POST",
+        data={"q_G-01_due": "31/12/2020", "q_G-01_evidence": "E9", "q_G-01_unknown": "y", "q_G-03_ref": 'a"<b>&'},
+    ):
+        data = service.load_questionnaire(demo["D2"])
+        form_class = questionnaire.area_form_class(data.ruleset, "context")
+        stored = form_class(
+            formdata=None,
+            data=questionnaire.form_data(data.ruleset, "context", data.assessment.answers, data.assessment.version),
+        )
+        posted = form_class(meta={"csrf": False})
+        posted.validate()
+        assert posted["q_G-01_due"].errors
+        questionnaire.set_assignee_choices(stored, data)
+        variants: list[dict[str, Any]] = [
+            {},
+            {"css": "field__input", "disabled": True},
+            {"css": "field__input", "disabled": False, "describedby": "x-error", "invalid": "true"},
+            {"css": "a b", "rows": 3, "attrs": {"data-x": 'y"z', "aria-label": "Etikett", "required": True}},
+            {"attrs": {"maxlength": 7, "readonly": True, "id": "other", "checked": False}},
+        ]
+        checked = 0
+        for form in (stored, posted):
+            for field in form:
+                if field.type in ("RadioChoiceField", "CSRFTokenField"):
+                    continue  # radios are rendered option by option (the page test covers them)
+                for variant in variants:
+                    args = {k: variant.get(k) for k in ("css", "disabled", "describedby", "invalid", "type", "rows")}
+                    attrs = dict(variant.get("attrs", {}))
+                    if field.type == "SwedishDateField" and not attrs:
+                        args["type"] = "date"
+                    kw = {
+                        **{
+                            {"css": "class", "describedby": "aria-describedby", "invalid": "aria-invalid"}.get(k, k): v
+                            for k, v in args.items()
+                            if v is not None
+                        },
+                        **attrs,
+                    }
+                    mine = template.render(f=field, attrs=attrs, **args)
+                    theirs = str(field(**kw))
+                    assert _attributes(mine) == _attributes(theirs), (field.name, variant)
+                    if not attrs:
+                        assert mine == theirs, (field.name, variant)  # the same bytes, attributes in WTForms' order
+                    checked += 1
+        assert checked > 300
+
+
+def _attributes(html: str) -> list[tuple[str, tuple[tuple[str, str | None], ...], str]]:
+    parser = _Elements()
+    parser.feed(html)
+    return [(tag, tuple(sorted(attrs.items())), text) for tag, attrs, text in parser.elements]
