@@ -304,6 +304,11 @@ def register_cli(app: Flask) -> None:
     from assess.cli_summaries import summaries_cli
 
     app.cli.add_command(summaries_cli)
+    app.cli.add_command(__import__("assess.cli_tokens", fromlist=["tokens_cli"]).tokens_cli)
+    from assess.cli_exchange import assessments_cli, records_export
+
+    app.cli.add_command(assessments_cli)
+    records_cli.add_command(records_export)
     _register_groups(app)
 
 

@@ -91,6 +91,10 @@ class Defaults:
     #: Usernames of local admin accounts that may sign in with a password even when LOCAL_LOGIN is false
     #: (comma-separated, or a JSON list).
     EMERGENCY_ADMINS: str | list[str] = ""
+    #: Evidence files: the largest file accepted (bytes), and where the content is kept: "database" (in the
+    #: row) or a folder path every instance shares (files stored under their SHA-256).
+    EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+    EVIDENCE_STORAGE = "database"
 
 
 class ConfigError(RuntimeError):
@@ -123,6 +127,17 @@ def finish_config(config: dict[str, Any], instance_path: str) -> None:
     url = config.get("DATABASE_URL")
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = url or "sqlite:///" + str(Path(instance_path) / "assess.sqlite3")
+
+    size = config.get("EVIDENCE_MAX_BYTES", Defaults.EVIDENCE_MAX_BYTES)
+    if isinstance(size, str) and size.strip().isascii() and size.strip().isdigit():
+        size = int(size)
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= 1024**3:
+        raise ConfigError(
+            "ASSESS_EVIDENCE_MAX_BYTES måste vara ett antal byte (högst 1 GiB). / "
+            "ASSESS_EVIDENCE_MAX_BYTES must be a number of bytes (at most 1 GiB)."
+        )
+    config["EVIDENCE_MAX_BYTES"] = size
+    config["EVIDENCE_STORAGE"] = str(config.get("EVIDENCE_STORAGE") or "database").strip() or "database"
 
     _finish_mail(config)
     _finish_identity(config)

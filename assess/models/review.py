@@ -160,9 +160,7 @@ class DecisionCondition(Base):
     outcome: Mapped[str] = mapped_column(String(4))
     mitigations: Mapped[Any] = mapped_column(JSON)
     #: The owner: a user or a contact of the case (exactly one of them).
-    owner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT"), index=True, nullable=True
-    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True, nullable=True)
     owner_contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_contacts.id", ondelete="RESTRICT"), index=True, nullable=True
     )

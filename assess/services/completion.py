@@ -52,7 +52,13 @@ def favourable(
     known = {qid: a for qid, a in answers.items() if qid in ruleset.by_id}
     if overrides is None:
         overrides = engine_overrides(assessment)
-    completion = rules.favourable_completion(ruleset, known, overrides)
+    from assess.services import summaries
+
+    key = ("favourable", *summaries.content_key(assessment, known, dict(overrides)))
+    completion = summaries.cached_value(key)
+    if not isinstance(completion, rules.Completion):
+        completion = rules.favourable_completion(ruleset, known, overrides)
+        summaries.remember_value(key, completion)
     ev = completion.evaluation
     return Favourable(
         verdict=ev.verdict,

@@ -159,7 +159,7 @@ def _report_of(
 
 def _people_of(assessment_id: int) -> list[User]:
     """Load in one query everyone a record names, so that reading their names costs no query per row."""
-    ids = union(
+    ids: Any = union(
         select(ReviewComment.author_id).where(ReviewComment.assessment_id == assessment_id),
         select(AreaApproval.reviewer_id).where(AreaApproval.assessment_id == assessment_id),
         select(ChangeRequest.reviewer_id).where(ChangeRequest.assessment_id == assessment_id),

@@ -25,8 +25,10 @@ def in_literal(column: Any, values: Iterable[int | str]) -> ColumnElement[bool]:
             raise TypeError(f"in_literal takes integers and plain ids, not {type(v).__name__}")
         if isinstance(v, str):
             if not _SAFE.fullmatch(v):
-                return column.in_(items)  # anything else keeps its bound parameters
+                bound: ColumnElement[bool] = column.in_(items)  # anything else keeps its bound parameters
+                return bound
             rendered.append(f"'{v}'")
         else:
             rendered.append(str(int(v)))
-    return column.op("IN")(literal_column("(" + ", ".join(rendered) + ")"))  # type: ignore[no-any-return]
+    condition: ColumnElement[bool] = column.op("IN")(literal_column("(" + ", ".join(rendered) + ")"))
+    return condition

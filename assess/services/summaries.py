@@ -157,7 +157,7 @@ def refresh_stale(where: ColumnElement[bool] | None = None, limit: int = REFRESH
 
 # --- Evaluations cached in memory, keyed by content -----------------------------------------------------------
 
-_CACHE: OrderedDict[tuple[Any, ...], rules.Evaluation] = OrderedDict()
+_CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _CACHE_SIZE = 512
 _LOCK = threading.Lock()
 
@@ -175,20 +175,39 @@ def content_key(
     )
 
 
-def cached(key: tuple[Any, ...]) -> rules.Evaluation | None:
-    with _LOCK:
-        found = _CACHE.get(key)
-        if found is not None:
+def cached_value(key: tuple[Any, ...]) -> Any:
+    """Return what was remembered under the key (None: nothing), or None when the key cannot be hashed."""
+    try:
+        with _LOCK:
+            found = _CACHE.get(key)
+            if found is not None:
+                _CACHE.move_to_end(key)
+            return found
+    except TypeError:  # an answer value that cannot be hashed (never from the engine's input types)
+        return None
+
+
+def remember_value(key: tuple[Any, ...], value: Any) -> None:
+    """Remember a value computed from exactly what the key names (the oldest go first beyond the cache's size)."""
+    try:
+        with _LOCK:
+            _CACHE[key] = value
             _CACHE.move_to_end(key)
-        return found
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    except TypeError:
+        return
+
+
+def cached(key: tuple[Any, ...]) -> rules.Evaluation | None:
+    """Return the evaluation remembered under the content key, if any."""
+    found = cached_value(key)
+    return found if isinstance(found, rules.Evaluation) else None
 
 
 def remember(key: tuple[Any, ...], evaluation: rules.Evaluation) -> None:
-    with _LOCK:
-        _CACHE[key] = evaluation
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+    """Remember an evaluation under its content key."""
+    remember_value(key, evaluation)
 
 
 # --- Write-through: the transaction that changes an assessment refreshes its summary -------------------------

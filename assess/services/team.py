@@ -249,7 +249,11 @@ def add_member(case: Case, user_id: int | None, role: str, actor: User) -> CaseM
                 name=user.display_name,
                 role=_(TEAM_ROLE_LABELS[team_role]),
             )
-    if not problems and any(m.user_id == user.id and m.role == team_role for m in team_of(case).members):
+    if (
+        not problems
+        and user is not None
+        and any(m.user_id == user.id and m.role == team_role for m in team_of(case).members)
+    ):
         problems["user"] = _("%(name)s har redan den rollen i teamet.", name=user.display_name)
     if problems:
         raise ValidationFailed(*problems.values(), fields=problems)

@@ -129,6 +129,9 @@ def register_views(app: Flask) -> None:
     app.register_blueprint(__import__("assess.views.scenarios", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("assess.views.oidc", fromlist=["bp"]).bp)
     app.register_blueprint(__import__("assess.views.admin", fromlist=["bp"]).bp)
+    __import__("assess.api", fromlist=["init_api"]).init_api(app)  # /api/v1 and the tokens page
+    app.register_blueprint(__import__("assess.views.evidence", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("assess.views.exchange", fromlist=["bp"]).bp)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:

@@ -146,9 +146,7 @@ def _save_posted(
     return None, form, service.load_questionnaire(assessment_id), problem
 
 
-def _mine_only(
-    assessment: Any, ruleset: Any, inputs: dict[str, service.AnswerInput]
-) -> dict[str, service.AnswerInput]:
+def _mine_only(assessment: Any, ruleset: Any, inputs: dict[str, service.AnswerInput]) -> dict[str, service.AnswerInput]:
     """Keep, for someone who answers only the questions assigned to them, just those questions (their page shows
     the others disabled, and a browser does not send disabled fields), with the assignee as stored."""
     if service.can_edit(current_user, assessment):

@@ -28,6 +28,10 @@ from assess.extensions import write_intent
 #: The largest id any table can hold (PostgreSQL's integer).
 MAX_ID = 2**31 - 1
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The endpoints that take an uploaded file (multipart form data), with EVIDENCE_MAX_BYTES as their limit.
+FILE_ENDPOINTS = frozenset({"evidence.upload", "evidence.import_sheet"})
+#: What a file upload's form may add to the file itself (fields, boundaries), in bytes.
+FORM_OVERHEAD = 64 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -123,8 +127,14 @@ def _refuse_too_large() -> None:
         from werkzeug.exceptions import UnsupportedMediaType
 
         raise UnsupportedMediaType()
+    if request.endpoint == "exchange.import_assessment" and request.method == "POST" and set(request.files) <= {"fil"}:
+        return  # the exchange import's one file field, "fil" (within MAX_CONTENT_LENGTH; its own limit in the view)
+    if request.endpoint in FILE_ENDPOINTS and request.method == "POST":
+        # The pages that take a file: their own (larger) limit, a little above the largest file for the form.
+        request.max_content_length = int(current_app.config["EVIDENCE_MAX_BYTES"]) + FORM_OVERHEAD
+        return
     if request.method not in SAFE_METHODS and request.mimetype == "multipart/form-data" and request.files:
-        # No page takes a file (yet): Flask-WTF would hand the file to a text field in place of the text.
+        # No other page takes a file: Flask-WTF would hand the file to a text field in place of the text.
         from werkzeug.exceptions import UnsupportedMediaType
 
         raise UnsupportedMediaType()

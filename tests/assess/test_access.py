@@ -50,6 +50,28 @@ ROUTES = [
     Route("cases.new_module", "GET", lambda w: f"/alternativ/{w['alternative'].id}/moduler/ny", EDIT),
     Route("cases.new_module", "POST", lambda w: f"/alternativ/{w['alternative'].id}/moduler/ny", EDIT),
     Route("assessments.view", "GET", lambda w: f"/bedomningar/{w['assessment'].id}", frozenset(ALL)),
+    Route("tokens.index", "GET", lambda w: "/konto/api-nycklar", frozenset(ALL)),
+    Route("tokens.create", "POST", lambda w: "/konto/api-nycklar", frozenset(ALL)),
+    Route("tokens.revoke", "POST", lambda w: "/konto/api-nycklar/999/aterkalla", frozenset(ALL)),
+    Route("evidence.list_files", "GET", lambda w: f"/bedomningar/{w['assessment'].id}/underlag", frozenset(ALL)),
+    Route(
+        "evidence.upload", "POST", lambda w: f"/bedomningar/{w['assessment'].id}/underlag", frozenset(ALL - {"viewer"})
+    ),
+    Route("evidence.download", "GET", lambda w: f"/bedomningar/{w['assessment'].id}/underlag/999", frozenset(ALL)),
+    Route("evidence.remove", "POST", lambda w: f"/bedomningar/{w['assessment'].id}/underlag/999/ta-bort", EDIT),
+    Route(
+        "evidence.export_sheet",
+        "GET",
+        lambda w: f"/bedomningar/{w['assessment'].id}/leverantorsformular.xlsx",
+        frozenset(ALL),
+    ),
+    Route("evidence.import_sheet", "POST", lambda w: f"/bedomningar/{w['assessment'].id}/leverantorsformular", EDIT),
+    Route(
+        "evidence.confirm_sheet",
+        "POST",
+        lambda w: f"/bedomningar/{w['assessment'].id}/leverantorsformular/bekrafta",
+        EDIT,
+    ),
     # Reviewers and decision makers may post the questions assigned to them (the service refuses the others).
     Route("assessments.save", "POST", lambda w: f"/bedomningar/{w['assessment'].id}", frozenset(ALL - {"viewer"})),
     Route(
@@ -114,6 +136,14 @@ ROUTES = [
     Route("admin.deactivate", "POST", lambda w: f"/admin/konton/{w['owner'].id}/avaktivera", frozenset({"admin"})),
     Route("admin.activate", "POST", lambda w: f"/admin/konton/{w['owner'].id}/aktivera", frozenset({"admin"})),
     Route("admin.group_mapping", "GET", lambda w: "/admin/gruppmappning", frozenset({"admin"})),
+    Route(
+        "exchange.export_assessment", "GET", lambda w: f"/bedomningar/{w['assessment'].id}/export.json", frozenset(ALL)
+    ),
+    Route("exchange.import_assessment", "GET", lambda w: f"/alternativ/{w['alternative'].id}/importera", EDIT),
+    Route("exchange.import_assessment", "POST", lambda w: f"/alternativ/{w['alternative'].id}/importera", EDIT),
+    Route("exchange.archive", "GET", lambda w: f"/bedomningar/{w['assessment'].id}/arkivpaket.zip", frozenset(ALL)),
+    Route("exchange.cases_csv", "GET", lambda w: "/arenden.csv", frozenset(ALL)),
+    Route("exchange.comparison_csv", "GET", lambda w: f"/arenden/{w['case'].id}/jamforelse.csv", frozenset(ALL)),
 ]
 PUBLIC = {
     "static",
@@ -139,9 +169,37 @@ def world(app: Flask) -> dict[str, Any]:
     return {"case": case, "alternative": alternative, "assessment": assessment, "owner": owner}
 
 
+#: The JSON API answers for itself: a token or a session, else 401 as problem+json (tests/api check its roles, with
+#: tokens of every role); its document and reference page are public.
+API_PUBLIC = {"api.openapi", "api.reference"}
+
+
+def _api_urls(app: Flask) -> list[tuple[str, str, str]]:
+    result = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api.") and rule.endpoint not in API_PUBLIC:
+            url = rule.rule.replace("<int:case_id>", "1").replace("<int:assessment_id>", "1")
+            url = url.replace("<string(maxlength=16):question_id>", "G-01")
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                result.append((rule.endpoint, method, url))
+    return result
+
+
 def test_every_endpoint_is_in_the_table(app: Flask) -> None:
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert endpoints - PUBLIC == {r.endpoint for r in ROUTES}
+    api = {e for e in endpoints if e.startswith("api.")}
+    assert api, "the API is registered"
+    assert endpoints - PUBLIC - api == {r.endpoint for r in ROUTES}
+
+
+def test_every_api_route_signed_out_is_a_401_problem(app: Flask, client: FlaskClient) -> None:
+    urls = _api_urls(app)
+    assert len(urls) >= 13
+    for endpoint, method, url in urls:
+        response = client.open(url, method=method, json={} if method != "GET" else None)
+        assert response.status_code == 401, (endpoint, method, response.status_code)
+        assert response.mimetype == "application/problem+json", endpoint
+    assert client.get("/api/v1/openapi.json").status_code == 200
 
 
 @LOAD

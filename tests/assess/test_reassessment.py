@@ -423,7 +423,7 @@ def test_a_flag_mails_the_architects_and_the_decision_maker(app: Flask, demo: di
 
 
 def test_a_plain_new_revision_also_handles_the_flags(demo: dict[str, Any]) -> None:
-    """"Skapa ny revision" on a flagged decision is a re-assessment too: its open flags are resolved by it."""
+    """ "Skapa ny revision" on a flagged decision is a re-assessment too: its open flags are resolved by it."""
     users, d2 = demo["users"], demo["d2"]
     _change, flags = reassessment.record_fact_change(_watch(users), dt.date(2026, 11, 28), "T-553/23", users["admin"])
     db.session.commit()

@@ -92,4 +92,3 @@ def test_unknowns_reach_the_picked_person_and_never_a_free_text_name(
     section = page[page.index('id="t-unknowns"') : page.index('id="t-conditions"')]
     assert f"#q-{row.question_id}" in section
     assert f"#q-{other.question_id}" not in section
-

@@ -20,7 +20,7 @@ import pytest
 from assess.extensions import db
 from bench import scale, scale_data
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.load]  # make test-load: two generated databases, some 70 s
 
 SMALL, LARGE, PER_CASE, SEED = 3, 12, 3, 1
 #: The lists are measured with pages of 2 (cases, tasks) and 5 (history events), so that both databases fill

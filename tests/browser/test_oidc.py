@@ -22,6 +22,8 @@ from tests.conftest import TEST_CONFIG
 from tests.oidc import harness
 from tests.oidc.harness import NodeProvider, write_mapping
 
+pytestmark = pytest.mark.load  # make test-load (and .ci/run): a long browser walk
+
 start_provider = harness.start_provider  # fixture
 
 

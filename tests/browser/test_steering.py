@@ -22,6 +22,8 @@ from tests.browser.conftest import TIMEOUT_MS, Demo, LiveServer, _copy_demo, _se
 from tests.browser.helpers import assert_accessible
 from tests.pdf.helpers import all_text, squashed
 
+pytestmark = pytest.mark.load  # make test-load (and .ci/run): a long browser walk
+
 SCENARIO = "Om leverantören bekräftar EU-drift och HYOK"
 #: The demo's verdicts now and at worst (scoring.md worked example).
 NOW = {"A": "cannot_assess", "B": "cannot_assess", "C": "cannot_assess", "D1": "not_suitable"}
