@@ -10,6 +10,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Demo
 
+pytestmark = pytest.mark.load  # make test-load (and .ci/run): keeps make test under ten minutes
+
 DEMO_CASE = "Framtida vårdinformationssystem"
 DEMO_ACCOUNTS = ["arkitekt", "jurist", "jurist2", "infosak", "patientsak", "beslutsfattare", "admin", "lasare"]
 

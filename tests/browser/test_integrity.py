@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from playwright.sync_api import Dialog, Page, Route, expect
 from sqlalchemy import select
 
@@ -16,6 +17,8 @@ from assess.models import Answer, User
 from assess.services import sessions
 from tests.browser.conftest import Demo, LiveServer
 from tests.browser.helpers import assert_accessible
+
+pytestmark = pytest.mark.load  # make test-load (and .ci/run): keeps make test under ten minutes
 
 FIRST = "Ändamålet skrivet före ett byte av steg"
 SECOND = "Motivering skriven efter Bakåt"

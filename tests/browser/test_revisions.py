@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from assess.extensions import db
@@ -12,6 +13,8 @@ from assess.models import Assessment
 from tests.assess.helpers import approve_use, demo_users, submit_and_approve
 from tests.browser.conftest import Demo, LiveServer
 from tests.browser.helpers import assert_accessible
+
+pytestmark = pytest.mark.load  # make test-load (and .ci/run): keeps make test under ten minutes
 
 REASON = "Leverantören byter underbiträde för driften."
 CONFIRM = "Jag förstår att beslutet står kvar tills den nya revisionen är beslutad"
