@@ -29,6 +29,8 @@ from assess.models import User
 from tests.assess.helpers import load_demo, page_form
 from tests.conftest import login_as
 
+pytestmark = pytest.mark.load  # make test-load (and .ci/run): keeps make test under ten minutes
+
 STEPS = ("context", "legal", "infosec", "patient_safety")
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 

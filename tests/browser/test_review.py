@@ -6,10 +6,13 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Demo, LiveServer
 from tests.browser.helpers import assert_accessible
+
+pytestmark = pytest.mark.load  # make test-load (and .ci/run): keeps make test under ten minutes
 
 COMMENT = "L-05: bifoga underbiträdesbilagan till avtalet <b>före</b> beslut & arkivera den."
 RISK = "Leverantörens supportåtkomst från tredje land kvarstår; begränsas med M-11."
