@@ -73,13 +73,7 @@ class Section(Generic[T]):
 
 def page_of(query: Select[Any], page: int) -> tuple[Select[Any], int, int]:
     """Return the query limited to one page of TASK_PAGE rows, the count of all rows and the page shown."""
-    return _page(query, page, "")
-
-
-def _page(
-    query: Select[Any], page: int, param: str, count_of: Select[Any] | None = None
-) -> tuple[Select[Any], int, int]:
-    total = db.session.scalar(select(func.count()).select_from((count_of or query).order_by(None).subquery())) or 0
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = max(1, -(-total // TASK_PAGE))
     page = min(max(1, page), pages)
     return query.limit(TASK_PAGE).offset((page - 1) * TASK_PAGE), total, page
@@ -156,7 +150,7 @@ def to_review(user: User, page: int = 1) -> Section[tuple[Assessment, list[Revie
         )
         .order_by(Assessment.updated_at, Assessment.id)
     )
-    paged, total, page = _page(query, page, param)
+    paged, total, page = page_of(query, page)
     items = list(db.session.scalars(paged.options(joinedload(Assessment.alternative).joinedload(Alternative.case))))
     found = summaries.summaries_of(items)
     approvals = workflow.approvals_by_assessment(items)
@@ -181,7 +175,7 @@ def to_decide(user: User, page: int = 1) -> Section[Assessment]:
         .where(Assessment.status == S.REVIEWED, Assessment.owner_id.is_distinct_from(user.id), not_(_authored(user)))
         .order_by(Assessment.updated_at, Assessment.id)
     )
-    paged, total, page = _page(query, page, param)
+    paged, total, page = page_of(query, page)
     items = list(db.session.scalars(paged.options(joinedload(Assessment.alternative).joinedload(Alternative.case))))
     return Section(items, total, page, param)
 
@@ -193,7 +187,7 @@ def mine(user: User, status: AssessmentStatus, param: str, page: int = 1) -> Sec
         .where(Assessment.owner_id == user.id, Assessment.status == status)
         .order_by(Assessment.updated_at.desc(), Assessment.id.desc())
     )
-    paged, total, page = _page(query, page, param)
+    paged, total, page = page_of(query, page)
     items = list(db.session.scalars(paged.options(joinedload(Assessment.alternative).joinedload(Alternative.case))))
     return Section(items, total, page, param)
 
@@ -299,7 +293,7 @@ def open_questions(user: User, page: int = 1) -> Section[Any]:
     from assess.services.review_queries import OpenQuestion, question_title
 
     param = "sida_fragor"
-    paged, total, page = _page(open_questions_query(user), page, param)
+    paged, total, page = page_of(open_questions_query(user), page)
     load = joinedload(Answer.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case)
     rows = list(db.session.scalars(paged.options(load)))
     items = [OpenQuestion(a, question_title(a), a.assignee_user_id != user.id) for a in rows]
@@ -354,7 +348,7 @@ def contact_questions(user: User, page: int = 1) -> tuple[Section[Any], dict[int
         )
         .order_by(Answer.unknown_due.is_(None), Answer.unknown_due, Answer.assessment_id, Answer.question_id)
     )
-    paged, total, page = _page(query, page, param)
+    paged, total, page = page_of(query, page)
     load = joinedload(Answer.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case)
     rows = list(db.session.scalars(paged.options(load, joinedload(Answer.assignee_contact))))
     names: dict[int, str] = {}
@@ -382,7 +376,7 @@ def contact_questions(user: User, page: int = 1) -> tuple[Section[Any], dict[int
 
 
 def _conditions(query: Select[Any], page: int, param: str) -> Section[DecisionCondition]:
-    paged, total, page = _page(query, page, param)
+    paged, total, page = page_of(query, page)
     items = list(db.session.scalars(paged.options(*decisions.loaded_condition())).unique())
     return Section(items, total, page, param)
 
@@ -490,7 +484,7 @@ def to_reassess(user: User, page: int = 1) -> Section[tuple[Assessment, list[str
         )
         .order_by(Assessment.id)
     )
-    paged, total, page = _page(query, page, param)
+    paged, total, page = page_of(query, page)
     items = list(db.session.scalars(paged.options(joinedload(Assessment.alternative).joinedload(Alternative.case))))
     reasons: dict[int, list[str]] = {a.id: [] for a in items}
     if items:
