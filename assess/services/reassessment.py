@@ -318,7 +318,7 @@ def open_flags() -> list[ReassessmentFlag]:
 
 def open_flags_page(page: int = 1) -> Any:
     """Return one page of the open flags, newest first, counted in SQL (a tasks.Section)."""
-    from assess.services.tasks import Section, page_of
+    from assess.services.tasks import Section, fetch_page
 
     query = (
         select(ReassessmentFlag)
@@ -328,8 +328,8 @@ def open_flags_page(page: int = 1) -> Any:
         )
         .order_by(ReassessmentFlag.id.desc())
     )
-    paged, total, page = page_of(query, page)
-    return Section(list(db.session.scalars(paged)), total, page, "sida")
+    items, total, page = fetch_page(query, page)
+    return Section(items, total, page, "sida")
 
 
 def flagged_for(user: User) -> list[tuple[Assessment, list[str]]]:

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, Text, select, type_coerce
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import SQLAlchemyError
 
 from assess.extensions import db
@@ -360,7 +361,7 @@ class _LiveBatch:
                 select(
                     Answer.assessment_id,
                     Answer.question_id,
-                    Answer.value,
+                    sql_cast(Answer.value, Text),
                     type_coerce(Answer.evidence, String),
                     Answer.motivation,
                     Answer.evidence_ref,
@@ -370,7 +371,14 @@ class _LiveBatch:
                 .where(Answer.assessment_id.in_(ids))
                 .order_by(Answer.assessment_id, Answer.question_id)
             )
-            for aid, qid, value, evidence, motivation, evidence_ref, owner, due in rows:
+            # The value as its JSON text, decoded once per distinct text: a batch holds thousands of answers but
+            # only a few hundred distinct values ("yes", "unknown", ...), and decoding each was most of the work.
+            decoded: dict[str | None, Any] = {None: None}
+            for aid, qid, raw, evidence, motivation, evidence_ref, owner, due in rows:
+                if raw in decoded:
+                    value = decoded[raw]
+                else:
+                    value = decoded[raw] = json.loads(raw)
                 # The shape of workflow.answer_json (what records store), from the stored values.
                 self.answers[aid][qid] = {
                     "value": value,

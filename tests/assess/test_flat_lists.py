@@ -127,6 +127,12 @@ def test_tasks_list_a_page_of_each_list_with_the_whole_count_and_a_link_to_the_n
         r"/bedomningar/(\d+)\?steg=\w+#q-([A-Z]-\d+)", section
     )
     assert first_ids  # the first page listed questions by their ids
+    # A link to a page past the end (the list shrank since it was made) shows the last page, with the whole count.
+    last = -(-len(mine) // 20)
+    beyond = client.get(f"/mina-uppgifter?sida_fragor={last + 5}").get_data(as_text=True)
+    section3 = beyond.split('id="t-unknowns"', 1)[1].split("</section>", 1)[0]
+    assert f"({len(mine)})" in section3.split("</h2>", 1)[0]
+    assert _items(section3) == len(mine) - 20 * (last - 1)
 
 
 def test_the_architect_follows_up_the_questions_the_vendors_contacts_hold(

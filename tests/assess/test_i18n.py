@@ -59,6 +59,26 @@ def test_labels_follow_the_request_language(app: Flask) -> None:
         assert labels.VERDICT["suitable_with_conditions"] == "Lämplig med villkor"
 
 
+def test_a_language_switch_inside_a_request_reaches_code_and_templates_and_ends_with_the_block(app: Flask) -> None:
+    """Mails and reports switch language inside a request; the fast catalogue lookup must follow each switch."""
+    from flask import render_template_string
+
+    from assess.i18n import _, ngettext
+
+    page = "{{ _('Hoppa till innehållet') }}|{{ ngettext('%(num)s villkor', '%(num)s villkor', 3) }}"
+    with app.test_request_context():
+        refresh()
+        assert _("Hoppa till innehållet") == "Hoppa till innehållet"
+        swedish = render_template_string(page)
+        with in_language("en"):
+            assert _("Hoppa till innehållet") == "Skip to content"
+            assert render_template_string(page) == "Skip to content|3 conditions"
+            assert ngettext("%(num)s villkor", "%(num)s villkor", 1) == "1 condition"
+        assert _("Hoppa till innehållet") == "Hoppa till innehållet"
+        assert render_template_string(page) == swedish
+        assert swedish == "Hoppa till innehållet|3 villkor"
+
+
 def test_times_are_shown_in_stockholm_with_the_zone_named(app: Flask) -> None:
     winter = datetime(2026, 1, 15, 7, 45, tzinfo=UTC)
     summer = datetime(2026, 6, 15, 7, 45, tzinfo=UTC)
