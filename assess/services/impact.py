@@ -8,7 +8,7 @@ question that is not shown stays hidden (visibility follows the rule set) and th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,21 +195,35 @@ def evaluate_change(
     )
 
 
-def candidates(statuses: tuple[AssessmentStatus, ...] | None = None) -> list[Assessment]:
-    """Return the assessments an impact run looks at (not superseded), their answers and overrides loaded in bulk."""
-    query = (
-        select(Assessment)
-        .where(Assessment.status != AssessmentStatus.SUPERSEDED)
-        .options(
-            selectinload(Assessment.answers),
-            selectinload(Assessment.overrides),
-            joinedload(Assessment.alternative).joinedload(Alternative.case),
+#: Assessments read per query in a dry run: memory holds one batch of answers, not the whole portfolio's.
+IMPACT_BATCH = 200
+
+
+def candidates(statuses: tuple[AssessmentStatus, ...] | None = None) -> Iterator[Assessment]:
+    """Yield the assessments an impact run looks at (not superseded), oldest first, their answers and overrides
+    loaded in bulk IMPACT_BATCH at a time (keyset on the id; the session holds clean objects weakly, so a batch
+    is let go once it has been evaluated)."""
+    last = 0
+    while True:
+        query = (
+            select(Assessment)
+            .where(Assessment.status != AssessmentStatus.SUPERSEDED, Assessment.id > last)
+            .options(
+                selectinload(Assessment.answers),
+                selectinload(Assessment.overrides),
+                joinedload(Assessment.alternative).joinedload(Alternative.case),
+            )
+            .order_by(Assessment.id)
+            .limit(IMPACT_BATCH)
         )
-        .order_by(Assessment.id)
-    )
-    if statuses is not None:
-        query = query.where(Assessment.status.in_(statuses))
-    return list(db.session.scalars(query))
+        if statuses is not None:
+            query = query.where(Assessment.status.in_(statuses))
+        batch = list(db.session.scalars(query))
+        if not batch:
+            return
+        last = batch[-1].id
+        yield from batch
+        del batch
 
 
 def impact(

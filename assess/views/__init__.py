@@ -168,7 +168,8 @@ def page_url(page: int, param: str = "sida") -> str:
     """Return this page's URL with another page number, every other query argument kept."""
     from flask import url_for
 
-    args = {k: v for k, v in request.args.items() if not k.startswith("_")}
+    # every value of a repeated argument (the impact run's picked answers, a multi-valued filter) is kept
+    args: dict[str, Any] = {k: request.args.getlist(k) for k in request.args if not k.startswith("_")}
     args.update(request.view_args or {})
     args[param] = str(page)
     return url_for(request.endpoint or "cases.list_cases", **args)

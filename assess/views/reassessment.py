@@ -17,6 +17,7 @@ from assess.rulesets import registry
 from assess.services import assessments as assessment_service
 from assess.services import impact as impact_service
 from assess.services import reassessment
+from assess.services import tasks as task_lists
 from assess.services.errors import DomainError, ValidationFailed
 from assess.views.access import EDITORS, allow
 from assess.views.paging import page_number
@@ -75,7 +76,7 @@ def _page(
             watch_form=watch_form or WatchForm(formdata=None),
             change_forms=forms,
             watches=watches,
-            rows=rows,
+            rows=None if rows is None else _rows_page(rows),
             changes=changes or {},
             flags=reassessment.open_flags_page(page_number()),
             problems=problems or [],
@@ -84,6 +85,14 @@ def _page(
         ),
         status,
     )
+
+
+def _rows_page(rows: list[impact_service.ImpactRow]) -> task_lists.Section[impact_service.ImpactRow]:
+    """Return the page of a dry run's rows asked for in ?sida_rader= (the whole count stays in the heading)."""
+    param, size = "sida_rader", task_lists.TASK_PAGE
+    pages = max(1, -(-len(rows) // size))
+    page = min(page_number(param), pages)
+    return task_lists.Section(rows[(page - 1) * size : page * size], len(rows), page, param)
 
 
 @bp.route("/omprovning")

@@ -114,6 +114,47 @@ def test_impact_lists_decided_and_drafts_never_superseded(demo: dict[str, Any]) 
     assert rows[new.id].revision == 2
 
 
+def test_the_dry_run_reads_the_portfolio_in_batches_and_pages_its_rows(
+    client: FlaskClient, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of two give the rows one big batch gives; the page shows two rows a page, the heading all of them,
+    and the next page's link keeps the picked answers."""
+    import re
+
+    from assess.services import tasks
+
+    whole = [r.assessment_id for r in impact.impact(INVALID_TRANSFER)]
+    monkeypatch.setattr(impact, "IMPACT_BATCH", 2)
+    assert [r.assessment_id for r in impact.impact(INVALID_TRANSFER)] == whole
+    assert len(whole) == 5
+    monkeypatch.setattr(tasks, "TASK_PAGE", 2)
+    login_as(client, demo["users"]["admin"])
+    url = "/omprovning?change=L-08%3Dscc_measures_ineffective&evidence=E2"
+    shown: list[int] = []
+    for number in (1, 2, 3):
+        html = client.get(f"{url}&sida_rader={number}").get_data(as_text=True)
+        assert "Bedömningar som skulle ändras (5)" in html
+        on_page = [int(i) for i in re.findall(r'<tr id="impact-(\d+)"', html)]
+        assert len(on_page) == (2 if number < 3 else 1)
+        shown += on_page
+        if number < 3:
+            nxt = re.search(r'<a rel="next" href="([^"]+)"', html)
+            assert nxt is not None
+            assert "change=L-08" in nxt.group(1)
+            assert "evidence=E2" in nxt.group(1)
+    assert shown == whole
+
+
+def test_page_links_keep_every_value_of_a_repeated_argument(app: Flask) -> None:
+    from assess.views import page_url
+
+    with app.test_request_context("/omprovning?change=L-08%3Da&change=L-09%3Db&sida_rader=1"):
+        link = page_url(2, "sida_rader")
+    assert "change=L-08%3Da" in link
+    assert "change=L-09%3Db" in link
+    assert "sida_rader=2" in link
+
+
 def test_impact_validation(app: Flask) -> None:
     with pytest.raises(ValidationFailed) as caught:
         impact.impact({"X-99": "yes", "L-08": "dpf_gone", "G-09": "7"})
