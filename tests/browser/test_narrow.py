@@ -205,6 +205,9 @@ def _visits(demo: Demo) -> dict[str, list[Visit]]:
 
 def _look(page: Page, name: str, problems: list[str], axe: bool = True) -> None:
     """Collect what is wrong with the page as it is now: too wide, or an axe-core violation."""
+    # After a form's post the error summary can be in the DOM before the stylesheet has been applied (seen once
+    # on a loaded CI machine: the stacked tables measured at their unstyled width); measure the page once loaded.
+    page.wait_for_load_state("load")
     problem = _overflow(page, name)
     if problem:
         problems.append(problem)
