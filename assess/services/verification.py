@@ -19,8 +19,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from types import SimpleNamespace
+from typing import Any
 
+import orjson
 from sqlalchemy import String, Text, select, type_coerce
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import SQLAlchemyError
@@ -109,7 +111,44 @@ def _guarded(result: Verification, what: str, check: Callable[[], None]) -> None
         result.problems.append(f"{what} kunde inte kontrolleras: {type(exc).__name__}: {reason}")
 
 
-#: The audit event's columns the chain walk reads (what its hash covers, and its place in the chain).
+class _Unreadable:
+    """A stored JSON value that is not JSON (written past the guards): equal to nothing, so it reads as a change."""
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return "<ogiltig JSON>"
+
+
+def json_loads(raw: str | bytes) -> Any:
+    """Decode JSON text as `json.loads` does, with orjson (most of verification is decoding stored JSON).
+
+    orjson refuses a few things the standard library reads (NaN, integers past 64 bits); those are read by the
+    standard library, so both read the same texts to the same values.
+    """
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
+def _decode(raw: str | None) -> Any:
+    """Return a JSON column's stored text decoded, or an `_Unreadable` when the text is not JSON."""
+    if raw is None:
+        return None
+    try:
+        return json_loads(raw)
+    except ValueError:
+        return _Unreadable()
+
+
+#: The audit event's columns the chain walk reads (what its hash covers, and its place in the chain). The JSON
+#: columns are read as their stored text and decoded here, so one event whose text is not JSON is named as such
+#: instead of stopping the walk (the driver would raise while fetching the whole batch).
 _EVENT_COLUMNS = (
     AuditEvent.seq,
     AuditEvent.prev_hash,
@@ -121,8 +160,8 @@ _EVENT_COLUMNS = (
     AuditEvent.entity_id,
     AuditEvent.assessment_id,
     AuditEvent.action,
-    AuditEvent.before,
-    AuditEvent.after,
+    sql_cast(AuditEvent.before, Text).label("before"),
+    sql_cast(AuditEvent.after, Text).label("after"),
 )
 
 
@@ -144,8 +183,17 @@ def _events() -> Iterator[_Row]:
 
 def _verify_chain(result: Verification, facts: ChainFacts) -> None:
     expected_seq, prev = 1, GENESIS
-    for event in _events():
+    for row in _events():
         result.events += 1
+        fields = dict(row._mapping)
+        fields["before"], fields["after"] = _decode(row.before), _decode(row.after)
+        event: Any = SimpleNamespace(**fields)  # its columns by attribute, the JSON ones decoded
+        unreadable = isinstance(event.before, _Unreadable) or isinstance(event.after, _Unreadable)
+        if unreadable:
+            result.problems.append(
+                f"auditkedjan: händelse {event.seq} ({event.action}) har ett innehåll som inte är giltig JSON "
+                "(ändrat utanför programmet)"
+            )
         if event.seq != expected_seq:
             missing = f"{expected_seq}" if event.seq == expected_seq + 1 else f"{expected_seq}–{event.seq - 1}"
             result.problems.append(
@@ -155,7 +203,7 @@ def _verify_chain(result: Verification, facts: ChainFacts) -> None:
             )
         if event.prev_hash != prev:
             result.problems.append(f"auditkedjan: händelse {event.seq} pekar inte på händelsen före den")
-        if event_hash(event.prev_hash, event.seq, cast(Mapping[str, Any], event._mapping)) != event.hash:
+        if not unreadable and event_hash(event.prev_hash, event.seq, fields) != event.hash:
             result.problems.append(
                 f"auditkedjan: händelse {event.seq} ({event.action}) stämmer inte med sin SHA-256 "
                 "(ändrad eller förfalskad)"
@@ -175,7 +223,7 @@ def _verify_chain(result: Verification, facts: ChainFacts) -> None:
         )
 
 
-def _learn(facts: ChainFacts, event: _Row) -> None:
+def _learn(facts: ChainFacts, event: Any) -> None:
     after = event.after if isinstance(event.after, Mapping) else {}
     if event.action == "record.freeze" and event.assessment_id is not None:
         facts.frozen[event.assessment_id] = (after.get("sha256"), after.get("report_sha256"))
@@ -239,7 +287,7 @@ def _check_batch(ids: Sequence[_Row], facts: ChainFacts, instance: Path | None) 
             r.id: r for r in _read(select(*_RECORD_COLUMNS).where(FrozenRecord.id.in_([i.id for i in ids]))).all()
         }
         live = _LiveBatch([i.assessment_id for i in ids])
-    except SQLAlchemyError:
+    except (SQLAlchemyError, ValueError):
         # One record that cannot even be read does not hide the others: read this batch one record at a time.
         db.session.rollback()
         for record_id, assessment_id in ids:
@@ -260,7 +308,7 @@ def _check_alone(record_id: int, assessment_id: int, facts: ChainFacts, instance
         if record is None:
             return ["posten försvann"]
         return _check_record(record, facts, instance, _LiveBatch([assessment_id]))
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, ValueError) as exc:
         db.session.rollback()
         reason = str(getattr(exc, "orig", None) or type(exc).__name__).splitlines()[0][:200]
         return [f"posten kunde inte läsas: {reason}"]
@@ -271,7 +319,7 @@ def _check_record(record: _Row, facts: ChainFacts, instance: Path | None, live: 
     if sha256_hex(record.canonical_json) != record.sha256:
         return ["den lagrade posten stämmer inte med sin SHA-256 (posten eller hashen har ändrats)"]
     try:
-        data = json.loads(record.canonical_json)
+        data = json_loads(record.canonical_json)
     except ValueError:
         return ["den lagrade posten är inte giltig JSON"]
     if not isinstance(data, dict) or data.get("format") not in FORMATS:
@@ -378,7 +426,7 @@ class _LiveBatch:
                 if raw in decoded:
                     value = decoded[raw]
                 else:
-                    value = decoded[raw] = json.loads(raw)
+                    value = decoded[raw] = _decode(raw)
                 # The shape of workflow.answer_json (what records store), from the stored values.
                 self.answers[aid][qid] = {
                     "value": value,
@@ -445,7 +493,7 @@ class _LiveBatch:
                 DecisionCondition.assessment_id,
                 DecisionCondition.question_id,
                 DecisionCondition.outcome,
-                DecisionCondition.mitigations,
+                sql_cast(DecisionCondition.mitigations, Text).label("mitigations"),
                 DecisionCondition.deadline,
                 DecisionCondition.gate,
                 DecisionCondition.gate_months,
@@ -470,7 +518,10 @@ class _LiveBatch:
         )
         self.decisions = {aid: rows[0] for aid, rows in decisions.items()}
         self.scenarios = _grouped(
-            select(Scenario.assessment_id, Scenario.name, Scenario.answers), Scenario, ids, Scenario.id
+            select(Scenario.assessment_id, Scenario.name, sql_cast(Scenario.answers, Text).label("answers")),
+            Scenario,
+            ids,
+            Scenario.id,
         )
 
     def facts(self, assessment: _Row) -> dict[str, Any]:
@@ -528,7 +579,7 @@ class _LiveBatch:
                 {
                     "question": c.question_id,
                     "outcome": c.outcome,
-                    "mitigations": c.mitigations,
+                    "mitigations": _decode(c.mitigations),
                     "deadline": c.deadline.isoformat() if c.deadline is not None else None,
                     "gate": c.gate.value if c.gate is not None else None,
                     "gate_months": c.gate_months,
@@ -545,7 +596,9 @@ class _LiveBatch:
                 "residual_risks": decision.residual_risks,
                 "next_review": decision.next_review.isoformat() if decision.next_review else None,
             },
-            "scenarios_considered": [{"name": s.name, "answers": s.answers or {}} for s in self.scenarios.get(aid, ())],
+            "scenarios_considered": [
+                {"name": s.name, "answers": _decode(s.answers) or {}} for s in self.scenarios.get(aid, ())
+            ],
         }
 
 

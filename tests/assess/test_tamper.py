@@ -98,3 +98,43 @@ def test_legitimate_renames_after_a_decision_never_trip_verification(tmp_path: P
             assert result.records == 1
             db.session.remove()
             db.engine.dispose()
+
+
+def test_text_that_is_not_json_names_the_record_and_the_event_and_every_other_check_still_runs(
+    tmp_path: Path,
+) -> None:
+    """A JSON column written by hand with text that is not JSON is one finding, not the end of the check.
+
+    Before, the driver raised while fetching the batch and verify said only that the records (or the chain)
+    "could not be checked", which hid what the other records and events would have shown.
+    """
+    from sqlalchemy import create_engine, text
+
+    from tests.soak.tamper import SQLITE_DROP_ANSWER_GUARDS
+
+    with sqlite_setting(lambda db_path, instance: _app(f"sqlite:///{db_path}", instance), tmp_path) as setting:
+        url, instance = setting.fresh_copy("broken-json")
+        d2 = setting.params["d2"]
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            for statement in [
+                *SQLITE_DROP_ANSWER_GUARDS,
+                "DROP TRIGGER audit_events_no_update",
+                "DROP TRIGGER decision_conditions_terms",
+                f"UPDATE answers SET value = '{{trasig' WHERE assessment_id = {d2} AND question_id = 'G-03'",
+                "UPDATE audit_events SET after = '{trasig' WHERE seq = 2",
+                "UPDATE decision_conditions SET mitigations = '[trasig'",
+                # and a change verify must still find beside them
+                "UPDATE audit_events SET actor_name = 'någon annan' WHERE seq = 3",
+            ]:
+                conn.execute(text(statement))
+        engine.dispose()
+        problems = _verify(url, instance)
+    joined = "\n".join(problems)
+    assert "kunde inte kontrolleras" not in joined, joined
+    assert any(p.startswith("auditkedjan: händelse 2 ") and "inte är giltig JSON" in p for p in problems), joined
+    assert any(p.startswith("auditkedjan: händelse 3 ") and "SHA-256" in p for p in problems), joined
+    changed = [p for p in problems if f"(bedömning {d2}): databasen har ändrats efter beslutet" in p]
+    assert changed, joined
+    assert "answers" in changed[0], joined
+    assert "conditions" in changed[0], joined

@@ -241,6 +241,41 @@ TAMPERS: list[Tamper] = [
             "postgresql": [PG_REPLICA, "UPDATE decision_conditions SET fulfilled = true"],
         },
     ),
+    # Text that is not JSON in a JSON column (SQLite stores it; PostgreSQL's json type refuses it): verify names
+    # the record or the event instead of giving up on the whole check.
+    Tamper(
+        "stänga av skydden och skriva något som inte är JSON i ett svar",
+        {
+            "sqlite": [
+                *SQLITE_DROP_ANSWER_GUARDS,
+                "UPDATE answers SET value = '{trasig' WHERE assessment_id = :d2 AND question_id = 'G-03'",
+            ],
+            "postgresql": [
+                PG_REPLICA,
+                "UPDATE answers SET value = '{trasig' WHERE assessment_id = :d2 AND question_id = 'G-03'",
+            ],
+        },
+    ),
+    Tamper(
+        "stänga av skydden och skriva något som inte är JSON i en auditrad",
+        {
+            "sqlite": [
+                "DROP TRIGGER audit_events_no_update",
+                "UPDATE audit_events SET after = '{trasig' WHERE seq = 2",
+            ],
+            "postgresql": [PG_REPLICA, "UPDATE audit_events SET after = '{trasig' WHERE seq = 2"],
+        },
+    ),
+    Tamper(
+        "stänga av skydden och skriva något som inte är JSON i ett villkors åtgärder",
+        {
+            "sqlite": [
+                "DROP TRIGGER decision_conditions_terms",
+                "UPDATE decision_conditions SET mitigations = '[trasig'",
+            ],
+            "postgresql": [PG_REPLICA, "UPDATE decision_conditions SET mitigations = '[trasig'"],
+        },
+    ),
     Tamper(
         "stänga av allt och radera den beslutade bedömningen helt",
         {
