@@ -16,6 +16,7 @@ from assess.extensions import db, login_manager
 from assess.i18n import N_, _
 from assess.models.types import utcnow
 from assess.services.errors import DomainError
+from assess.views import controls
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -162,6 +163,7 @@ def register_views(app: Flask) -> None:
     app.jinja_env.globals["late_task_ids"] = late_task_ids
     app.jinja_env.globals["reassessment_ids"] = reassessment_ids
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals.update(controls.GLOBALS)
 
 
 def page_url(page: int, param: str = "sida") -> str:

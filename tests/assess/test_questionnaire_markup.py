@@ -1,11 +1,12 @@
-"""The questionnaire's controls, written by the form macros (templates/macros.html), are what WTForms writes.
+"""The questionnaire's controls, written by assess/views/controls.py, are what WTForms writes.
 
-The page renders its inputs through Jinja macros instead of WTForms' widgets (issue 14: the widgets' attribute
-formatting was two thirds of the page's server time). These tests render the same pages a second time with the
-macros swapped for WTForms' own widgets (`f(**attrs)`, the radio subfields, `f.label()`), and compare every
-element of the questionnaire form: each control's name, type, value, checked/selected, disabled, aria-* and
-data-* attributes, and the label for each id, for the demo assessments, all steps, as an admin, as a reviewer
-who may answer only some questions and as a reader, and with validation errors shown.
+The page writes its inputs with small Python functions instead of WTForms' widgets (issue 14: the widgets'
+attribute formatting was two thirds of the page's server time; Jinja macros after them were most of the rest).
+These tests render the same pages a second time with the writers swapped for WTForms' own widgets
+(`f(**attrs)`, the radio subfields, `f.label()`), and compare every element of the questionnaire form: each
+control's name, type, value, checked/selected, disabled, aria-* and data-* attributes, and the label for each id,
+for the demo assessments, all steps, as an admin, as a reviewer who may answer only some questions and as a
+reader, and with validation errors shown.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from jinja2 import ChoiceLoader, DictLoader
+from markupsafe import Markup
 from sqlalchemy import select
 
 from assess.extensions import db
 from assess.forms import questionnaire
 from assess.models import User
+from assess.views import controls as writers
 from tests.assess.helpers import load_demo, page_form
 from tests.conftest import login_as
 
@@ -34,28 +36,42 @@ pytestmark = pytest.mark.load  # make test-load (and .ci/run): keeps make test u
 STEPS = ("context", "legal", "infosec", "patient_safety")
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
-#: The form macros, rendered by WTForms itself: what the page wrote before the macros.
-WTFORMS_MACROS = """
-{% macro control(f, css=none, disabled=none, describedby=none, invalid=none, type=none, rows=none, attrs={}) -%}
-{%- set kw = {} -%}
-{%- for k, v in {'class': css, 'disabled': disabled, 'aria-describedby': describedby, 'aria-invalid': invalid,
-   'type': type, 'rows': rows}.items() if v is not none %}{% set ignored = kw.update({k: v}) %}{% endfor -%}
-{%- for k, v in attrs.items() if v is not none %}{% set ignored = kw.update({k: v}) %}{% endfor -%}
-{{ f(**kw) }}
-{%- endmacro %}
-{% macro radio(f, choice, index, css=none, disabled=none, attrs={}) -%}
-{%- set kw = {} -%}
-{%- for k, v in {'class': css, 'disabled': disabled}.items() if v is not none -%}
-  {% set ignored = kw.update({k: v}) %}{% endfor -%}
-{%- for k, v in attrs.items() if v is not none %}{% set ignored = kw.update({k: v}) %}{% endfor -%}
-{%- for sub in f %}{% if loop.index0 == index %}{{ sub(**kw) }}{% endif %}{% endfor -%}
-{%- endmacro %}
-{% macro label(f, css=none, for_id=none, text=none) -%}
-{%- set kw = {'class': css} if css else {} -%}
-{%- if for_id %}{% for sub in f if sub.id == for_id %}{{ sub.label(**kw) }}{% endfor -%}
-{%- else %}{{ f.label(**kw) }}{% endif -%}
-{%- endmacro %}
-"""
+
+def _kw(given: dict[str, Any], attrs: dict[str, Any]) -> dict[str, Any]:
+    kw = {k: v for k, v in given.items() if v is not None}
+    kw.update((k, v) for k, v in attrs.items() if v is not None)
+    return kw
+
+
+def _wtforms_control(
+    f: Any,
+    css: Any = None,
+    disabled: Any = None,
+    describedby: Any = None,
+    invalid: Any = None,
+    type: Any = None,  # noqa: A002
+    rows: Any = None,
+    attrs: Any = None,
+) -> Markup:
+    given = {"class": css, "disabled": disabled, "aria-describedby": describedby, "aria-invalid": invalid}
+    return Markup(f(**_kw({**given, "type": type, "rows": rows}, attrs or {})))
+
+
+def _wtforms_radio(f: Any, choice: Any, index: int, css: Any = None, disabled: Any = None, attrs: Any = None) -> Markup:
+    sub = list(f)[index]
+    return Markup(sub(**_kw({"class": css, "disabled": disabled}, attrs or {})))
+
+
+def _wtforms_label(f: Any, css: Any = None, for_id: Any = None, text: Any = None) -> Markup:
+    kw = {"class": css} if css else {}
+    if for_id:
+        return Markup(next(sub for sub in f if sub.id == for_id).label(**kw))
+    return Markup(f.label(**kw))
+
+
+#: The questionnaire's control writers (assess/views/controls.py) replaced by WTForms' own widgets and labels:
+#: what the page wrote before. small_field and field_error call the module's functions, so they are patched there.
+WTFORMS_WRITERS = {"control": _wtforms_control, "radio": _wtforms_radio, "label": _wtforms_label}
 
 
 class _Elements(HTMLParser):
@@ -135,23 +151,20 @@ def _forget(app: Flask) -> None:
 
 @contextmanager
 def wtforms_widgets(app: Flask) -> Iterator[None]:
-    """Render pages with the form macros replaced by WTForms' own widgets and labels.
-
-    Jinja caches templates per loader, so the pages compiled with this loader never mix with the app's.
-    """
-    original = app.jinja_env.loader
-    assert original is not None
-    loader = app.extensions.get("test_wtforms_loader")
-    if loader is None:
-        source = (TEMPLATES / "macros.html").read_text(encoding="utf-8")
-        loader = ChoiceLoader([DictLoader({"macros.html": source + WTFORMS_MACROS}), original])
-        app.extensions["test_wtforms_loader"] = loader
-    app.jinja_env.loader = loader
+    """Render pages with the control writers replaced by WTForms' own widgets and labels."""
+    globals_ = app.jinja_env.globals
+    saved = {name: globals_[name] for name in WTFORMS_WRITERS}
+    saved_module = {name: getattr(writers, name) for name in WTFORMS_WRITERS}
+    globals_.update(WTFORMS_WRITERS)
+    for name, writer in WTFORMS_WRITERS.items():
+        setattr(writers, name, writer)
     _forget(app)
     try:
         yield
     finally:
-        app.jinja_env.loader = original
+        globals_.update(saved)
+        for name, writer in saved_module.items():
+            setattr(writers, name, writer)
         _forget(app)
 
 
@@ -253,10 +266,7 @@ def test_each_control_is_written_as_the_field_writes_itself(app: Flask, demo: di
     """Field by field, with and without errors, enabled and disabled, with extra data-* and aria-* attributes."""
     from assess.services import assessments as service
 
-    template = app.jinja_env.from_string(
-        '{% from "macros.html" import control %}'
-        "{{ control(f, css, disabled, describedby, invalid, type, rows, attrs) }}"
-    )
+    template = app.jinja_env.from_string("{{ control(f, css, disabled, describedby, invalid, type, rows, attrs) }}")
     with app.test_request_context(
         f"/bedomningar/{demo['D2']}",
         method="POST",
