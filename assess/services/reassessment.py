@@ -303,19 +303,6 @@ def open_flags_of_id(assessment_id: int) -> list[ReassessmentFlag]:
     return sorted(_open_flags([assessment_id]), key=lambda f: f.id)
 
 
-def open_flags() -> list[ReassessmentFlag]:
-    """Return every open flag (newest first) with its assessment, alternative and case loaded."""
-    query = (
-        select(ReassessmentFlag)
-        .where(ReassessmentFlag.resolved_at.is_(None))
-        .options(
-            joinedload(ReassessmentFlag.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case)
-        )
-        .order_by(ReassessmentFlag.id.desc())
-    )
-    return list(db.session.scalars(query))
-
-
 def open_flags_page(page: int = 1) -> Any:
     """Return one page of the open flags, newest first, counted in SQL (a tasks.Section)."""
     from assess.services.tasks import Section, fetch_page
@@ -330,29 +317,6 @@ def open_flags_page(page: int = 1) -> Any:
     )
     items, total, page = fetch_page(query, page)
     return Section(items, total, page, "sida")
-
-
-def flagged_for(user: User) -> list[tuple[Assessment, list[str]]]:
-    """Return the flagged decided assessments that are the user's (owner, team architect or decision maker) with
-    their flags' reasons, for *Mina uppgifter*."""
-    from assess.models import CaseMember, TeamRole
-
-    flags = [f for f in open_flags() if f.assessment.status == S.DECIDED]
-    if not flags:
-        return []
-    rows = db.session.execute(
-        select(CaseMember.case_id, CaseMember.role).where(
-            CaseMember.user_id == user.id, CaseMember.role.in_([TeamRole.ARCHITECT, TeamRole.DECISION_MAKER])
-        )
-    )
-    cases = {case_id for case_id, _role in rows}
-    result: dict[int, tuple[Assessment, list[str]]] = {}
-    for flag in sorted(flags, key=lambda f: f.id):
-        a = flag.assessment
-        case = a.alternative.case
-        if a.owner_id == user.id or case.id in cases or case.decision_maker_id == user.id:
-            result.setdefault(a.id, (a, []))[1].append(flag.reason)
-    return list(result.values())
 
 
 def flagged_assessment_ids(among: Iterable[int] | None = None) -> set[int]:
