@@ -186,3 +186,23 @@ def test_bad_input_is_a_clear_answer_not_a_500_on_postgresql(pg_app: Flask) -> N
     assert stored["G-03"].value == "Nollbyte i text"
     assert client.get("/arenden/2147483648").status_code == 404
     assert client.get("/bedomningar/99999999999999999999").status_code == 404
+
+
+def test_the_impact_dry_run_reads_the_answers_as_each_assessment_holds_them_on_postgresql(pg_app: Flask) -> None:
+    """The dry run reads answers as plain rows (JSON text, the evidence as stored): the same rows as the ORM."""
+    from assess.services import impact
+
+    change = {"L-08": "scc_measures_ineffective"}
+    checked = impact.check_changes(change)
+    rows = {r.assessment_id: r for r in impact.impact(change)}
+    expected = {}
+    for assessment in db.session.scalars(
+        select(Assessment).where(Assessment.status != AssessmentStatus.SUPERSEDED).order_by(Assessment.id)
+    ):
+        row = impact.evaluate_change(assessment, checked)  # its ORM answers
+        if (row.verdict_before, row.worst_before) != (row.verdict_after, row.worst_after):
+            expected[assessment.id] = row
+    assert rows, "the demo has assessments this change affects"
+    assert rows.keys() == expected.keys()
+    for assessment_id, row in rows.items():
+        assert row == expected[assessment_id]
