@@ -176,14 +176,18 @@ def assignee_key(row: Answer) -> str:
 
 def get_assessment(assessment_id: int) -> Assessment:
     """Return an assessment with its alternative, case, owner and answers loaded, or raise NotFound."""
+    # The people are loaded for their names; their roles only when something asks (a user's roles are otherwise
+    # loaded with the user, one more query per path, and that was half of loading the page's assessment).
     query = (
         select(Assessment)
         .where(Assessment.id == assessment_id)
         .options(
             joinedload(Assessment.alternative).joinedload(Alternative.case),
-            joinedload(Assessment.owner),
+            joinedload(Assessment.owner).lazyload(User.role_rows),
             selectinload(Assessment.answers).options(
-                joinedload(Answer.updated_by), joinedload(Answer.assignee_user), joinedload(Answer.assignee_contact)
+                joinedload(Answer.updated_by).lazyload(User.role_rows),
+                joinedload(Answer.assignee_user).lazyload(User.role_rows),
+                joinedload(Answer.assignee_contact),
             ),
             selectinload(Assessment.overrides),
         )
