@@ -158,6 +158,9 @@ def wtforms_widgets(app: Flask) -> Iterator[None]:
     globals_.update(WTFORMS_WRITERS)
     for name, writer in WTFORMS_WRITERS.items():
         setattr(writers, name, writer)
+    # An imported template (macros.html) keeps the globals it was first loaded with: load every template anew.
+    assert app.jinja_env.cache is not None
+    app.jinja_env.cache.clear()
     _forget(app)
     try:
         yield
@@ -165,6 +168,7 @@ def wtforms_widgets(app: Flask) -> Iterator[None]:
         globals_.update(saved)
         for name, writer in saved_module.items():
             setattr(writers, name, writer)
+        app.jinja_env.cache.clear()
         _forget(app)
 
 
@@ -320,3 +324,55 @@ def _attributes(html: str) -> list[tuple[str, tuple[tuple[str, str | None], ...]
     parser = _Elements()
     parser.feed(html)
     return [(tag, tuple(sorted(attrs.items())), text) for tag, attrs, text in parser.elements]
+
+
+def _page_elements(html: str) -> list[tuple[str, tuple[tuple[str, str | None], ...], str]]:
+    """Every element of a whole page (tag, sorted attributes, text), CSRF tokens and load times blanked."""
+    parser = _Elements()
+    parser.feed(html)
+    found = []
+    for tag, attrs, text in parser.elements:
+        name = attrs.get("name") or ""
+        if name.endswith("csrf_token") or name == "loaded_at":
+            attrs = {**attrs, "value": ""}  # signed with the time, or the time itself
+        found.append((tag, tuple(sorted(attrs.items())), " ".join(text.split())))
+    return found
+
+
+def test_every_other_form_has_the_controls_wtforms_writes(
+    app: Flask, client: FlaskClient, demo: dict[str, int]
+) -> None:
+    """The forms' field macro (macros.html) writes its controls and labels with the same writers: the pages with
+    forms, as the admin, the architect (the conditions to follow up on Mina uppgifter) and with errors shown."""
+    with app.app_context():
+        from assess.models import Assessment
+
+        a = db.session.get(Assessment, demo["D2"])
+        assert a is not None
+        case_id, alternative_id = a.alternative.case_id, a.alternative_id
+    pages = [
+        "/arenden/ny",
+        f"/arenden/{case_id}/redigera",
+        f"/arenden/{case_id}/team",
+        f"/arenden/{case_id}/alternativ/nytt",
+        f"/alternativ/{alternative_id}/moduler/ny",
+        f"/bedomningar/{demo['D2']}/granskning",
+        "/admin/konton/nytt",
+        "/konto/losenord",
+        "/mina-uppgifter",
+    ]
+    compared = 0
+    for username in ("admin", "arkitekt"):
+        sign_in(client, username)
+        for url in pages if username == "admin" else [p for p in pages if not p.startswith("/admin/")]:
+            mine, theirs = both(app, client, url)
+            assert _page_elements(mine) == _page_elements(theirs), (username, url)
+            compared += mine.count('class="field__input"')
+    sign_in(client, "admin")
+    for url, data in (("/arenden/ny", {"title": "", "need_statement": "x" * 6000}), ("/admin/konton/nytt", {})):
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).get_data(as_text=True))
+        assert token is not None
+        mine, theirs = both(app, client, url, {**data, "csrf_token": token.group(1)})
+        assert 'aria-invalid="true"' in mine
+        assert _page_elements(mine) == _page_elements(theirs), url
+    assert compared > 30
