@@ -152,7 +152,7 @@ def control(
     head.append(f' id="{escape(attrs.get("id", f.id))}"')
     if _set(maxlength):
         head.append(f' maxlength="{escape(maxlength)}"')
-    # After the name, as WTForms sorts them.
+    # After the name (and an input's pattern), as WTForms sorts them.
     tail = []
     if readonly:
         tail.append(" readonly")
@@ -186,12 +186,7 @@ def control(
     parts += [before_name, name]
     if pattern is not None:
         parts.append(f' pattern="{escape(pattern)}"')
-    if readonly:
-        parts.append(" readonly")
-    if required:
-        parts.append(" required")
-    if rows is not None:
-        parts.append(f' rows="{escape(rows)}"')
+    parts += tail
     if step is not None:
         parts.append(f' step="{escape(step)}"')
     value = attrs["value"] if "value" in attrs else f._value()
