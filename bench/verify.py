@@ -28,8 +28,8 @@ from sqlalchemy import inspect, select, text
 from assess.extensions import db
 from assess.models import AuditEvent
 from assess.services.audit import event_hash, fields_of
+from assess.services.jsontext import loads as json_loads
 from assess.services.records import canonical_json, content_sha256, sha256_hex
-from assess.services.verification import json_loads
 from tests.conftest import make_app
 from tests.soak.tamper import decided_demo
 

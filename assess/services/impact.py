@@ -8,7 +8,6 @@ question that is not shown stays hidden (visibility follows the rule set) and th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,7 @@ from assess.extensions import db
 from assess.i18n import _
 from assess.models import Alternative, Answer, Assessment, AssessmentStatus
 from assess.rulesets import registry
+from assess.services import jsontext
 from assess.services.errors import DomainError, ValidationFailed
 from assess.services.evaluation import engine_answers, engine_overrides, ruleset_for
 
@@ -249,12 +249,9 @@ def candidates(
                 Answer.motivation,
             ).where(Answer.assessment_id.in_(list(answers)))
         )
-        decoded: dict[str | None, Any] = {None: None}
+        texts = jsontext.Texts()
         for assessment_id, question_id, raw, level, motivation in rows:
-            if raw in decoded:
-                value = decoded[raw]
-            else:
-                value = decoded[raw] = json.loads(raw)
+            value = texts.decode(raw)
             if value is None or value == "":
                 continue  # unanswered (as engine_answers)
             answers[assessment_id][question_id] = rules.Answer(value, level, motivation or None)

@@ -15,7 +15,6 @@ is parsing and hashing plus a few statements per batch, and memory stays bounded
 from __future__ import annotations
 
 import gc
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import orjson
 from sqlalchemy import String, Text, select, type_coerce
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.exc import SQLAlchemyError
@@ -44,6 +42,7 @@ from assess.models import (
     ReviewComment,
     Scenario,
 )
+from assess.services import jsontext
 from assess.services.audit import GENESIS, event_hash
 from assess.services.records import FORMAT, FORMATS, sha256_hex, stored_report
 
@@ -132,24 +131,12 @@ class _Unreadable:
         return "<ogiltig JSON>"
 
 
-def json_loads(raw: str | bytes) -> Any:
-    """Decode JSON text as `json.loads` does, with orjson (most of verification is decoding stored JSON).
-
-    orjson refuses a few things the standard library reads (NaN, integers past 64 bits); those are read by the
-    standard library, so both read the same texts to the same values.
-    """
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return json.loads(raw)
-
-
 def _decode(raw: str | None) -> Any:
     """Return a JSON column's stored text decoded, or an `_Unreadable` when the text is not JSON."""
     if raw is None:
         return None
     try:
-        return json_loads(raw)
+        return jsontext.loads(raw)
     except ValueError:
         return _Unreadable()
 
@@ -327,7 +314,7 @@ def _check_record(record: _Row, facts: ChainFacts, instance: Path | None, live: 
     if sha256_hex(record.canonical_json) != record.sha256:
         return ["den lagrade posten stämmer inte med sin SHA-256 (posten eller hashen har ändrats)"]
     try:
-        data = json_loads(record.canonical_json)
+        data = jsontext.loads(record.canonical_json)
     except ValueError:
         return ["den lagrade posten är inte giltig JSON"]
     if not isinstance(data, dict) or data.get("format") not in FORMATS:
@@ -429,12 +416,10 @@ class _LiveBatch:
             )
             # The value as its JSON text, decoded once per distinct text: a batch holds thousands of answers but
             # only a few hundred distinct values ("yes", "unknown", ...), and decoding each was most of the work.
-            decoded: dict[str | None, Any] = {None: None}
+            # Text that is not JSON reads as an `_Unreadable`, which equals nothing: the record names the change.
+            texts = jsontext.Texts(unreadable=_Unreadable)
             for aid, qid, raw, evidence, motivation, evidence_ref, owner, due in rows:
-                if raw in decoded:
-                    value = decoded[raw]
-                else:
-                    value = decoded[raw] = _decode(raw)
+                value = texts.decode(raw)
                 # The shape of workflow.answer_json (what records store), from the stored values.
                 self.answers[aid][qid] = {
                     "value": value,
