@@ -125,6 +125,13 @@ def test_the_jurist_answers_her_question_and_then_another_jurist_must_approve_le
     login_as(client, jurist)
     html = client.get(_url(a, "legal")).get_data(as_text=True)
     assert "frågor som är tilldelade dig" in html
+    # The notice links her questions of this step in the order the page shows them (not a set's order).
+    notice = re.search(r"I det här steget:(.*?)</p>", html, re.S)
+    assert notice is not None
+    linked = re.findall(r'<a href="#q-([^"]+)">', notice.group(1))
+    assert len(linked) > 2
+    shown = [qid for qid in re.findall(r'<div class="question[^"]*" id="q-([^"]+)"', html) if qid in linked]
+    assert linked == shown
     form = page_form(client, _url(a, "legal"))
     # Only her questions are open to her: L-01 is (team default), G-… questions of other steps are not here,
     # and a question the team gives to the vendor is disabled (not sent by the browser).
