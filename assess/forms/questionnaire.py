@@ -43,7 +43,7 @@ class QuestionnaireForm(FlaskForm):
     #: Set on each built class: the rule set and the area it was built for.
     ruleset: rules.RuleSet
     area_id: str
-    #: What templates/assessments/_question.html writes once per (language, question) of this class: the parts of
+    #: What assess/views/questions.py writes once per (language, question) of this class: the parts of
     #: a question that only the rule set and the language decide.
     html_cache: dict[Any, Any]
 
