@@ -95,7 +95,9 @@ def verify_all(instance: Path | None = None) -> Verification:
     facts = ChainFacts()
     # What was alive before the walk (the app, the rule sets, caches) is set aside from the garbage collector's
     # scans for the walk's duration: the walk makes millions of short-lived objects, and each full collection
-    # would otherwise scan the whole process again (in a long-lived process, a third of verify's time).
+    # would otherwise scan the whole process again (in a long-lived process, a third of verify's time). In a gunicorn
+    # worker, which froze what it loaded (assess/gunicorn_config.py), the walk leaves that as it was.
+    frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         _guarded(result, "auditkedjan", lambda: _verify_chain(result, facts))
@@ -103,7 +105,8 @@ def verify_all(instance: Path | None = None) -> Verification:
         _guarded(result, "bedömningarnas status", lambda: _verify_statuses(result, facts))
         _guarded(result, "villkorens uppföljning", lambda: _verify_conditions(result, facts))
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
     return result
 
 
