@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString
 from flask_babel import gettext as _gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 import rules
 from assess.forms.fields import RadioChoiceField, SelectChoiceField, SwedishDateField
-from assess.i18n import N_, text
+from assess.i18n import N_, current_locale, text
 from assess.labels import EVIDENCE_CHOICE
 from assess.models import Answer
 from assess.services.assessments import (
@@ -65,7 +65,7 @@ class _Label(LazyString):
         self._texts: dict[Any, str] = {}
 
     def __str__(self) -> str:
-        locale = get_locale()
+        locale = current_locale()
         found = self._texts.get(locale)
         if found is None:
             found = self._texts[locale] = str(self._func(*self._args))

@@ -15,9 +15,11 @@ writes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup, escape
+from wtforms.fields.choices import SelectChoice, SelectField
 
 _KINDS = {
     "TextInput": "input",
@@ -73,6 +75,27 @@ _NAMED_BLOCK_ATTRS = frozenset(
 _NO_ATTRS: Mapping[str, Any] = {}
 
 
+def _plain_choices(f: Any) -> list[SelectChoice] | None:
+    """Return a SelectField's choices when they are a list of SelectChoices without groups, read as WTForms'
+    SelectField.iter_choices reads them; None for anything else (the field's own iter_choices then writes them)."""
+    choices = f.choices
+    if type(f).iter_choices is not SelectField.iter_choices or not isinstance(choices, list):
+        return None
+    for c in choices:
+        if type(c) is not SelectChoice or c.optgroup is not None:
+            return None
+    return choices
+
+
+@lru_cache(maxsize=4096)
+def _option(value: Any, text: str) -> str | None:
+    """Return an option after its `<option` and `selected`: ` value="…">label</option>` (None for a value that is
+    not hashable text, which the caller then writes itself)."""
+    if not isinstance(value, str):
+        return None
+    return f' value="{escape(value)}">{escape(text or value)}</option>'
+
+
 def _set(value: Any) -> bool:
     return value is not None and value is not False
 
@@ -106,7 +129,12 @@ def control(
     w = f.widget
     widget_class = w.__class__
     kind = _KINDS.get(widget_class.__name__) if widget_class.__module__ == "wtforms.widgets.core" else None
-    if f.render_kw or f._datalist is not None or (kind == "select" and (w.multiple or f.has_groups())):
+    plain = _plain_choices(f) if kind == "select" else None
+    if (
+        f.render_kw
+        or f._datalist is not None
+        or (kind == "select" and (w.multiple or (plain is None and f.has_groups())))
+    ):
         kind = None
     if kind is None:
         return _wtforms(
@@ -166,12 +194,25 @@ def control(
         return Markup(f"<textarea{''.join(head)}{before_name}{name}{''.join(tail)}>\r\n{escape(f._value())}</textarea>")
     if kind == "select":
         options = []
-        for c in f.iter_choices():
-            # A label is made text once (a lazy label would be translated twice: to test it, then to write it).
-            text = str(c.label) if c.label is not None else ""
-            extra = "".join(f' {k}="{escape(v)}"' for k, v in c.render_kw.items()) if c.render_kw else ""
-            selected = " selected" if c.selected else ""
-            options.append(f'<option{extra}{selected} value="{escape(c.value)}">{escape(text or c.value)}</option>')
+        if plain is not None:
+            # The field's own SelectChoices, as SelectField.iter_choices reads them (without a Choice per option).
+            coerce, data = f.coerce, f.data
+            for c in plain:
+                text = str(c.label) if c.label is not None else ""
+                rest = _option(c.value, text) if not c.render_kw else None
+                if rest is not None:
+                    options.append(f"<option selected{rest}" if coerce(c.value) == data else f"<option{rest}")
+                    continue
+                extra = "".join(f' {k}="{escape(v)}"' for k, v in c.render_kw.items())
+                selected = " selected" if coerce(c.value) == data else ""
+                options.append(f'<option{extra}{selected} value="{escape(c.value)}">{escape(text or c.value)}</option>')
+        else:
+            for c in f.iter_choices():
+                # A label is made text once (a lazy label would be translated twice: to test it, then to write it).
+                text = str(c.label) if c.label is not None else ""
+                extra = "".join(f' {k}="{escape(v)}"' for k, v in c.render_kw.items()) if c.render_kw else ""
+                selected = " selected" if c.selected else ""
+                options.append(f'<option{extra}{selected} value="{escape(c.value)}">{escape(text or c.value)}</option>')
         return Markup(f"<select{''.join(head)}{before_name}{name}{''.join(tail)}>{''.join(options)}</select>")
     if attrs or len(va) > 2:
         high, low, pattern, step = flag("max"), flag("min"), flag("pattern"), flag("step")
