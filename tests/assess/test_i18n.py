@@ -27,7 +27,7 @@ def test_the_catalogue_is_extracted_from_templates_code_and_the_pdf_room() -> No
     extracted = {m.id for m in catalogs.extract() if m.id}
     assert "Hoppa till innehållet" in extracted  # templates/base.html
     assert "Stoppträff" in extracted  # assess/texts.py, shared by pages and reports
-    assert "Visa regel" in extracted  # templates/assessments/_outcome.html
+    assert "Visa regel" in extracted  # assess/views/questions.py (a question's outcome)
 
 
 @pytest.mark.parametrize(
