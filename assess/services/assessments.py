@@ -28,7 +28,7 @@ from assess.services.completion import Favourable
 from assess.services.completion import favourable as favourable_of
 from assess.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from assess.services.evaluation import evaluate_assessment, ruleset_for
-from assess.services.team import Team, answerable_questions, may_edit_all, team_of
+from assess.services.team import OPEN_STATES, Team, answerable_questions, is_open_question, may_edit_all, team_of
 from rules.model import NOT_APPLICABLE, UNKNOWN_OPTION
 
 MAX_TEXT = 5000
@@ -590,19 +590,43 @@ class QuestionnaireData:
     newer_ruleset: tuple[str, int] | None
     team: Team | None = None
 
+    @cached_property
+    def rows(self) -> dict[str, Answer]:
+        """Return the stored answers by question id."""
+        return {r.question_id: r for r in self.assessment.answers}
+
     def assignee(self, qid: str) -> Any:
         """Return who finds out a question (picked or the team's default), or None."""
         if self.team is None:
             return None
-        row = next((r for r in self.assessment.answers if r.question_id == qid), None)
-        return self.team.assignee(row, self.ruleset.by_id[qid], self.assessment)
+        return self.team.assignee(self.rows.get(qid), self.ruleset.by_id[qid], self.assessment)
 
     def legacy_owner(self, qid: str) -> str:
         """Return a free-text owner stored before assignees were picked (shown as "ej tilldelad"), or ""."""
-        row = next((r for r in self.assessment.answers if r.question_id == qid), None)
+        row = self.rows.get(qid)
         if row is None or row.assignee_user_id is not None or row.assignee_contact_id is not None:
             return ""
         return row.unknown_owner
+
+    def has_overdue_condition(self, today: date) -> bool:
+        """Tell whether a condition of the decision is past its deadline and not verified.
+
+        Conditions are set only by a decision (`decisions.decide`), so only a decided module, or one its revision
+        superseded, can have one: the questionnaire of any other asks the database nothing.
+        """
+        if self.assessment.status not in (AssessmentStatus.DECIDED, AssessmentStatus.SUPERSEDED):
+            return False
+        from assess.services.decisions import overdue_assessment_ids
+
+        return self.assessment.id in overdue_assessment_ids(today, [self.assessment.id])
+
+    def has_late_question(self, today: date) -> bool:
+        """Tell whether an open question is past its due date, as `team.overdue_question_assessment_ids` finds it
+        (an open assessment; unanswered or Okänt; hidden questions too), from the loaded answers."""
+        return self.assessment.status in OPEN_STATES and any(
+            row.unknown_due is not None and row.unknown_due < today and is_open_question(row)
+            for row in self.assessment.answers
+        )
 
     def answerable(self, user: User) -> set[str]:
         """Return the questions the user may answer on this page now."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -293,3 +294,47 @@ def test_the_empty_choices_of_the_team_forms_are_named_not_a_server_error(
     body = response.get_data(as_text=True)
     assert "Välj en person." in body
     assert "Välj en roll i teamet." in body
+
+
+def test_a_question_past_its_due_date_is_marked_late_on_the_questionnaire_as_on_the_case_page(
+    app: Flask, client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    users, a = demo["users"], demo["ids"]["A"]
+    app.config["TODAY"] = dt.date(2026, 12, 1)
+    assessment = db.session.get(Assessment, a)
+    assert assessment is not None
+    case_id = assessment.alternative.case_id
+    open_row = next(r for r in assessment.answers if r.value == "unknown")
+    answered = next(r for r in assessment.answers if r.value not in (None, "unknown"))
+    login_as(client, users["arkitekt"])
+
+    def marked() -> tuple[bool, bool]:
+        db.session.expire_all()
+        questionnaire = client.get(f"/bedomningar/{a}").get_data(as_text=True)
+        case_page = client.get(f"/arenden/{case_id}").get_data(as_text=True)
+        # The questionnaire reads its loaded answers; the case page asks the database: they must agree.
+        return "Uppgift försenad" in questionnaire, "Uppgift försenad" in case_page
+
+    assert marked() == (False, False)
+    # An answered question's date does not count, nor a date still ahead, nor today's.
+    answered.unknown_due = dt.date(2026, 11, 1)
+    open_row.unknown_due = dt.date(2026, 12, 1)
+    db.session.commit()
+    assert marked() == (False, False)
+    # The open question's date passes.
+    open_row.unknown_due = dt.date(2026, 11, 30)
+    db.session.commit()
+    assert marked() == (True, True)
+    # Answered, it is no longer open: the mark goes.
+    open_row.value = answered.value if open_row.question_id == answered.question_id else _an_option(open_row)
+    db.session.commit()
+    assert marked() == (False, False)
+
+
+def _an_option(row: Answer) -> Any:
+    """Return a real option of the row's question other than Okänt (or a text, for a text question)."""
+    from assess.services.evaluation import ruleset_for
+
+    question = ruleset_for(row.assessment).by_id[row.question_id]
+    options = [o.id for o in question.options if o.id != "unknown"]
+    return options[0] if options else "Ett svar."

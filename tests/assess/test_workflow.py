@@ -364,7 +364,12 @@ def test_condition_past_its_deadline_shows_villkor_forfallet(
     db.session.rollback()
     # The deadline passes.
     app.config["TODAY"] = condition.deadline + dt.timedelta(days=1)
-    for url in (f"/arenden/{d2.alternative.case_id}", f"/bedomningar/{d2.id}/granskning", "/arenden"):
+    for url in (
+        f"/arenden/{d2.alternative.case_id}",
+        f"/bedomningar/{d2.id}/granskning",
+        "/arenden",
+        f"/bedomningar/{d2.id}",  # the questionnaire's meta line
+    ):
         assert "villkor förfallet" in client.get(url).get_data(as_text=True).lower(), url
     # The owner claims them fulfilled: still overdue until someone else verifies them.
     ids = list(db.session.scalars(select(DecisionCondition.id).where(DecisionCondition.assessment_id == d2.id)))
@@ -385,6 +390,7 @@ def test_condition_past_its_deadline_shows_villkor_forfallet(
         assert response.status_code == 302
     db.session.expire_all()
     assert "villkor förfallet" not in client.get(f"/arenden/{d2.alternative.case_id}").get_data(as_text=True).lower()
+    assert "villkor förfallet" not in client.get(f"/bedomningar/{d2.id}").get_data(as_text=True).lower()
 
 
 def test_forbidden_transition_over_http_is_a_clear_409(app: Flask, client: FlaskClient, demo: dict[str, Any]) -> None:
