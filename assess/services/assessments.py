@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 import rules
@@ -174,8 +174,11 @@ def assignee_key(row: Answer) -> str:
     return ""
 
 
-def get_assessment(assessment_id: int) -> Assessment:
-    """Return an assessment with its alternative, case, owner and answers loaded, or raise NotFound."""
+def get_assessment(assessment_id: int, authors: bool = True) -> Assessment:
+    """Return an assessment with its alternative, case, owner and answers loaded, or raise NotFound.
+
+    `authors`: load who last saved each answer too (a save names them in a conflict; the page shows none).
+    """
     # The people are loaded for their names; their roles only when something asks (a user's roles are otherwise
     # loaded with the user, one more query per path, and that was half of loading the page's assessment).
     query = (
@@ -185,7 +188,7 @@ def get_assessment(assessment_id: int) -> Assessment:
             joinedload(Assessment.alternative).joinedload(Alternative.case),
             joinedload(Assessment.owner).lazyload(User.role_rows),
             selectinload(Assessment.answers).options(
-                joinedload(Answer.updated_by).lazyload(User.role_rows),
+                joinedload(Answer.updated_by).lazyload(User.role_rows) if authors else lazyload(Answer.updated_by),
                 joinedload(Answer.assignee_user).lazyload(User.role_rows),
                 joinedload(Answer.assignee_contact),
             ),
@@ -670,7 +673,7 @@ class QuestionnaireData:
 
 def load_questionnaire(assessment_id: int) -> QuestionnaireData:
     """Load an assessment and evaluate it, for the questionnaire page."""
-    assessment = get_assessment(assessment_id)
+    assessment = get_assessment(assessment_id, authors=False)
     return questionnaire_data(assessment)
 
 
@@ -681,5 +684,10 @@ def questionnaire_data(assessment: Assessment) -> QuestionnaireData:
     newest = registry().newest(assessment.ruleset_id)
     newer = (newest.id, newest.version) if newest.version > assessment.ruleset_version else None
     return QuestionnaireData(
-        assessment, ruleset, evaluation, progress(assessment, evaluation), newer, team_of(assessment.alternative.case)
+        assessment,
+        ruleset,
+        evaluation,
+        progress(assessment, evaluation),
+        newer,
+        team_of(assessment.alternative.case, member_roles=False),
     )

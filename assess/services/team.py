@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import String, cast, or_, select
+from sqlalchemy.orm import joinedload
 
 import rules
 from assess.extensions import db
@@ -162,9 +163,16 @@ class Team:
         return None
 
 
-def team_of(case: Case) -> Team:
-    """Load a case's team and contacts (two queries)."""
-    members = list(db.session.scalars(select(CaseMember).where(CaseMember.case_id == case.id).order_by(CaseMember.id)))
+def team_of(case: Case, member_roles: bool = True) -> Team:
+    """Load a case's team and contacts (two queries, and one for the members' platform roles).
+
+    `member_roles`: load the members' platform roles too (who may own a condition, who may join the team ask them;
+    the questionnaire's choices and defaults do not).
+    """
+    query = select(CaseMember).where(CaseMember.case_id == case.id).order_by(CaseMember.id)
+    if not member_roles:
+        query = query.options(joinedload(CaseMember.user).lazyload(User.role_rows))
+    members = list(db.session.scalars(query))
     contacts = list(
         db.session.scalars(select(CaseContact).where(CaseContact.case_id == case.id).order_by(CaseContact.id))
     )
