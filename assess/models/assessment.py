@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assess.extensions import Base
@@ -100,7 +100,11 @@ class Answer(Base):
     """The answer to one question of one assessment."""
 
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("assessment_id", "question_id"),)
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "question_id"),
+        #: Is a module's question late (its unknown's date passed)? One range in the module's own answers.
+        Index("ix_answers_assessment_due", "assessment_id", "unknown_due"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)

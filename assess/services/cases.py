@@ -86,64 +86,91 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _per_case(query: Any) -> dict[int, int]:
-    return {int(case_id): int(n) for case_id, n in db.session.execute(query)}
-
-
 def _case_rows(case_ids: list[int], day: date) -> dict[int, CaseRow]:
-    """Return the counts of each listed case's row: a handful of grouped queries, whatever the data size."""
+    """Return the counts of each listed case's row: a handful of queries, whatever the data size.
+
+    The page's modules are read first (their ids, cases and states); every count after that is asked of those
+    ids, written in the SQL, so that each query walks only the page's own rows: the plan cannot start from an
+    index over the whole table (SQLite without statistics chose the status index, which holds every open module
+    of every case)."""
     from assess.services import summaries
     from assess.services.team import OPEN_STATES
 
     if not case_ids:
         return {}
-    on_page = in_literal(Alternative.case_id, case_ids)
-    assessments = select(Alternative.case_id, func.count(Assessment.id)).join(
-        Assessment, Assessment.alternative_id == Alternative.id
-    )
-    current = Assessment.status != AssessmentStatus.SUPERSEDED
-    summaries.refresh_stale(
-        and_(current, Assessment.alternative_id.in_(select(Alternative.id).where(on_page)))
-    )  # one query when every summary is fresh
-    alternatives = _per_case(
-        select(Alternative.case_id, func.count(Alternative.id)).where(on_page).group_by(Alternative.case_id)
-    )
-    counts = _per_case(assessments.where(on_page).group_by(Alternative.case_id))
-    verdicts: dict[int, dict[str, int]] = {}
-    for case_id, verdict, n in db.session.execute(
-        select(Alternative.case_id, EvaluationSummary.verdict, func.count(Assessment.id))
-        .join(Assessment, Assessment.alternative_id == Alternative.id)
-        .join(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
-        .where(on_page, current)
-        .group_by(Alternative.case_id, EvaluationSummary.verdict)
+    alternatives: dict[int, set[int]] = {}
+    counts: dict[int, int] = {}
+    case_of: dict[int, int] = {}
+    current_ids: list[int] = []
+    open_ids: list[int] = []
+    decided_ids: list[int] = []
+    for case_id, alternative_id, assessment_id, status in db.session.execute(
+        select(Alternative.case_id, Alternative.id, Assessment.id, Assessment.status)
+        .outerjoin(Assessment, Assessment.alternative_id == Alternative.id)
+        .where(in_literal(Alternative.case_id, case_ids))
     ):
-        verdicts.setdefault(case_id, {})[verdict] = n
-    overdue = _per_case(
-        assessments.join(DecisionCondition, DecisionCondition.assessment_id == Assessment.id)
-        .where(on_page, DecisionCondition.fulfilled.is_(False), DecisionCondition.deadline < day)
-        .with_only_columns(Alternative.case_id, func.count(func.distinct(Assessment.id)))
-        .group_by(Alternative.case_id)
-    )
-    late = _per_case(
-        assessments.join(Answer, Answer.assessment_id == Assessment.id)
+        alternatives.setdefault(case_id, set()).add(alternative_id)
+        if assessment_id is None:
+            continue
+        counts[case_id] = counts.get(case_id, 0) + 1
+        case_of[assessment_id] = case_id
+        if status != AssessmentStatus.SUPERSEDED:
+            current_ids.append(assessment_id)
+        if status in OPEN_STATES:
+            open_ids.append(assessment_id)
+        elif status == AssessmentStatus.DECIDED:
+            decided_ids.append(assessment_id)
+    verdicts: dict[int, dict[str, int]] = {}
+    if current_ids:
+        summaries.refresh_stale(in_literal(Assessment.id, current_ids))  # one query when every summary is fresh
+        for assessment_id, verdict in db.session.execute(
+            select(EvaluationSummary.assessment_id, EvaluationSummary.verdict).where(
+                in_literal(EvaluationSummary.assessment_id, current_ids)
+            )
+        ):
+            of_case = verdicts.setdefault(case_of[assessment_id], {})
+            of_case[verdict] = of_case.get(verdict, 0) + 1
+
+    def per_case(ids: Iterable[int]) -> dict[int, int]:
+        result: dict[int, int] = {}
+        for assessment_id in ids:
+            result[case_of[assessment_id]] = result.get(case_of[assessment_id], 0) + 1
+        return result
+
+    def having(ids: Iterable[int], exists: Any) -> dict[int, int]:
+        """Count, per case, the modules among `ids` for which the correlated `exists` holds (each one stops at
+        its first row)."""
+        return per_case(db.session.scalars(select(Assessment.id).where(in_literal(Assessment.id, ids), exists)))
+
+    overdue = having(
+        case_of,
+        select(DecisionCondition.id)
         .where(
-            on_page,
-            Assessment.status.in_(OPEN_STATES),
+            DecisionCondition.assessment_id == Assessment.id,
+            DecisionCondition.fulfilled.is_not(True),  # IS NOT: the plan takes the module's index, not `fulfilled`'s
+            DecisionCondition.deadline < day,
+        )
+        .exists(),
+    )
+    late = having(
+        open_ids,
+        select(Answer.id)
+        .where(
+            Answer.assessment_id == Assessment.id,
             Answer.unknown_due < day,
             or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"'])),
         )
-        .with_only_columns(Alternative.case_id, func.count(func.distinct(Assessment.id)))
-        .group_by(Alternative.case_id)
+        .exists(),
     )
-    flagged = _per_case(
-        assessments.join(ReassessmentFlag, ReassessmentFlag.assessment_id == Assessment.id)
-        .where(on_page, ReassessmentFlag.resolved_at.is_(None), Assessment.status == AssessmentStatus.DECIDED)
-        .with_only_columns(Alternative.case_id, func.count(func.distinct(Assessment.id)))
-        .group_by(Alternative.case_id)
+    flagged = having(
+        decided_ids,
+        select(ReassessmentFlag.id)
+        .where(ReassessmentFlag.assessment_id == Assessment.id, ReassessmentFlag.resolved_at.is_(None))
+        .exists(),
     )
     return {
         case_id: CaseRow(
-            alternatives=alternatives.get(case_id, 0),
+            alternatives=len(alternatives.get(case_id, ())),
             assessments=counts.get(case_id, 0),
             verdicts=dict(
                 sorted(verdicts.get(case_id, {}).items(), key=lambda item: -VERDICT_SEVERITY.get(item[0], 0))

@@ -16,9 +16,14 @@ _SAFE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 def in_literal(column: Any, values: Iterable[int | str]) -> ColumnElement[bool]:
     """Return `column IN (v1, v2, ...)` with the values written in the SQL (integers and plain ids only)."""
-    items = sorted(set(values), key=str)
-    if not items:
+    distinct = set(values)
+    if not distinct:
         return false()
+    if all(type(v) is int for v in distinct):  # the common case (a page's ids), without a check per item
+        numbers = ", ".join(map(str, sorted(distinct)))
+        condition_: ColumnElement[bool] = column.op("IN")(literal_column(f"({numbers})"))
+        return condition_
+    items = sorted(distinct, key=str)
     rendered = []
     for v in items:
         if isinstance(v, bool) or not isinstance(v, (int, str)):

@@ -16,7 +16,7 @@ from assess.extensions import db, login_manager
 from assess.i18n import N_, _
 from assess.models.types import utcnow
 from assess.services.errors import DomainError
-from assess.views import controls, questions
+from assess.views import controls, listing, questions
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -165,6 +165,7 @@ def register_views(app: Flask) -> None:
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals.update(controls.GLOBALS)
     app.jinja_env.globals.update(questions.GLOBALS)
+    app.jinja_env.globals.update(listing.GLOBALS)
 
 
 def page_url(page: int, param: str = "sida") -> str:
