@@ -134,8 +134,13 @@ def _full_author(user: User) -> ColumnElement[bool]:
 
 def _approved(area: ReviewArea) -> ColumnElement[bool]:
     """SQL: the area is approved in the assessment's current submission round."""
+    # correlate(): the subquery sits two levels below the assessments query (inside the EXISTS), where automatic
+    # correlation does not reach; without it the round was the highest of every assessment's submissions
     current_round = (
-        select(func.max(Submission.round)).where(Submission.assessment_id == Assessment.id).scalar_subquery()
+        select(func.max(Submission.round))
+        .where(Submission.assessment_id == Assessment.id)
+        .correlate(Assessment)
+        .scalar_subquery()
     )
     return (
         select(AreaApproval.id)

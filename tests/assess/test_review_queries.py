@@ -92,3 +92,34 @@ def test_unknowns_reach_the_picked_person_and_never_a_free_text_name(
     section = page[page.index('id="t-unknowns"') : page.index('id="t-conditions"')]
     assert f"#q-{row.question_id}" in section
     assert f"#q-{other.question_id}" not in section
+
+
+def test_an_area_approved_in_its_own_round_leaves_the_reviewer_queue_whatever_round_others_are_in(
+    app: Flask, client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    """The queue compares each assessment's approvals with its own latest round, not with the highest round of
+    any assessment: the jurist approved D2 in its first round, while D3 went back and was submitted again."""
+    users, ids = demo["users"], demo["ids"]
+    d2, d3 = db.session.get(Assessment, ids["D2"]), db.session.get(Assessment, ids["D3"])
+    assert d2 is not None
+    assert d3 is not None
+    workflow.submit(d3, users["arkitekt"])
+    review_service.request_changes(d3, users["infosak"], "infosec", "Ange var loggarna lagras.")
+    workflow.reopen(d3, users["arkitekt"])
+    workflow.submit(d3, users["arkitekt"])
+    workflow.submit(d2, users["arkitekt"])
+    db.session.commit()
+    assert workflow.current_round(d3) == 2
+    assert workflow.current_round(d2) == 1
+    login_as(client, users["jurist"])
+
+    def queue() -> str:
+        page = client.get("/mina-uppgifter").get_data(as_text=True)
+        return page[page.index('id="t-review"') : page.index('id="t-decide"')]
+
+    assert f"/bedomningar/{d2.id}/granskning" in queue()  # legal still to approve
+    review_service.approve_area(d2, users["jurist"], "legal")
+    db.session.commit()
+    waiting = queue()
+    assert f"/bedomningar/{d2.id}/granskning" not in waiting
+    assert f"/bedomningar/{d3.id}/granskning" in waiting  # D3's legal area waits in its second round
