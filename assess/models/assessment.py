@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assess.extensions import Base
@@ -96,6 +96,16 @@ class Evidence(enum.StrEnum):
     E4 = "E4"
 
 
+#: SQL: an unknown answer whose finder nobody picked (no user, no contact, no free text from before assignees were
+#: picked), {t} the table's prefix. The WHERE of the partial index ix_answers_unassigned_unknown; a query that
+#: writes these terms, with these constants (not bound parameters), may use it. coalesce(): no other index serves
+#: these terms, so the plan cannot pick one that holds nearly every row.
+UNASSIGNED_UNKNOWN = (
+    "coalesce({t}assignee_user_id, 0) = 0 AND coalesce({t}assignee_contact_id, 0) = 0 AND {t}unknown_owner = '' "
+    "AND CAST({t}value AS VARCHAR) = '\"unknown\"'"
+)
+
+
 class Answer(Base):
     """The answer to one question of one assessment."""
 
@@ -104,6 +114,23 @@ class Answer(Base):
         UniqueConstraint("assessment_id", "question_id"),
         #: Is a module's question late (its unknown's date passed)? One range in the module's own answers.
         Index("ix_answers_assessment_due", "assessment_id", "unknown_due"),
+        #: The unknowns nobody is picked for (the case team's default finds out): a partial index, a few rows of
+        #: the table, which the team-default branches of *Mina uppgifter* read by module and question.
+        Index(
+            "ix_answers_unassigned_unknown",
+            "assessment_id",
+            "question_id",
+            sqlite_where=text(UNASSIGNED_UNKNOWN.format(t="")),
+            postgresql_where=text(UNASSIGNED_UNKNOWN.format(t="")),
+        ),
+        #: The questions picked for a vendor contact (no account): the architect chases them, module by module.
+        Index(
+            "ix_answers_contact_picked",
+            "assessment_id",
+            "unknown_due",
+            sqlite_where=text("assignee_contact_id IS NOT NULL"),
+            postgresql_where=text("assignee_contact_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -161,6 +161,40 @@ def test_the_architect_follows_up_the_questions_the_vendors_contacts_hold(
     assert "Frågor som leverantörens kontakter" not in client.get("/mina-uppgifter").get_data(as_text=True)
 
 
+def _plan(query: Any) -> str:
+    """Return SQLite's plan of a query, as its execution would run it (constants and parameters as sent)."""
+    compiled = query.compile(db.engine, compile_kwargs={"render_postcompile": True})
+    params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+def test_the_team_default_and_contact_questions_are_read_through_their_partial_indexes(
+    demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unknowns nobody is picked for and those a contact holds are a few rows of the answers: each list's branch
+    reads its partial index, so its cost follows those rows, not every answer of every module (issue 14)."""
+    from assess.services import tasks
+
+    users = demo["users"]
+    legal = _plan(tasks.open_questions_query(users["jurist"]))
+    assert "ix_answers_unassigned_unknown" in legal
+    region = _plan(tasks.open_questions_query(users["arkitekt"]))
+    assert "ix_answers_unassigned_unknown" in region
+    captured: list[Any] = []
+    real = tasks.fetch_answers_page
+
+    def capture(query: Any, page: int, *options: Any) -> Any:
+        captured.append(query)
+        return real(query, page, *options)
+
+    monkeypatch.setattr(tasks, "fetch_answers_page", capture)
+    tasks.contact_questions(users["arkitekt"])
+    contacts = _plan(captured[0])
+    assert "ix_answers_contact_picked" in contacts
+    assert "ix_answers_unassigned_unknown" in contacts
+
+
 def test_the_history_is_paged_oldest_first(client: FlaskClient, demo: dict[str, Any]) -> None:
     ids = demo["ids"]
     count = len(list(db.session.scalars(select(AuditEvent.id).where(AuditEvent.assessment_id == ids["A"]))))
