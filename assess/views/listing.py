@@ -1,4 +1,5 @@
-"""The rows of the paged lists, written in Python (Jinja globals): the case list's cases.
+"""The rows of the paged lists, written in Python (Jinja globals): the case list's cases, the condition tables of
+*Mina uppgifter*.
 
 A list page writes up to a full page of rows; in Jinja each row's macro calls, lookups and `{{ _() }}` calls cost
 more than the page's fixed part, so a full page took 2.7 times the page with one row (issue 14). The markup is the
@@ -15,6 +16,8 @@ from flask import url_for
 from markupsafe import Markup, escape
 
 from assess import labels
+from assess.i18n import _template_ngettext, format_date, format_time
+from assess.views import controls
 from assess.views.questions import _
 
 _ID_MARK = "987654321987654321"
@@ -58,4 +61,172 @@ def case_rows(cases: Iterable[Any], rows: Mapping[int, Any]) -> Markup:
     return Markup("".join(out))
 
 
-GLOBALS = {"case_rows": case_rows}
+# --- the condition tables of *Mina uppgifter* (templates/review/tasks.html) ---------------------------------------
+# They write what the macros of templates/review/_conditions.html write (the review page keeps those); a test
+# (tests/assess/test_conditions_followup.py) compares both, fresh and with a failed post's errors.
+
+
+def field(f: Any) -> str:
+    """Return a form field with its label, hint and errors, as the `field` macro of macros.html writes it."""
+    fid = escape(f.id)
+    out = [f'\n  <div class="field{" field--error" if f.errors else ""}">\n    {controls.label(f, "field__label")}\n']
+    described = []
+    if f.description:
+        out.append(f'    <p class="field__hint" id="{fid}-hint">{escape(f.description)}</p>\n')
+        described.append(f"{f.id}-hint")
+    if f.errors:
+        out.append(f'    <p class="field__error" id="{fid}-error">{"".join(f"{escape(e)} " for e in f.errors)}</p>\n')
+        described.append(f"{f.id}-error")
+    if described:
+        invalid = "true" if f.errors else "false"
+        out.append(f"      {controls.control(f, 'field__input', describedby=' '.join(described), invalid=invalid)}")
+    else:
+        out.append(f"      {controls.control(f, 'field__input')}")
+    out.append("\n  </div>\n")
+    return "".join(out)
+
+
+def _gate_words(c: Any) -> str:
+    if c.gate == "within_months" and c.gate_months:
+        singular, plural = "Inom %(num)s månad från beslutet", "Inom %(num)s månader från beslutet"
+        return str(Markup(_template_ngettext(singular, plural, c.gate_months)) % {"num": c.gate_months})
+    if c.gate:
+        words = str(labels.GATE[c.gate])
+        return f"{escape(words[:1].upper())}{escape(words[1:])}"
+    return ""
+
+
+def deadline(c: Any, today: Any) -> str:
+    """Return a condition's one deadline in words, overdue marked (the macro `deadline`)."""
+    if c.deadline:
+        out = str(escape(format_date(c.deadline)))
+        if c.gate:
+            out += f" · {_gate_words(c)}"
+        if c.overdue(today):
+            overdue = _("försenat")
+            out += f' <strong class="overdue">{overdue}</strong>'
+        return out
+    if c.gate:
+        return _gate_words(c)
+    return "–"
+
+
+def _who(user: Any) -> Markup:
+    return escape(user.display_name) if user else Markup("–")
+
+
+def _by(message: str, user: Any, when: Any) -> Markup:
+    return _(message, who=_who(user), when=format_time(when))
+
+
+def status(c: Any) -> str:
+    """Return a condition's follow-up status (the macro `status`)."""
+    claimed_by = "Anmält som uppfyllt av %(who)s den %(when)s"
+    if c.fulfilled and c.claimed_at:
+        verified = _by("Verifierat av %(who)s den %(when)s", c.fulfilled_by, c.fulfilled_at)
+        claimed = _by(claimed_by, c.claimed_by, c.claimed_at)
+        out = f'<span class="approved">✓ {verified}</span><br><span class="small">{claimed}</span>'
+    elif c.fulfilled:
+        marked = _by("Uppfyllt, markerat av %(who)s den %(when)s", c.fulfilled_by, c.fulfilled_at)
+        out = f'<span class="approved">✓ {marked}</span>'
+    elif c.claimed:
+        claimed = _by(claimed_by, c.claimed_by, c.claimed_at)
+        waiting = _("– väntar på verifiering")
+        out = f'<strong>{claimed}</strong> <span class="muted">{waiting}</span>'
+    elif c.returned_reason:
+        returned = _("Återskickat:")
+        out = f'<strong>{returned}</strong> <span class="prewrap">{escape(c.returned_reason)}</span>'
+    else:
+        out = str(_("Öppet"))
+    if c.fulfilled_note and (c.fulfilled or c.claimed):
+        out += f'<p class="small prewrap">{escape(c.fulfilled_note)}'
+        if c.fulfilled_evidence:
+            reference = _("underlag: %(reference)s", reference=c.fulfilled_evidence)
+            out += f' <span class="muted">({reference})</span>'
+        out += "</p>"
+    return out
+
+
+def actions(c: Any, allowed: Any, form_for: Any) -> str:
+    """Return the forms of one condition that the reader may use (the macro `actions`)."""
+    out = ["\n"]
+    qid = escape(c.question_id)
+    if "claim" in allowed:
+        f = form_for("claim", c.id)
+        action = url_for("review.claim", condition_id=c.id)
+        out.append(
+            f'\n<form method="post" action="{action}" class="form form--compact" novalidate id="claim-form-{c.id}">'
+            f"\n  {f.hidden_tag()}\n  "
+        )
+        if c.owner_id is None:
+            behalf = _("Du anmäler för %(owner)s räkning.", owner=c.owner_label)
+            out.append(f'<p class="small">{behalf}</p>')
+        claim = _("Anmäl som uppfyllt")
+        out.append(
+            f'\n  {field(f.note)}\n  {field(f.evidence)}\n  <button type="submit" class="button button--secondary">'
+            f'{claim}<span class="visually-hidden"> {qid}</span></button>\n</form>\n'
+        )
+    if "verify" in allowed:
+        f = form_for("verify", c.id)
+        action = url_for("review.verify", condition_id=c.id)
+        verify = _("Verifiera som uppfyllt")
+        out.append(
+            f'\n<form method="post" action="{action}" class="form form--compact" novalidate id="verify-form-{c.id}">'
+            f'\n  {f.hidden_tag()}\n  {field(f.note)}\n  <button type="submit" class="button">{verify}'
+            f'<span class="visually-hidden"> {qid}</span></button>\n</form>\n'
+        )
+    if "send_back" in allowed:
+        f = form_for("send_back", c.id)
+        action = url_for("review.send_back", condition_id=c.id)
+        back = _("Skicka tillbaka")
+        out.append(
+            f'\n<form method="post" action="{action}" class="form form--compact" novalidate '
+            f'id="send-back-form-{c.id}">\n  {f.hidden_tag()}\n  {field(f.reason)}\n  '
+            f'<button type="submit" class="button button--secondary">{back}'
+            f'<span class="visually-hidden"> {qid}</span></button>\n</form>\n'
+        )
+    out.append("\n")
+    return "".join(out)
+
+
+def assessment_link(a: Any, overdue: Any, late: Any, flagged: Any) -> str:
+    """Return a module's link to its review page with its marks (the tasks page's `alink`)."""
+    href = url_for("review.view", assessment_id=a.id)
+    out = f'<a href="{href}">{escape(a.alternative.name)} – {escape(a.scope_label)}</a>'
+    if a.id in overdue:
+        mark = _("Villkor förfallet")
+        out += f' <strong class="overdue">{mark}</strong>'
+    if a.id in late:
+        mark = _("Uppgift försenad")
+        out += f' <strong class="overdue">{mark}</strong>'
+    if a.id in flagged:
+        mark = _("Omprövning krävs")
+        out += f' <strong class="overdue reassessment">{mark}</strong>'
+    return out
+
+
+def condition_rows(items: Iterable[Any], t: Any, today: Any, form_for: Any) -> Markup:
+    """Return the rows of a condition table of *Mina uppgifter*: the module, the question and its measures, who is
+    responsible, the deadline, the status and the forms the reader may use."""
+    from assess.views import late_task_ids, reassessment_ids
+
+    late, flagged = late_task_ids(t.assessment_ids), reassessment_ids(t.assessment_ids)
+    module, question, owner = _("Bedömning"), _("Fråga"), _("Ansvarig")
+    by, state = _("Senast"), _("Läge")
+    out = []
+    for c in items:
+        acts = t.condition_actions.get(c.id, ())
+        link = assessment_link(c.assessment, t.overdue_ids, late, flagged)
+        measures = escape(", ".join(c.mitigations))
+        forms = actions(c, acts, form_for) if acts else ""
+        out.append(
+            f'<tr id="task-condition-{c.id}">\n      <td data-label="{module}">{link}</td>'
+            f'<td data-label="{question}"><span class="qid">{escape(c.question_id)}</span> {measures}</td>'
+            f'<td data-label="{owner}">{escape(c.owner_label or "–")}</td>'
+            f'<td data-label="{by}">{deadline(c, today)}</td>\n      <td data-label="{state}">{status(c)}{forms}</td>'
+            "\n    </tr>"
+        )
+    return Markup("".join(out))
+
+
+GLOBALS = {"case_rows": case_rows, "condition_rows": condition_rows}

@@ -658,3 +658,71 @@ def test_sending_back_without_a_reason_on_the_review_page_says_so_at_the_field(
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"{review}#conditions")
     assert _condition(world, world["to_set"][0]).returned_reason == "Protokollet saknas."
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_my_tasks_writes_each_condition_as_the_review_pages_macros_do(
+    app: Flask, world: dict[str, Any], language: str
+) -> None:
+    """*Mina uppgifter* writes its condition rows in Python (assess/views/listing.py) and the review page with the
+    macros of review/_conditions.html: in every state, with every form and with a failed post's errors, both
+    write the same markup (whitespace aside), in both languages."""
+    from flask import get_template_attribute
+
+    from assess.forms.review import ClaimForm, SendBackForm, VerifyForm, with_ids
+    from assess.views import listing
+
+    users = world["users"]
+    first, second, third, *rest = world["to_set"]
+    d2 = world["d2"]
+    conditions = [
+        decisions.ConditionInput(first, users["arkitekt"].id, TODAY + dt.timedelta(days=3), "date"),
+        decisions.ConditionInput(second, users["arkitekt"].id, None, "within_months", 3),
+        decisions.ConditionInput(third, None, None, "before_contract", None, world["contact"].id),
+    ] + [decisions.ConditionInput(qid, users["arkitekt"].id, None, "before_go_live") for qid in rest]
+    decide_and_store(
+        d2, users["beslutsfattare"], "approved", "Kvarstående risk.", TODAY + dt.timedelta(days=365), conditions, TODAY
+    )
+    db.session.commit()
+    decisions.claim_condition(_condition(world, first), users["arkitekt"], "Loggar <på>.", "Dnr 1 & 2")
+    decisions.claim_condition(_condition(world, second), users["arkitekt"], "Klart.", "")
+    decisions.verify_condition(_condition(world, second), users["beslutsfattare"], "Sett.")
+    if rest:
+        decisions.claim_condition(_condition(world, rest[0]), users["arkitekt"], "Först.", "")
+        decisions.return_condition(_condition(world, rest[0]), users["beslutsfattare"], "Visar testmiljön <igen>.")
+    db.session.commit()
+    forms = {"claim": ClaimForm, "verify": VerifyForm, "send_back": SendBackForm}
+    with app.test_request_context("/mina-uppgifter", headers={"Accept-Language": language}):
+        macro = {name: get_template_attribute("review/_conditions.html", name) for name in ("deadline", "status")}
+        actions = get_template_attribute("review/_conditions.html", "actions")
+        failed = with_ids(ClaimForm(formdata=None, next="/mina-uppgifter"), "claim-0-")
+        failed.note.errors = ["Beskriv hur <villkoret> är uppfyllt."]
+        posted: list[int] = []
+
+        def form_for(name: str, condition_id: int) -> Any:
+            if name == "claim" and condition_id in posted:
+                return failed
+            return with_ids(forms[name](formdata=None, next="/mina-uppgifter"), f"{name}-{condition_id}-")
+
+        def same(a: Any, b: Any) -> None:
+            assert " ".join(str(a).split()) == " ".join(str(b).split())
+
+        listed = list(db.session.scalars(select(DecisionCondition).where(DecisionCondition.assessment_id == d2.id)))
+        assert {bool(c.fulfilled) for c in listed} == {True, False}
+        for today in (TODAY, TODAY + dt.timedelta(days=4)):  # the dated condition overdue on the second day
+            for c in listed:
+                same(listing.deadline(c, today), macro["deadline"](c, today))
+                same(listing.status(c), macro["status"](c))
+                allowed = ("claim", "verify", "send_back")
+                same(listing.actions(c, allowed, form_for), actions(c, allowed, form_for))
+        verified = next(c for c in listed if c.fulfilled)
+        with db.session.no_autoflush:  # as marked fulfilled without a claim (never flushed: the database refuses)
+            verified.claimed_at = None
+            same(listing.status(verified), macro["status"](verified))
+            assert "markerat av" in listing.status(verified) or "marked by" in listing.status(verified)
+        posted.append(listed[0].id)  # the failed post's form, with its errors
+        written = listing.actions(listed[0], ("claim",), form_for)
+        same(written, actions(listed[0], ("claim",), form_for))
+        assert 'id="claim-0-note-error"' in written
+        assert "&lt;villkoret&gt;" in written
+    db.session.rollback()
