@@ -182,13 +182,13 @@ def test_the_team_default_and_contact_questions_are_read_through_their_partial_i
     region = _plan(tasks.open_questions_query(users["arkitekt"]))
     assert "ix_answers_unassigned_unknown" in region
     captured: list[Any] = []
-    real = tasks.fetch_answers_page
+    real = tasks.fetch_lean
 
-    def capture(query: Any, page: int, *options: Any) -> Any:
+    def capture(query: Any, entity: Any, page: int, *options: Any) -> Any:
         captured.append(query)
-        return real(query, page, *options)
+        return real(query, entity, page, *options)
 
-    monkeypatch.setattr(tasks, "fetch_answers_page", capture)
+    monkeypatch.setattr(tasks, "fetch_lean", capture)
     tasks.contact_questions(users["arkitekt"])
     contacts = _plan(captured[0])
     assert "ix_answers_contact_picked" in contacts
