@@ -229,4 +229,87 @@ def condition_rows(items: Iterable[Any], t: Any, today: Any, form_for: Any) -> M
     return Markup("".join(out))
 
 
-GLOBALS = {"case_rows": case_rows, "condition_rows": condition_rows}
+# --- the other lists of *Mina uppgifter* ----------------------------------------------------------------------
+
+
+class TaskMarks:
+    """The marks of the modules *Mina uppgifter* lists (a condition overdue, a question late, a re-assessment
+    required), asked once per page."""
+
+    def __init__(self, t: Any) -> None:
+        from assess.views import late_task_ids, reassessment_ids
+
+        self.overdue = t.overdue_ids
+        self.late = late_task_ids(t.assessment_ids)
+        self.flagged = reassessment_ids(t.assessment_ids)
+
+    def link(self, a: Any) -> str:
+        return assessment_link(a, self.overdue, self.late, self.flagged)
+
+
+def assessment_items(items: Iterable[Any], t: Any) -> Markup:
+    """Return the list items of a list of modules (to decide, changes requested, drafts): each a link with marks."""
+    marks = TaskMarks(t)
+    return Markup("".join(f"<li>{marks.link(a)}</li>" for a in items))
+
+
+def review_items(t: Any) -> Markup:
+    """Return the items of *Väntar på min granskning*: each module with the areas that wait for the reader."""
+    marks = TaskMarks(t)
+    out = []
+    for a, areas in t.to_review:
+        names = ", ".join(str(escape(labels.REVIEW_AREA[area])) for area in areas)
+        out.append(f"<li>{marks.link(a)} – {names}</li>")
+    return Markup("".join(out))
+
+
+def reassess_items(t: Any) -> Markup:
+    """Return the items of *Omprövning krävs*: each decided module, its revision and why."""
+    marks = TaskMarks(t)
+    out = []
+    for a, reasons in t.to_reassess:
+        revision = _("rev %(revision)s", revision=a.revision)
+        why = escape("; ".join(reasons))
+        out.append(f'<li id="task-reassess-{a.id}">{marks.link(a)}, {revision}: {why}</li>')
+    return Markup("".join(out))
+
+
+def question_items(items: Iterable[Any], t: Any, today: Any, contacts: bool = False) -> Markup:
+    """Return the items of a list of open questions: the question (a link to it in its step), its module, what it
+    is and whose, and its date (late marked); `contacts`: the vendor contacts' list, with each one's contact."""
+    link = url_for("assessments.view", assessment_id=int(_ID_MARK), steg="AREA-MARK")
+    unknown, unanswered, late = _("Okänt"), _("Obesvarad"), _("försenat")
+    yours = _("ärendets förval") if contacts else _("din genom ärendets team")
+    out = []
+    for u in items:
+        a = u.assessment
+        href = link.replace(_ID_MARK, str(int(u.assessment_id))).replace("AREA-MARK", str(escape(u.area)))
+        revision = _("rev %(revision)s", revision=a.revision)
+        item_id = f' id="task-contact-q-{u.answer.id}"' if contacts else ""
+        if contacts:
+            state = _("tar reda på: %(name)s", name=t.contact_names.get(u.answer.id, ""))
+        else:
+            state = unknown if u.answer.value == "unknown" else unanswered
+        by_default = f" · {yours}" if u.by_default else ""
+        due = ""
+        if u.unknown_due:
+            by_date = _("senast %(date)s", date=format_date(u.unknown_due))
+            due = f" – {by_date}"
+            if u.unknown_due < today:
+                due += f' <strong class="overdue">{late}</strong>'
+        out.append(
+            f'<li{item_id}><a href="{href}#q-{escape(u.question_id)}"><span class="qid">{escape(u.question_id)}</span> '
+            f'{escape(u.title)}</a> <span class="muted">– {escape(a.alternative.name)} – {escape(a.scope_label)}, '
+            f"{revision} · {state}{by_default}</span>{due}</li>"
+        )
+    return Markup("".join(out))
+
+
+GLOBALS = {
+    "case_rows": case_rows,
+    "condition_rows": condition_rows,
+    "assessment_items": assessment_items,
+    "review_items": review_items,
+    "reassess_items": reassess_items,
+    "question_items": question_items,
+}
