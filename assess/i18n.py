@@ -38,7 +38,7 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's name for "mark for the cat
 
 _NULL = NullTranslations()
 #: The loaded catalogue of each locale, as Flask-Babel loads it (they never change while the process runs).
-_CATALOGS: dict[str, NullTranslations] = {}
+_CATALOGS: dict[tuple[Any, ...], NullTranslations] = {}
 
 
 def current_locale() -> Any:
@@ -63,7 +63,8 @@ def _catalog() -> NullTranslations:
     locale = current_locale()
     if locale is None:
         return _NULL
-    key = str(locale)
+    # the locale's parts, not str(locale): babel builds that string anew each time, and a page asks a thousand times
+    key = (locale.language, locale.territory, locale.script, locale.variant, getattr(locale, "modifier", None))
     catalog = _CATALOGS.get(key)
     if catalog is None:
         catalog = _CATALOGS[key] = cast(NullTranslations, get_translations())

@@ -174,10 +174,11 @@ def assignee_key(row: Answer) -> str:
     return ""
 
 
-def get_assessment(assessment_id: int, authors: bool = True) -> Assessment:
+def get_assessment(assessment_id: int, authors: bool = True, answers: bool = True) -> Assessment:
     """Return an assessment with its alternative, case, owner and answers loaded, or raise NotFound.
 
     `authors`: load who last saved each answer too (a save names them in a conflict; the page shows none).
+    `answers`: load the answers and overrides (a page that shows only the module's name, as the history, needs none).
     """
     # The people are loaded for their names; their roles only when something asks (a user's roles are otherwise
     # loaded with the user, one more query per path, and that was half of loading the page's assessment).
@@ -195,6 +196,15 @@ def get_assessment(assessment_id: int, authors: bool = True) -> Assessment:
             selectinload(Assessment.overrides),
         )
     )
+    if not answers:
+        query = (
+            select(Assessment)
+            .where(Assessment.id == assessment_id)
+            .options(
+                joinedload(Assessment.alternative).joinedload(Alternative.case),
+                joinedload(Assessment.owner).lazyload(User.role_rows),
+            )
+        )
     assessment = db.session.scalar(query)
     if assessment is None:
         raise NotFound(_("Bedömning %(id)s finns inte.", id=assessment_id))

@@ -235,7 +235,7 @@ class HistoryPage:
 
 def history(assessment_id: int, page: int = 1) -> tuple[Assessment, HistoryPage]:
     """Return the assessment and one page of its audit events, oldest first (counted in SQL)."""
-    assessment = get_assessment(assessment_id)
+    assessment = get_assessment(assessment_id, answers=False)
     where = AuditEvent.assessment_id == assessment_id
     total = db.session.scalar(select(func.count(AuditEvent.id)).where(where)) or 0
     page = min(max(1, page), max(1, -(-total // HISTORY_PAGE)))

@@ -305,7 +305,43 @@ def question_items(items: Iterable[Any], t: Any, today: Any, contacts: bool = Fa
     return Markup("".join(out))
 
 
+# --- the history of a module (templates/review/history.html) -------------------------------------------------
+
+
+def history_table(rows: Iterable[Any]) -> Markup:
+    """Return the history table's rows: when, who, what (with the question) and each field's change in words."""
+    when, who, what, changes = _("Tid"), _("Vem"), _("Vad"), _("Ändringar")
+    out = []
+    for row in rows:
+        question = ""
+        if row.question:
+            question = f'<br><span class="qid">{escape(row.question)}</span> {escape(row.question_title)}'
+        listed = "–"
+        if row.changes:
+            items = []
+            for c in row.changes:
+                if c.before is None:
+                    item = _("%(field)s: %(value)s", field=c.label, value=c.after)
+                elif c.after is None:
+                    item = _("%(field)s: var %(value)s", field=c.label, value=c.before)
+                else:
+                    item = _("%(field)s: %(before)s till %(after)s", field=c.label, before=c.before, after=c.after)
+                items.append(f"<li>{item}</li>")
+            listed = f'<ul class="history__changes">{"".join(items)}</ul>'
+        out.append(
+            f'\n    <tr>\n      <td data-label="{when}">{escape(format_time(row.at))}</td>'
+            f'\n      <td data-label="{who}">{escape(row.actor)}</td>'
+            f'\n      <td data-label="{what}">{escape(row.action)}{question}</td>'
+            f'\n      <td data-label="{changes}">{listed}</td>\n    </tr>'
+        )
+    if not out:
+        none = _("Inga händelser.")
+        out.append(f'\n    <tr><td colspan="4">{none}</td></tr>')
+    return Markup("".join(out))
+
+
 GLOBALS = {
+    "history_table": history_table,
     "case_rows": case_rows,
     "condition_rows": condition_rows,
     "assessment_items": assessment_items,
