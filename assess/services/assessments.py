@@ -182,29 +182,20 @@ def get_assessment(assessment_id: int, authors: bool = True, answers: bool = Tru
     """
     # The people are loaded for their names; their roles only when something asks (a user's roles are otherwise
     # loaded with the user, one more query per path, and that was half of loading the page's assessment).
-    query = (
-        select(Assessment)
-        .where(Assessment.id == assessment_id)
-        .options(
-            joinedload(Assessment.alternative).joinedload(Alternative.case),
-            joinedload(Assessment.owner).lazyload(User.role_rows),
+    options: list[Any] = [
+        joinedload(Assessment.alternative).joinedload(Alternative.case),
+        joinedload(Assessment.owner).lazyload(User.role_rows),
+    ]
+    if answers:
+        options += [
             selectinload(Assessment.answers).options(
                 joinedload(Answer.updated_by).lazyload(User.role_rows) if authors else lazyload(Answer.updated_by),
                 joinedload(Answer.assignee_user).lazyload(User.role_rows),
                 joinedload(Answer.assignee_contact),
             ),
             selectinload(Assessment.overrides),
-        )
-    )
-    if not answers:
-        query = (
-            select(Assessment)
-            .where(Assessment.id == assessment_id)
-            .options(
-                joinedload(Assessment.alternative).joinedload(Alternative.case),
-                joinedload(Assessment.owner).lazyload(User.role_rows),
-            )
-        )
+        ]
+    query = select(Assessment).where(Assessment.id == assessment_id).options(*options)
     assessment = db.session.scalar(query)
     if assessment is None:
         raise NotFound(_("Bedömning %(id)s finns inte.", id=assessment_id))

@@ -147,44 +147,34 @@ def status(c: Any) -> str:
     return out
 
 
+def _form(c: Any, name: str, f: Any, button: Markup, fields: Iterable[str], before: str = "", css: str = "") -> str:
+    """Return one follow-up form of a condition: its hidden fields, what `before` says, its fields and button."""
+    action = url_for(f"review.{name}", condition_id=c.id)
+    written = "\n  ".join(field(f[n]) for n in fields)
+    return (
+        f'\n<form method="post" action="{action}" class="form form--compact" novalidate '
+        f'id="{name.replace("_", "-")}-form-{c.id}">\n  {f.hidden_tag()}\n  {before}\n  {written}\n  '
+        f'<button type="submit" class="button{css}">{button}<span class="visually-hidden"> {escape(c.question_id)}'
+        "</span></button>\n</form>\n"
+    )
+
+
 def actions(c: Any, allowed: Any, form_for: Any) -> str:
     """Return the forms of one condition that the reader may use (the macro `actions`)."""
     out = ["\n"]
-    qid = escape(c.question_id)
     if "claim" in allowed:
-        f = form_for("claim", c.id)
-        action = url_for("review.claim", condition_id=c.id)
-        out.append(
-            f'\n<form method="post" action="{action}" class="form form--compact" novalidate id="claim-form-{c.id}">'
-            f"\n  {f.hidden_tag()}\n  "
-        )
+        behalf = ""
         if c.owner_id is None:
-            behalf = _("Du anmäler för %(owner)s räkning.", owner=c.owner_label)
-            out.append(f'<p class="small">{behalf}</p>')
-        claim = _("Anmäl som uppfyllt")
-        out.append(
-            f'\n  {field(f.note)}\n  {field(f.evidence)}\n  <button type="submit" class="button button--secondary">'
-            f'{claim}<span class="visually-hidden"> {qid}</span></button>\n</form>\n'
-        )
+            owner = _("Du anmäler för %(owner)s räkning.", owner=c.owner_label)
+            behalf = f'<p class="small">{owner}</p>'
+        claim, fields = _("Anmäl som uppfyllt"), ("note", "evidence")
+        out.append(_form(c, "claim", form_for("claim", c.id), claim, fields, behalf, " button--secondary"))
     if "verify" in allowed:
-        f = form_for("verify", c.id)
-        action = url_for("review.verify", condition_id=c.id)
         verify = _("Verifiera som uppfyllt")
-        out.append(
-            f'\n<form method="post" action="{action}" class="form form--compact" novalidate id="verify-form-{c.id}">'
-            f'\n  {f.hidden_tag()}\n  {field(f.note)}\n  <button type="submit" class="button">{verify}'
-            f'<span class="visually-hidden"> {qid}</span></button>\n</form>\n'
-        )
+        out.append(_form(c, "verify", form_for("verify", c.id), verify, ("note",)))
     if "send_back" in allowed:
-        f = form_for("send_back", c.id)
-        action = url_for("review.send_back", condition_id=c.id)
         back = _("Skicka tillbaka")
-        out.append(
-            f'\n<form method="post" action="{action}" class="form form--compact" novalidate '
-            f'id="send-back-form-{c.id}">\n  {f.hidden_tag()}\n  {field(f.reason)}\n  '
-            f'<button type="submit" class="button button--secondary">{back}'
-            f'<span class="visually-hidden"> {qid}</span></button>\n</form>\n'
-        )
+        out.append(_form(c, "send_back", form_for("send_back", c.id), back, ("reason",), css=" button--secondary"))
     out.append("\n")
     return "".join(out)
 
