@@ -80,16 +80,15 @@ def page_of(query: Select[Any], page: int) -> tuple[Select[Any], int, int]:
     return query.limit(TASK_PAGE).offset((page - 1) * TASK_PAGE), total, page
 
 
-def fetch_page(query: Select[Any], page: int, *options: Any, unique: bool = False) -> tuple[list[Any], int, int]:
-    """Return one page of the query's entities, the count of all its rows and the page shown.
+def fetch_page(query: Select[Any], page: int) -> tuple[list[Any], int, int]:
+    """Return one page of the query's first column, the count of all its rows and the page shown.
 
     The count rides along as a window column (count(*) over ()), so a page costs one statement, not a count and
     a select that both do the same work; only a page past the end (the list shrank) costs a count and a retry.
     """
     page = max(1, page)
-    counted = query.add_columns(func.count().over().label("page_total")).options(*options)
-    result = db.session.execute(counted.limit(TASK_PAGE).offset((page - 1) * TASK_PAGE))
-    rows = (result.unique() if unique else result).all()
+    counted = query.add_columns(func.count().over().label("page_total"))
+    rows = db.session.execute(counted.limit(TASK_PAGE).offset((page - 1) * TASK_PAGE)).all()
     if rows:
         return [row[0] for row in rows], int(rows[0][-1]), page
     if page == 1:
@@ -97,8 +96,12 @@ def fetch_page(query: Select[Any], page: int, *options: Any, unique: bool = Fals
     paged, total, page = page_of(query, page)
     if not total:
         return [], 0, 1
-    result = db.session.execute(paged.options(*options))
-    return list((result.unique() if unique else result).scalars()), total, page
+    return list(db.session.scalars(paged)), total, page
+
+
+def _with_case() -> Any:
+    """Return the loader option of a listed module: its alternative and case (the list names both)."""
+    return joinedload(Assessment.alternative).joinedload(Alternative.case)
 
 
 def fetch_lean(query: Select[Any], entity: Any, page: int, *options: Any) -> tuple[list[Any], int, int]:
@@ -193,9 +196,7 @@ def to_review(user: User, page: int = 1) -> Section[tuple[Assessment, list[Revie
         )
         .order_by(Assessment.updated_at, Assessment.id)
     )
-    items, total, page = fetch_lean(
-        query, Assessment, page, joinedload(Assessment.alternative).joinedload(Alternative.case)
-    )
+    items, total, page = fetch_lean(query, Assessment, page, _with_case())
     found = summaries.summaries_of(items)
     approvals = workflow.approvals_by_assessment(items)
     answered = workflow.answered_areas_by_assessment(items)
@@ -219,9 +220,7 @@ def to_decide(user: User, page: int = 1) -> Section[Assessment]:
         .where(Assessment.status == S.REVIEWED, Assessment.owner_id.is_distinct_from(user.id), not_(_authored(user)))
         .order_by(Assessment.updated_at, Assessment.id)
     )
-    items, total, page = fetch_lean(
-        query, Assessment, page, joinedload(Assessment.alternative).joinedload(Alternative.case)
-    )
+    items, total, page = fetch_lean(query, Assessment, page, _with_case())
     return Section(items, total, page, param)
 
 
@@ -232,9 +231,7 @@ def mine(user: User, status: AssessmentStatus, param: str, page: int = 1) -> Sec
         .where(Assessment.owner_id == user.id, Assessment.status == status)
         .order_by(Assessment.updated_at.desc(), Assessment.id.desc())
     )
-    items, total, page = fetch_lean(
-        query, Assessment, page, joinedload(Assessment.alternative).joinedload(Alternative.case)
-    )
+    items, total, page = fetch_lean(query, Assessment, page, _with_case())
     return Section(items, total, page, param)
 
 
@@ -535,9 +532,7 @@ def to_reassess(user: User, page: int = 1) -> Section[tuple[Assessment, list[str
         )
         .order_by(Assessment.id)
     )
-    items, total, page = fetch_lean(
-        query, Assessment, page, joinedload(Assessment.alternative).joinedload(Alternative.case)
-    )
+    items, total, page = fetch_lean(query, Assessment, page, _with_case())
     reasons: dict[int, list[str]] = {a.id: [] for a in items}
     if items:
         for flag in db.session.scalars(

@@ -1,5 +1,5 @@
-"""The rows of the paged lists, written in Python (Jinja globals): the case list's cases, the condition tables of
-*Mina uppgifter*.
+"""The rows of the paged lists, written in Python (Jinja globals): the case list's cases, every list of *Mina
+uppgifter* (its condition tables with their forms), and a module's history.
 
 A list page writes up to a full page of rows; in Jinja each row's macro calls, lookups and `{{ _() }}` calls cost
 more than the page's fixed part, so a full page took 2.7 times the page with one row (issue 14). The markup is the
@@ -75,7 +75,7 @@ def field(f: Any) -> str:
         out.append(f'    <p class="field__hint" id="{fid}-hint">{escape(f.description)}</p>\n')
         described.append(f"{f.id}-hint")
     if f.errors:
-        out.append(f'    <p class="field__error" id="{fid}-error">{"".join(f"{escape(e)} " for e in f.errors)}</p>\n')
+        out.append(f"    {controls.field_error(f)}\n")
         described.append(f"{f.id}-error")
     if described:
         invalid = "true" if f.errors else "false"
