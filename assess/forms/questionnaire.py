@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.fields.core import Flags
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 import rules
@@ -33,12 +34,61 @@ from assess.services.assessments import (
 SUFFIXES = ("", "_unknown", "_evidence", "_motivation", "_ref", "_owner", "_due")
 
 
+class _PrototypeMeta(FlaskForm.Meta):
+    """Bind each field of a questionnaire form as a copy of the field WTForms bound first for its class and name.
+
+    A step has up to 150 fields, and WTForms builds each anew for every form: its validators checked, its flags
+    gathered, its label and choices made. That was a tenth of the questionnaire page's server time (issue 14).
+    What a bound field holds before it is processed depends only on its unbound field, name, prefix and
+    translations, so the first field bound is kept (without its form) and later forms take a copy of its
+    attributes, with their own form and meta, and their own lists (choices, validators, date formats) and flags.
+    Processing and validation are WTForms' own. tests/assess/test_questionnaire_form.py checks that a copied field
+    holds what a field built anew holds, and renders and validates alike.
+    """
+
+    def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Field:
+        prototypes: dict[Any, tuple[Field, tuple[str, ...]]] | None = getattr(type(form), "prototypes", None)
+        if prototypes is None:
+            return super().bind_field(form, unbound_field, options)
+        key = (unbound_field, options.get("name"), options.get("prefix"), options.get("translations"))
+        prototype = prototypes.get(key)
+        if prototype is None:
+            field = super().bind_field(form, unbound_field, options)
+            lists = tuple(name for name, value in vars(field).items() if type(value) is list)
+            prototypes[key] = (_copy_field(field, lists, None, None), lists)
+            return field
+        return _copy_field(*prototype, form, self)
+
+
+def _copy_field(field: Field, lists: tuple[str, ...], form: Any, meta: Any) -> Field:
+    """Return a copy of a bound, unprocessed field (its lists copied too) that belongs to the given form and meta."""
+    state = field.__dict__.copy()
+    for name in lists:
+        state[name] = state[name].copy()
+    flags = state["flags"] = Flags()
+    flags.__dict__.update(field.flags.__dict__)
+    state["_form"] = form
+    state["meta"] = meta
+    clone: Field = object.__new__(type(field))
+    clone.__dict__ = state
+    return clone
+
+
 class QuestionnaireForm(FlaskForm):
     """Base class: the version the user loaded, for optimistic concurrency."""
 
-    base_version = HiddenField(validators=[InputRequired(_l("Sidans version saknas.")), Regexp(r"^\d{1,9}$")])
+    Meta = _PrototypeMeta
+
+    # The labels are given (never shown) so that WTForms does not translate a made-up one for every form.
+    base_version = HiddenField(
+        "base_version", validators=[InputRequired(_l("Sidans version saknas.")), Regexp(r"^\d{1,9}$")]
+    )
     #: Fingerprints of the answers as this page showed them: only what the user changed is saved.
-    base_digest = HiddenField(validators=[Optional(), Length(max=20_000)])
+    base_digest = HiddenField("base_digest", validators=[Optional(), Length(max=20_000)])
+
+    #: Set on each built class: its fields as first bound (and the names of their lists), by (unbound field, name,
+    #: prefix, translations).
+    prototypes: dict[Any, tuple[Field, tuple[str, ...]]]
 
     #: Set on each built class: the rule set and the area it was built for.
     ruleset: rules.RuleSet
@@ -90,7 +140,7 @@ def _too_long(n: int) -> Length:
 
 def _build(ruleset: rules.RuleSet, area_id: str) -> type[QuestionnaireForm]:
     # The classes are cached across requests: every text is lazy, read in the language of the request showing it.
-    attrs: dict[str, Any] = {"ruleset": ruleset, "area_id": area_id, "html_cache": {}}
+    attrs: dict[str, Any] = {"ruleset": ruleset, "area_id": area_id, "html_cache": {}, "prototypes": {}}
     evidence_choices = [SelectChoice(code, _Label(EVIDENCE_CHOICE.__getitem__, code)) for code in EVIDENCE_CHOICE]
     # One label object per text, shared by every question's field (each is made text once per language).
     labels = {

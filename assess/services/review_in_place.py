@@ -6,11 +6,12 @@ loads an author or a reply on its own.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, String, cast, func, literal, null, select, union_all
+from sqlalchemy import Integer, Row, Select, String, bindparam, cast, func, literal, null, select, union_all
 
 from assess.extensions import db
 from assess.labels import REVIEW_AREA
@@ -64,6 +65,13 @@ class ReviewInPlace:
 def _review_rows(assessment: Assessment) -> list[Row[Any]]:
     """Return the comments and the latest round's change requests, with their authors' names, in one query
     (the questionnaire page has a query budget; its review costs one, whatever is in it)."""
+    return list(db.session.execute(_review_query(), {"assessment_id": assessment.id}))
+
+
+@functools.cache
+def _review_query() -> Select[Any]:
+    """Return _review_rows' statement, built once per process with the module's id as a parameter."""
+    assessment_id = bindparam("assessment_id", type_=Integer)
     comments = (
         select(
             literal("comment").label("kind"),
@@ -76,9 +84,9 @@ def _review_rows(assessment: Assessment) -> list[Row[Any]]:
             ReviewComment.text.label("text"),
         )
         .join(User, User.id == ReviewComment.author_id)
-        .where(ReviewComment.assessment_id == assessment.id)
+        .where(ReviewComment.assessment_id == assessment_id)
     )
-    latest_round = select(func.max(Submission.round)).where(Submission.assessment_id == assessment.id).scalar_subquery()
+    latest_round = select(func.max(Submission.round)).where(Submission.assessment_id == assessment_id).scalar_subquery()
     requests = (
         select(
             literal("change_request"),
@@ -91,10 +99,10 @@ def _review_rows(assessment: Assessment) -> list[Row[Any]]:
             ChangeRequest.reason,
         )
         .join(User, User.id == ChangeRequest.reviewer_id)
-        .where(ChangeRequest.assessment_id == assessment.id, ChangeRequest.round == latest_round)
+        .where(ChangeRequest.assessment_id == assessment_id, ChangeRequest.round == latest_round)
     )
     both = union_all(comments, requests).subquery()
-    return list(db.session.execute(select(both).order_by(both.c.at, both.c.id)))
+    return select(both).order_by(both.c.at, both.c.id)
 
 
 def questionnaire_review(assessment: Assessment) -> ReviewInPlace:

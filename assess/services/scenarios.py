@@ -5,11 +5,12 @@ A scenario never changes an answer: it is evaluated with the real answers and it
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -266,24 +267,28 @@ def evaluate_scenario(assessment: Assessment, scenario: Scenario) -> ScenarioRes
     return _evaluate(scenario, ruleset, real, engine_overrides(assessment))
 
 
+@functools.cache
+def _scenarios_query() -> Select[tuple[Scenario]]:
+    """Return scenarios_of's statement, built once per process with the modules' ids as a parameter."""
+    return (
+        select(Scenario)
+        .where(Scenario.assessment_id.in_(bindparam("ids", expanding=True)))
+        .order_by(Scenario.id)
+        .options(
+            selectinload(Scenario.assessment).options(
+                selectinload(Assessment.answers), selectinload(Assessment.overrides)
+            )
+        )
+    )
+
+
 def scenarios_of(assessment_ids: Iterable[int]) -> dict[int, list[ScenarioResult]]:
     """Return each assessment's scenarios evaluated, oldest first, by assessment id (a fixed number of queries)."""
     ids = list(dict.fromkeys(assessment_ids))
     result: dict[int, list[ScenarioResult]] = {i: [] for i in ids}
     if not ids:
         return result
-    found = list(
-        db.session.scalars(
-            select(Scenario)
-            .where(Scenario.assessment_id.in_(ids))
-            .order_by(Scenario.id)
-            .options(
-                selectinload(Scenario.assessment).options(
-                    selectinload(Assessment.answers), selectinload(Assessment.overrides)
-                )
-            )
-        )
-    )
+    found = list(db.session.scalars(_scenarios_query(), {"ids": ids}))
     inputs: dict[int, tuple[rules.RuleSet, dict[str, rules.Answer], dict[str, rules.Override]]] = {}
     for scenario in found:
         assessment = scenario.assessment

@@ -6,11 +6,12 @@ cookie copied before any of these is worthless on the next request, on every ins
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 
 from assess.extensions import db
 from assess.models import User, UserSession
@@ -49,19 +50,26 @@ def start_session(user: User, lifetime: timedelta, ip: str = "", user_agent: str
 
 def session_user(token: str, user_id: int, now: datetime) -> User | None:
     """Return the active user of a live session with this token, or None (ended, expired, someone else's)."""
-    query = (
+    user: User | None = db.session.scalar(
+        _session_user_query(), {"token_hash": token_hash(token), "user_id": user_id, "now": now}
+    )
+    return user
+
+
+@functools.cache
+def _session_user_query() -> Select[tuple[User]]:
+    """Return session_user's statement, built once per process (every request runs it)."""
+    return (
         select(User)
         .join(UserSession, UserSession.user_id == User.id)
         .where(
-            UserSession.token_hash == token_hash(token),
-            UserSession.user_id == user_id,
+            UserSession.token_hash == bindparam("token_hash"),
+            UserSession.user_id == bindparam("user_id"),
             UserSession.ended_at.is_(None),
-            UserSession.expires_at > now,
+            UserSession.expires_at > bindparam("now", type_=UserSession.expires_at.type),
             User.active.is_(True),
         )
     )
-    user: User | None = db.session.scalar(query)
-    return user
 
 
 def end_session(token: str, reason: str = LOGOUT) -> None:

@@ -8,11 +8,12 @@ the assessment's architect for the region's.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import Select, String, bindparam, cast, or_, select
 from sqlalchemy.orm import joinedload
 
 import rules
@@ -169,14 +170,20 @@ def team_of(case: Case, member_roles: bool = True) -> Team:
     `member_roles`: load the members' platform roles too (who may own a condition, who may join the team ask them;
     the questionnaire's choices and defaults do not).
     """
-    query = select(CaseMember).where(CaseMember.case_id == case.id).order_by(CaseMember.id)
-    if not member_roles:
-        query = query.options(joinedload(CaseMember.user).lazyload(User.role_rows))
-    members = list(db.session.scalars(query))
-    contacts = list(
-        db.session.scalars(select(CaseContact).where(CaseContact.case_id == case.id).order_by(CaseContact.id))
-    )
+    members_query, contacts_query = _team_queries(member_roles)
+    members = list(db.session.scalars(members_query, {"case_id": case.id}))
+    contacts = list(db.session.scalars(contacts_query, {"case_id": case.id}))
     return Team(case, members, contacts)
+
+
+@functools.cache
+def _team_queries(member_roles: bool) -> tuple[Select[tuple[CaseMember]], Select[tuple[CaseContact]]]:
+    """Return team_of's two statements, built once per process with the case's id as a parameter."""
+    members = select(CaseMember).where(CaseMember.case_id == bindparam("case_id")).order_by(CaseMember.id)
+    if not member_roles:
+        members = members.options(joinedload(CaseMember.user).lazyload(User.role_rows))
+    contacts = select(CaseContact).where(CaseContact.case_id == bindparam("case_id")).order_by(CaseContact.id)
+    return members, contacts
 
 
 def is_open_question(row: Answer | None) -> bool:
