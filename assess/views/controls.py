@@ -124,8 +124,20 @@ def control(
     type: str | None = None,  # noqa: A002  (the HTML attribute's name)
     rows: int | None = None,
     attrs: Mapping[str, Any] = _NO_ATTRS,
+    memo: dict[Any, Any] | None = None,
 ) -> Markup:
-    """Return a field's control as its WTForms widget writes it, with the given attributes."""
+    """Return a field's control as its WTForms widget writes it, with the given attributes.
+
+    `memo`: a dict kept with the form's class, whose fields of one name are alike but for their data (the
+    questionnaire's, assess/forms/questionnaire.py): a text input's or textarea's markup before and after its value
+    is written into it once, and then only the value is escaped and put in its place.
+    """
+    key = None
+    if memo is not None and not attrs:
+        key = ("control", f.name, css, disabled, describedby, invalid, type, rows)
+        found = memo.get(key)
+        if found is not None:
+            return Markup(f"{found[0]}{escape(f._value())}{found[1]}")
     w = f.widget
     widget_class = w.__class__
     kind = _KINDS.get(widget_class.__name__) if widget_class.__module__ == "wtforms.widgets.core" else None
@@ -191,7 +203,10 @@ def control(
     before_name = f' minlength="{escape(minlength)}"' if _set(minlength) else ""
     name = f' name="{escape(f.name)}"'
     if kind == "textarea":
-        return Markup(f"<textarea{''.join(head)}{before_name}{name}{''.join(tail)}>\r\n{escape(f._value())}</textarea>")
+        before = f"<textarea{''.join(head)}{before_name}{name}{''.join(tail)}>\r\n"
+        if key is not None:
+            memo[key] = (before, "</textarea>")  # type: ignore[index]
+        return Markup(f"{before}{escape(f._value())}</textarea>")
     if kind == "select":
         options = []
         if plain is not None:
@@ -230,8 +245,11 @@ def control(
     parts += tail
     if step is not None:
         parts.append(f' step="{escape(step)}"')
+    parts.append(f' type="{escape(type or w.input_type)}" value="')
+    if key is not None and kind == "input":
+        memo[key] = ("".join(parts), '">')  # type: ignore[index]
     value = attrs["value"] if "value" in attrs else f._value()
-    parts.append(f' type="{escape(type or w.input_type)}" value="{escape(value)}">')
+    parts.append(f'{escape(value)}">')
     return Markup("".join(parts))
 
 
@@ -273,18 +291,25 @@ def field_error(f: Any) -> Markup:
     return Markup(f'<p class="field__error" id="{escape(f.id)}-error">{"".join(f"{escape(e)} " for e in f.errors)}</p>')
 
 
-def small_field(f: Any, editable: bool, type: str | None = None, label_html: Any = None) -> Markup:  # noqa: A002
+def small_field(
+    f: Any,
+    editable: bool,
+    type: str | None = None,  # noqa: A002
+    label_html: Any = None,
+    memo: dict[Any, Any] | None = None,
+) -> Markup:
     """Return a small field of a question (evidence, reference, motivation, who finds out, by when) with its label.
 
-    `label_html`: the field's label as written before (the questionnaire keeps its labels per language).
+    `label_html`: the field's label as written before (the questionnaire keeps its labels per language); `memo`:
+    as `control`'s.
     """
     head = label_html or label(f, "field__label field__label--small")
     if f.errors:
-        body = f"{field_error(f)}\n    {control(f, 'field__input', not editable, f.id + '-error', 'true', type)}"
+        written = control(f, "field__input", not editable, f.id + "-error", "true", type, memo=memo)
+        body = f"{field_error(f)}\n    {written}"
         return Markup(f'\n  <div class="field field--error">\n    {head}\n    {body}\n  </div>\n')
-    return Markup(
-        f'\n  <div class="field">\n    {head}\n    {control(f, "field__input", not editable, type=type)}\n  </div>\n'
-    )
+    written = control(f, "field__input", not editable, type=type, memo=memo)
+    return Markup(f'\n  <div class="field">\n    {head}\n    {written}\n  </div>\n')
 
 
 GLOBALS = {

@@ -211,12 +211,15 @@ def question(ctx: Context, q: Any, qr: Any, form: Any, editable: bool) -> Markup
     ]
     if q.type == "text":
         describedby = f"{value.id}-text" + (f" {value.id}-error" if value.errors else "")
+        textarea = controls.control(
+            value, "field__input question__textarea", not editable, describedby, rows=3, memo=cache
+        )
         unknown = f["_unknown"]
         toggle = controls.control(unknown, "unknown-toggle") if editable else controls.control(unknown, disabled=True)
         out.append(
             f'<div class="question__fieldset" role="group" aria-labelledby="q-{qid}-title">\n    {parts["intro"]}'
             f"\n    {controls.field_error(value)}\n    "
-            f"{controls.control(value, 'field__input question__textarea', not editable, describedby, rows=3)}"
+            f"{textarea}"
             f'\n    <div class="checkbox">\n      {toggle}\n      {parts["options"][0]}\n    </div>'
         )
     else:
@@ -234,9 +237,9 @@ def question(ctx: Context, q: Any, qr: Any, form: Any, editable: bool) -> Markup
             out.append(f'\n      <div class="option">\n        {radio}\n        {option_labels[index]}\n      </div>')
         out.append("\n    </div>")
     small = parts["labels"]
-    evidence = controls.small_field(f["_evidence"], editable, None, small["_evidence"])
-    ref = controls.small_field(f["_ref"], editable, None, small["_ref"])
-    motivation = controls.small_field(f["_motivation"], editable, None, small["_motivation"])
+    evidence = controls.small_field(f["_evidence"], editable, None, small["_evidence"], cache)
+    ref = controls.small_field(f["_ref"], editable, None, small["_ref"], cache)
+    motivation = controls.small_field(f["_motivation"], editable, None, small["_motivation"], cache)
     out.append(
         f'\n    {parts["meta"]}\n    <div class="question__details">\n      {evidence}\n      {ref}'
         f'\n      <div class="question__motivation">{motivation}</div>\n    </div>'
@@ -251,7 +254,7 @@ def question(ctx: Context, q: Any, qr: Any, form: Any, editable: bool) -> Markup
     out.append(
         f'\n    <details class="unknown-extra"{opened}>\n      {parts["unknown_summary"]}'
         f'\n      <div class="question__details">\n        {controls.small_field(owner, full, None, small["_owner"])}'
-        f"\n        {controls.small_field(due, full, 'date', small['_due'])}\n      </div>\n    </details>"
+        f"\n        {controls.small_field(due, full, 'date', small['_due'], cache)}\n      </div>\n    </details>"
         f'\n    <div class="question__outcome" id="outcome-{qid}">'
         f"{outcome_html(qr, ctx['ruleset'], ctx['a'].id, _memo())}</div>"
     )

@@ -52,6 +52,7 @@ def _wtforms_control(
     type: Any = None,  # noqa: A002
     rows: Any = None,
     attrs: Any = None,
+    memo: Any = None,
 ) -> Markup:
     given = {"class": css, "disabled": disabled, "aria-describedby": describedby, "aria-invalid": invalid}
     return Markup(f(**_kw({**given, "type": type, "rows": rows}, attrs or {})))
@@ -173,14 +174,18 @@ def wtforms_widgets(app: Flask) -> Iterator[None]:
 
 
 def both(app: Flask, client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kw: Any) -> tuple[str, str]:
-    """Return the page as the macros write it and as WTForms' widgets write it (same status)."""
+    """Return the page as the writers write it (the second time, with their memo) and as WTForms' widgets write it
+    (same status)."""
 
     def fetch() -> tuple[int, str]:
         response = client.get(url, **kw) if data is None else client.post(url, data=data, **kw)
         return response.status_code, response.get_data(as_text=True)
 
     _forget(app)
-    status, mine = fetch()
+    status, first = fetch()
+    # The second time, the inputs' and textareas' markup around their values comes from the memo the first wrote.
+    status_again, mine = fetch()
+    assert (status_again, _page_elements(mine)) == (status, _page_elements(first))
     with wtforms_widgets(app):
         status_wtforms, theirs = fetch()
     assert status == status_wtforms
@@ -236,6 +241,39 @@ def test_every_step_of_every_demo_assessment_has_the_controls_wtforms_writes(
         assert disabled > enabled
     else:
         assert enabled == 0
+
+
+def test_what_one_page_wrote_into_the_memo_does_not_reach_a_page_that_differs(
+    app: Flask, client: FlaskClient, demo: dict[str, int]
+) -> None:
+    """The memo is kept with the form's class, for every page of the step: a page where the same fields are
+    disabled, or show their errors, is written as it is with an empty memo after pages that had them enabled and
+    valid, and the other way round."""
+    url = f"/bedomningar/{demo['D2']}?steg=legal"
+    pages = {"admin": "admin", "reader": "lasare", "reviewer": "jurist", "errors": "admin"}
+
+    def page(which: str) -> list[Any]:
+        sign_in(client, pages[which])
+        # The post with errors carries the new session's CSRF token.
+        posted = with_errors(page_form(client, url)) if which == "errors" else None
+        response = client.get(url) if posted is None else client.post(url, data=posted)
+        assert response.status_code == (400 if which == "errors" else 200)
+        return elements(response.get_data(as_text=True))
+
+    fresh = {}
+    for which in pages:
+        _forget(app)
+        fresh[which] = page(which)
+    _forget(app)
+    for which in ("admin", "reader", "reviewer", "errors", "admin", "reviewer", "reader"):
+        assert page(which) == fresh[which], which
+
+    def disabled(found: list[Any]) -> int:
+        return sum(("disabled", None) in attrs for tag, attrs, _text in found if tag in ("input", "textarea"))
+
+    assert disabled(fresh["admin"]) == 0
+    assert disabled(fresh["reader"]) > disabled(fresh["reviewer"]) > 0
+    assert "field__error" in str(fresh["errors"])
 
 
 def test_the_english_page_has_the_controls_wtforms_writes(
