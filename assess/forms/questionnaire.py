@@ -267,11 +267,14 @@ def set_assignee_choices(form: QuestionnaireForm, data: QuestionnaireData) -> No
     choices = [SelectChoice(c.key, c.label) for c in team.choices(data.assessment)]
     keys = {c.value for c in choices}
     stored = {row.question_id: row for row in data.assessment.answers}
+    # The team's default depends on the question's answered_by alone: named once per party, not per question.
+    firsts: dict[str, SelectChoice] = {}
     for q in form.ruleset.questions_in(form.area_id):
-        default = team.default(q, data.assessment)
-        first = SelectChoice(
-            "", str(_l("Standard enligt teamet: %(name)s", name=default.label)) if default else str(_l("Ej tilldelad"))
-        )
+        first = firsts.get(q.answered_by)
+        if first is None:
+            default = team.default(q, data.assessment)
+            label = _l("Standard enligt teamet: %(name)s", name=default.label) if default else _l("Ej tilldelad")
+            first = firsts[q.answered_by] = SelectChoice("", str(label))
         own = list(choices)
         row = stored.get(q.id)
         current = assignee_key(row) if row is not None else ""

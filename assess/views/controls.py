@@ -19,7 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup, escape
-from wtforms.fields.choices import SelectChoice, SelectField
+from wtforms.fields.choices import Choice, SelectChoice, SelectField
+
+from assess.i18n import language
 
 _KINDS = {
     "TextInput": "input",
@@ -130,14 +132,25 @@ def control(
 
     `memo`: a dict kept with the form's class, whose fields of one name are alike but for their data (the
     questionnaire's, assess/forms/questionnaire.py): a text input's or textarea's markup before and after its value
-    is written into it once, and then only the value is escaped and put in its place.
+    is written into it once, and then only the value is escaped and put in its place; a select is written once per
+    language and selected value, so pass a memo for a select only when its choices are its class's own.
     """
-    key = None
+    key: tuple[Any, ...] | None = None
     if memo is not None and not attrs:
-        key = ("control", f.name, css, disabled, describedby, invalid, type, rows)
-        found = memo.get(key)
-        if found is not None:
-            return Markup(f"{found[0]}{escape(f._value())}{found[1]}")
+        if isinstance(f, SelectField):
+            # Written whole, per language and selected value: the caller passes a memo only for a select whose
+            # choices are its class's own (the evidence levels), never for one whose choices a page sets.
+            data = f.data
+            if data is None or isinstance(data, str | int):
+                key = ("select", f.name, css, disabled, describedby, invalid, language(), data)
+                found = memo.get(key)
+                if found is not None:
+                    return found  # type: ignore[no-any-return]
+        else:
+            key = ("control", f.name, css, disabled, describedby, invalid, type, rows)
+            found = memo.get(key)
+            if found is not None:
+                return Markup(f"{found[0]}{escape(f._value())}{found[1]}")
     w = f.widget
     widget_class = w.__class__
     kind = _KINDS.get(widget_class.__name__) if widget_class.__module__ == "wtforms.widgets.core" else None
@@ -204,7 +217,7 @@ def control(
     name = f' name="{escape(f.name)}"'
     if kind == "textarea":
         before = f"<textarea{''.join(head)}{before_name}{name}{''.join(tail)}>\r\n"
-        if key is not None:
+        if key is not None and key[0] == "control":
             memo[key] = (before, "</textarea>")  # type: ignore[index]
         return Markup(f"{before}{escape(f._value())}</textarea>")
     if kind == "select":
@@ -228,7 +241,10 @@ def control(
                 extra = "".join(f' {k}="{escape(v)}"' for k, v in c.render_kw.items()) if c.render_kw else ""
                 selected = " selected" if c.selected else ""
                 options.append(f'<option{extra}{selected} value="{escape(c.value)}">{escape(text or c.value)}</option>')
-        return Markup(f"<select{''.join(head)}{before_name}{name}{''.join(tail)}>{''.join(options)}</select>")
+        written = Markup(f"<select{''.join(head)}{before_name}{name}{''.join(tail)}>{''.join(options)}</select>")
+        if key is not None and key[0] == "select":
+            memo[key] = written  # type: ignore[index]
+        return written
     if attrs or len(va) > 2:
         high, low, pattern, step = flag("max"), flag("min"), flag("pattern"), flag("step")
     else:
@@ -246,7 +262,7 @@ def control(
     if step is not None:
         parts.append(f' step="{escape(step)}"')
     parts.append(f' type="{escape(type or w.input_type)}" value="')
-    if key is not None and kind == "input":
+    if key is not None and key[0] == "control" and kind == "input":
         memo[key] = ("".join(parts), '">')  # type: ignore[index]
     value = attrs["value"] if "value" in attrs else f._value()
     parts.append(f'{escape(value)}">')
@@ -274,6 +290,32 @@ def radio(
         f'<input{checked}{cls}{extra}{off} id="{escape(f.id)}-{index}" name="{escape(f.name)}"{required} '
         f'type="radio" value="{escape(choice.value)}">'
     )
+
+
+def radios(f: Any, css: str | None = None, disabled: Any = None, memo: dict[Any, Any] | None = None) -> list[Markup]:
+    """Return every radio button of a RadioField, as `radio` writes each.
+
+    `memo`: as `control`'s; each button is written once checked and once not, then picked by the field's data as
+    RadioField.iter_choices picks the selected choice.
+    """
+    plain = _plain_choices(f) if memo is not None else None
+    if plain is None or f.render_kw or f.option_widget.__class__.__name__ != "RadioInput":
+        return [radio(f, choice, index, css, disabled) for index, choice in enumerate(f.iter_choices())]
+    assert memo is not None
+    key = ("radios", f.name, css, disabled)
+    written = memo.get(key)
+    if written is None:
+        written = []
+        for index, c in enumerate(plain):
+            plain_choice, checked_choice = (
+                Choice(c.value, c.label, selected, c.render_kw) for selected in (False, True)
+            )
+            written.append(
+                (c.value, radio(f, plain_choice, index, css, disabled), radio(f, checked_choice, index, css, disabled))
+            )
+        memo[key] = written
+    coerce, data = f.coerce, f.data
+    return [checked if coerce(value) == data else unchecked for value, unchecked, checked in written]
 
 
 def label(f: Any, css: str | None = None, for_id: str | None = None, text: Any = None) -> Markup:

@@ -232,8 +232,7 @@ def question(ctx: Context, q: Any, qr: Any, form: Any, editable: bool) -> Markup
         stacked = " options--stacked" if len(q.options) > 4 else ""
         out.append(f'\n    <div class="options{stacked}">')
         option_labels = parts["options"]
-        for index, choice in enumerate(value.iter_choices()):
-            radio = controls.radio(value, choice, index, "option__input", not editable)
+        for index, radio in enumerate(controls.radios(value, "option__input", not editable, cache)):
             out.append(f'\n      <div class="option">\n        {radio}\n        {option_labels[index]}\n      </div>')
         out.append("\n    </div>")
     small = parts["labels"]

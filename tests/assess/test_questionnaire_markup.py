@@ -63,6 +63,10 @@ def _wtforms_radio(f: Any, choice: Any, index: int, css: Any = None, disabled: A
     return Markup(sub(**_kw({"class": css, "disabled": disabled}, attrs or {})))
 
 
+def _wtforms_radios(f: Any, css: Any = None, disabled: Any = None, memo: Any = None) -> list[Markup]:
+    return [Markup(sub(**_kw({"class": css, "disabled": disabled}, {}))) for sub in f]
+
+
 def _wtforms_label(f: Any, css: Any = None, for_id: Any = None, text: Any = None) -> Markup:
     kw = {"class": css} if css else {}
     if for_id:
@@ -72,7 +76,12 @@ def _wtforms_label(f: Any, css: Any = None, for_id: Any = None, text: Any = None
 
 #: The questionnaire's control writers (assess/views/controls.py) replaced by WTForms' own widgets and labels:
 #: what the page wrote before. small_field and field_error call the module's functions, so they are patched there.
-WTFORMS_WRITERS = {"control": _wtforms_control, "radio": _wtforms_radio, "label": _wtforms_label}
+WTFORMS_WRITERS = {
+    "control": _wtforms_control,
+    "radio": _wtforms_radio,
+    "radios": _wtforms_radios,
+    "label": _wtforms_label,
+}
 
 
 class _Elements(HTMLParser):
@@ -154,9 +163,9 @@ def _forget(app: Flask) -> None:
 def wtforms_widgets(app: Flask) -> Iterator[None]:
     """Render pages with the control writers replaced by WTForms' own widgets and labels."""
     globals_ = app.jinja_env.globals
-    saved = {name: globals_[name] for name in WTFORMS_WRITERS}
+    saved = {name: globals_[name] for name in WTFORMS_WRITERS if name in globals_}
     saved_module = {name: getattr(writers, name) for name in WTFORMS_WRITERS}
-    globals_.update(WTFORMS_WRITERS)
+    globals_.update((name, WTFORMS_WRITERS[name]) for name in saved)
     for name, writer in WTFORMS_WRITERS.items():
         setattr(writers, name, writer)
     # An imported template (macros.html) keeps the globals it was first loaded with: load every template anew.
@@ -248,15 +257,16 @@ def test_what_one_page_wrote_into_the_memo_does_not_reach_a_page_that_differs(
 ) -> None:
     """The memo is kept with the form's class, for every page of the step: a page where the same fields are
     disabled, or show their errors, is written as it is with an empty memo after pages that had them enabled and
-    valid, and the other way round."""
+    valid, and the other way round; the page in English is written in English after pages in Swedish."""
     url = f"/bedomningar/{demo['D2']}?steg=legal"
-    pages = {"admin": "admin", "reader": "lasare", "reviewer": "jurist", "errors": "admin"}
+    pages = {"admin": "admin", "reader": "lasare", "reviewer": "jurist", "errors": "admin", "english": "admin"}
 
     def page(which: str) -> list[Any]:
         sign_in(client, pages[which])
+        headers = {"Accept-Language": "en" if which == "english" else "sv"}
         # The post with errors carries the new session's CSRF token.
         posted = with_errors(page_form(client, url)) if which == "errors" else None
-        response = client.get(url) if posted is None else client.post(url, data=posted)
+        response = client.get(url, headers=headers) if posted is None else client.post(url, data=posted)
         assert response.status_code == (400 if which == "errors" else 200)
         return elements(response.get_data(as_text=True))
 
@@ -265,7 +275,7 @@ def test_what_one_page_wrote_into_the_memo_does_not_reach_a_page_that_differs(
         _forget(app)
         fresh[which] = page(which)
     _forget(app)
-    for which in ("admin", "reader", "reviewer", "errors", "admin", "reviewer", "reader"):
+    for which in ("admin", "reader", "reviewer", "errors", "english", "admin", "reviewer", "reader", "english"):
         assert page(which) == fresh[which], which
 
     def disabled(found: list[Any]) -> int:
@@ -274,6 +284,30 @@ def test_what_one_page_wrote_into_the_memo_does_not_reach_a_page_that_differs(
     assert disabled(fresh["admin"]) == 0
     assert disabled(fresh["reader"]) > disabled(fresh["reviewer"]) > 0
     assert "field__error" in str(fresh["errors"])
+    # The evidence levels' options, in each language.
+    assert "E1 – Leverantörens uppgift" in str(fresh["admin"])
+    assert "E1 – Provider" in str(fresh["english"])
+
+
+def test_a_saved_evidence_level_and_text_show_on_the_next_page_though_the_memo_held_the_old(
+    app: Flask, client: FlaskClient, demo: dict[str, int]
+) -> None:
+    """The memo holds a select by the option it has selected and an input around its value: after a save, the page
+    selects the level and shows the reference the user saved, not those the memo was written with."""
+    url = f"/bedomningar/{demo['D2']}?steg=legal"
+    sign_in(client, "admin")
+    before = controls(client.get(url).get_data(as_text=True))
+    posted = page_form(client, url)
+    name = next(n for n in sorted(posted) if n.endswith("_evidence") and posted[n] != "E3")
+    ref = name.removesuffix("_evidence") + "_ref"
+    posted[name], posted[ref] = "E3", "Avtal bilaga 7"
+    assert client.post(url, data=posted).status_code in (302, 303)
+    after = controls(client.get(url).get_data(as_text=True))
+    selected = [value for value, chosen, _text in after[name]["options"] if chosen]
+    assert selected == ["E3"] != [v for v, chosen, _t in before[name]["options"] if chosen]
+    assert after[ref]["value"] == "Avtal bilaga 7" != before[ref].get("value")
+    _forget(app)
+    assert controls(client.get(url).get_data(as_text=True)) == after
 
 
 def test_the_english_page_has_the_controls_wtforms_writes(
