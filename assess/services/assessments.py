@@ -28,7 +28,7 @@ from assess.services.audit import record_event
 from assess.services.completion import Favourable
 from assess.services.completion import favourable as favourable_of
 from assess.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from assess.services.evaluation import evaluate_assessment, ruleset_for
+from assess.services.evaluation import EngineInput, engine_input, evaluate_assessment, ruleset_for
 from assess.services.team import OPEN_STATES, Team, answerable_questions, is_open_question, may_edit_all, team_of
 from rules.model import NOT_APPLICABLE, UNKNOWN_OPTION
 
@@ -188,7 +188,7 @@ def get_assessment(assessment_id: int, authors: bool = True, answers: bool = Tru
 
 
 @functools.cache
-def _assessment_query(authors: bool, answers: bool) -> Select[tuple[Assessment]]:
+def _assessment_query(authors: bool, answers: bool) -> Select[Assessment]:
     """Return the statement get_assessment runs, built once per process with the module's id as a parameter.
 
     Building it (the select, its loader options and their cache key) cost as much as running it: about a millisecond
@@ -603,6 +603,8 @@ class QuestionnaireData:
     progress: list[AreaProgress]
     newer_ruleset: tuple[str, int] | None
     team: Team | None = None
+    #: The engine's input the evaluation was made from (the favourable completion reads the same).
+    given: EngineInput | None = None
 
     @cached_property
     def rows(self) -> dict[str, Answer]:
@@ -679,7 +681,7 @@ class QuestionnaireData:
     @cached_property
     def favourable(self) -> Favourable:
         """Return what favourable answers to the open questions would give (pure, on the loaded answers)."""
-        return favourable_of(self.assessment)
+        return favourable_of(self.assessment, given=self.given)
 
 
 def load_questionnaire(assessment_id: int) -> QuestionnaireData:
@@ -690,8 +692,9 @@ def load_questionnaire(assessment_id: int) -> QuestionnaireData:
 
 def questionnaire_data(assessment: Assessment) -> QuestionnaireData:
     """Evaluate a loaded assessment and gather what its page shows."""
-    ruleset = ruleset_for(assessment)
-    evaluation = evaluate_assessment(assessment)
+    given = engine_input(assessment)
+    ruleset = given.ruleset
+    evaluation = evaluate_assessment(assessment, given=given)
     newest = registry().newest(assessment.ruleset_id)
     newer = (newest.id, newest.version) if newest.version > assessment.ruleset_version else None
     return QuestionnaireData(
@@ -701,4 +704,5 @@ def questionnaire_data(assessment: Assessment) -> QuestionnaireData:
         progress(assessment, evaluation),
         newer,
         team_of(assessment.alternative.case, member_roles=False),
+        given,
     )

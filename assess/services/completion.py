@@ -9,7 +9,7 @@ import rules
 from assess import labels
 from assess.i18n import _, ngettext
 from assess.models import Answer, Assessment
-from assess.services.evaluation import engine_answers, engine_overrides, ruleset_for
+from assess.services.evaluation import AnswerFacts, EngineInput, engine_input
 
 
 @dataclass(frozen=True)
@@ -43,18 +43,16 @@ class Favourable:
 
 def favourable(
     assessment: Assessment,
-    rows: Iterable[Answer] | None = None,
+    rows: Iterable[Answer | AnswerFacts] | None = None,
     overrides: Mapping[str, rules.Override] | None = None,
+    given: EngineInput | None = None,
 ) -> Favourable:
-    """Complete the assessment's open questions favourably (as evaluate_assessment reads it) and summarise."""
-    ruleset = ruleset_for(assessment)
-    answers = engine_answers(assessment.answers if rows is None else rows)
-    known = {qid: a for qid, a in answers.items() if qid in ruleset.by_id}
-    if overrides is None:
-        overrides = engine_overrides(assessment)
+    """Complete the assessment's open questions favourably (as evaluate_assessment reads it) and summarise
+    (`given`: its engine_input, made before)."""
     from assess.services import summaries
 
-    key = ("favourable", *summaries.content_key(assessment, known, dict(overrides)))
+    ruleset, known, overrides, content = given or engine_input(assessment, rows, overrides)
+    key = ("favourable", *content)
     completion = summaries.cached_value(key)
     if not isinstance(completion, rules.Completion):
         completion = rules.favourable_completion(ruleset, known, overrides)

@@ -268,7 +268,7 @@ def evaluate_scenario(assessment: Assessment, scenario: Scenario) -> ScenarioRes
 
 
 @functools.cache
-def _scenarios_query() -> Select[tuple[Scenario]]:
+def _scenarios_query() -> Select[Scenario]:
     """Return scenarios_of's statement, built once per process with the modules' ids as a parameter."""
     return (
         select(Scenario)

@@ -57,7 +57,7 @@ def session_user(token: str, user_id: int, now: datetime) -> User | None:
 
 
 @functools.cache
-def _session_user_query() -> Select[tuple[User]]:
+def _session_user_query() -> Select[User]:
     """Return session_user's statement, built once per process (every request runs it)."""
     return (
         select(User)

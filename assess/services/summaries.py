@@ -165,12 +165,16 @@ _LOCK = threading.Lock()
 def content_key(
     assessment: Assessment, answers: dict[str, rules.Answer], overrides: dict[str, rules.Override]
 ) -> tuple[Any, ...]:
-    """Return what an evaluation depends on: the rule set pin, every answer and every override, by value."""
+    """Return what an evaluation depends on: the rule set pin, every answer and every override, by value.
+
+    The answers as plain tuples (question, value, evidence, note): a lookup hashes and compares some seventy of
+    them, which as the engine's dataclasses cost a call each.
+    """
     return (
         assessment.ruleset_id,
         assessment.ruleset_version,
         assessment.ruleset_sha256,
-        tuple(sorted(answers.items(), key=lambda item: item[0])),
+        tuple(sorted((qid, a.value, a.evidence, a.note) for qid, a in answers.items())),
         tuple(sorted(overrides.items(), key=lambda item: item[0])),
     )
 

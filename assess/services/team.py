@@ -177,7 +177,7 @@ def team_of(case: Case, member_roles: bool = True) -> Team:
 
 
 @functools.cache
-def _team_queries(member_roles: bool) -> tuple[Select[tuple[CaseMember]], Select[tuple[CaseContact]]]:
+def _team_queries(member_roles: bool) -> tuple[Select[CaseMember], Select[CaseContact]]:
     """Return team_of's two statements, built once per process with the case's id as a parameter."""
     members = select(CaseMember).where(CaseMember.case_id == bindparam("case_id")).order_by(CaseMember.id)
     if not member_roles:
