@@ -301,6 +301,10 @@ def question_items(items: Iterable[Any], t: Any, today: Any, contacts: bool = Fa
 def history_table(rows: Iterable[Any]) -> Markup:
     """Return the history table's rows: when, who, what (with the question) and each field's change in words."""
     when, who, what, changes = _("Tid"), _("Vem"), _("Vad"), _("Ändringar")
+    # The three ways of saying a change, translated once per page (each one a trusted text, its values escaped).
+    # As plain strings filled with escaped values: what Markup's % writes, without its per-value wrapper objects.
+    added, removed = str(_("%(field)s: %(value)s")), str(_("%(field)s: var %(value)s"))
+    changed = str(_("%(field)s: %(before)s till %(after)s"))
     out = []
     for row in rows:
         question = ""
@@ -311,11 +315,11 @@ def history_table(rows: Iterable[Any]) -> Markup:
             items = []
             for c in row.changes:
                 if c.before is None:
-                    item = _("%(field)s: %(value)s", field=c.label, value=c.after)
+                    item = added % {"field": escape(c.label), "value": escape(c.after)}
                 elif c.after is None:
-                    item = _("%(field)s: var %(value)s", field=c.label, value=c.before)
+                    item = removed % {"field": escape(c.label), "value": escape(c.before)}
                 else:
-                    item = _("%(field)s: %(before)s till %(after)s", field=c.label, before=c.before, after=c.after)
+                    item = changed % {"field": escape(c.label), "before": escape(c.before), "after": escape(c.after)}
                 items.append(f"<li>{item}</li>")
             listed = f'<ul class="history__changes">{"".join(items)}</ul>'
         out.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -554,7 +554,7 @@ def _ruleset_text(value: Any) -> str:
     return str(value)
 
 
-def _shown(key: str, value: Any, event: AuditEvent, ruleset: Any, qid: str | None) -> str:
+def _shown(key: str, value: Any, event: AuditEvent | queries.HistoryEvent, ruleset: Any, qid: str | None) -> str:
     """Return one field's value in words: a code by its label in the reader's language, data as it is."""
     if value is None or value == "" or value == []:
         return "–"
@@ -604,7 +604,7 @@ def _shown(key: str, value: Any, event: AuditEvent, ruleset: Any, qid: str | Non
     return str(value)
 
 
-def _field_label(key: str, event: AuditEvent | None = None) -> str:
+def _field_label(key: str, event: AuditEvent | queries.HistoryEvent | None = None) -> str:
     if key == "outcome" and event is not None and event.action == "review.override":
         label = labels.FIELD["question_outcome"]
     else:
@@ -612,26 +612,55 @@ def _field_label(key: str, event: AuditEvent | None = None) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _changes(event: AuditEvent, ruleset: Any, qid: str | None) -> list[Change]:
+#: Each named field's place in _FIELD_ORDER (the others after them).
+_FIELD_RANK = {key: index for index, key in enumerate(_FIELD_ORDER)}
+#: The types of a field's value that _shown writes from the value alone (a page writes each such value once).
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _changes(
+    event: AuditEvent | queries.HistoryEvent, ruleset: Any, qid: str | None, memo: dict[Any, str] | None = None
+) -> list[Change]:
+    """Return the fields an event changed, in words. `memo`: one page's, for the values and names it wrote."""
+    memo = {} if memo is None else memo
     before = event.before if isinstance(event.before, dict) else {}
     after = event.after if isinstance(event.after, dict) else {}
     keys = [k for k in (*before, *after) if k not in _QUESTION_KEYS]
-    keys = sorted(dict.fromkeys(keys), key=lambda k: _FIELD_ORDER.index(k) if k in _FIELD_ORDER else len(_FIELD_ORDER))
+    keys = sorted(dict.fromkeys(keys), key=lambda k: _FIELD_RANK.get(k, len(_FIELD_ORDER)))
+
+    def shown(key: str, value: Any) -> str:
+        if not isinstance(value, _SCALARS):
+            return _shown(key, value, event, ruleset, qid)
+        # A value the question does not read the same whatever the question (a status, a level) once per page;
+        # a question's value once per question.
+        found_key = ("value", key, type(value), value, qid if key in ("value", "dropped_answers") else None)
+        found = memo.get(found_key)
+        if found is None:
+            found = memo[found_key] = _shown(key, value, event, ruleset, qid)
+        return found
+
     changes = []
     for key in keys:
-        was = _shown(key, before[key], event, ruleset, qid) if key in before else None
-        now = _shown(key, after[key], event, ruleset, qid) if key in after else None
+        was = shown(key, before[key]) if key in before else None
+        now = shown(key, after[key]) if key in after else None
         if was is not None and now is not None and was == now:
             continue  # unchanged: the row names what changed
         if was is None and now == "–":
             continue  # a first value that is empty says nothing
-        changes.append(Change(_field_label(key, event), was, now))
+        label_key = ("label", key, key == "outcome" and event.action == "review.override")
+        label = memo.get(label_key)
+        if label is None:
+            label = memo[label_key] = _field_label(key, event)
+        changes.append(Change(label, was, now))
     return changes
 
 
-def history_rows(assessment: Any, events: list[AuditEvent]) -> list[HistoryRow]:
+def history_rows(assessment: Any, events: Iterable[AuditEvent | queries.HistoryEvent]) -> list[HistoryRow]:
     """Return the history of an assessment in words, in the reader's language: no code is shown as it is."""
     ruleset = ruleset_for(assessment)
+    memo: dict[Any, str] = {}
+    system = _("system")
+    actions: dict[str, str] = {}
     rows = []
     for event in events:
         after = event.after if isinstance(event.after, dict) else {}
@@ -639,14 +668,17 @@ def history_rows(assessment: Any, events: list[AuditEvent]) -> list[HistoryRow]:
         qid = after.get("question") or before.get("question")
         qid = qid if isinstance(qid, str) else None
         question = ruleset.by_id.get(qid) if qid else None
+        action = actions.get(event.action)
+        if action is None:
+            action = actions[event.action] = labels.AUDIT_ACTION.get(event.action) or event.action
         rows.append(
             HistoryRow(
                 at=event.at,
-                actor=_("system") if event.actor_id is None and event.actor_name == "system" else event.actor_name,
-                action=labels.AUDIT_ACTION.get(event.action) or event.action,
+                actor=system if event.actor_id is None and event.actor_name == "system" else event.actor_name,
+                action=action,
                 question=qid,
                 question_title=text(question.title) if question is not None else "",
-                changes=_changes(event, ruleset, qid),
+                changes=_changes(event, ruleset, qid, memo),
             )
         )
     return rows
