@@ -321,7 +321,7 @@ def dry_run(app: Flask) -> str:
 def main() -> None:
     """Print every page's figures on the demo and on the scale database."""
     cases, per_case, seed = scale_data.sizes_from_env()
-    repeats = int(os.environ.get("BENCH_REPEATS", "5"))
+    repeats = int(os.environ.get("BENCH_REPEATS", "15"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         demo_app = prepare_demo(folder)
