@@ -141,7 +141,12 @@ def control(
             # Written whole, per language and selected value: the caller passes a memo only for a select whose
             # choices are its class's own (the evidence levels), never for one whose choices a page sets.
             data = f.data
-            if data is None or isinstance(data, str | int):
+            # Only a value among its choices: a posted value that is none of them (its error shown) is not kept,
+            # or every such post would grow the memo for as long as the process runs.
+            offered = data is None or (
+                isinstance(data, str | int) and any(getattr(c, "value", None) == data for c in f.choices or ())
+            )
+            if offered:
                 key = ("select", f.name, css, disabled, describedby, invalid, language(), data)
                 found = memo.get(key)
                 if found is not None:

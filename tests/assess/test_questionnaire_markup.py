@@ -310,6 +310,32 @@ def test_a_saved_evidence_level_and_text_show_on_the_next_page_though_the_memo_h
     assert controls(client.get(url).get_data(as_text=True)) == after
 
 
+def test_posted_values_that_are_no_choice_do_not_grow_the_memo(
+    app: Flask, client: FlaskClient, demo: dict[str, int]
+) -> None:
+    """A select's markup is kept per selected value: a value that is none of its choices (a tampered post) is shown
+    with its error but not kept, so that posts cannot fill the process's memory."""
+    url = f"/bedomningar/{demo['D2']}?steg=legal"
+    sign_in(client, "admin")
+    form = page_form(client, url)
+    name = next(n for n in sorted(form) if n.endswith("_evidence"))
+    (memo,) = {
+        id(c.html_cache): c.html_cache for c in questionnaire._FORM_CLASSES.values() if c.area_id == "legal"
+    }.values()
+
+    def post(value: str) -> str:
+        response = client.post(url, data={**page_form(client, url), name: value})
+        assert response.status_code == 400
+        return response.get_data(as_text=True)
+
+    page = post("E9-nonsense-0")
+    assert f'id="{name}-error"' in page
+    size = len(memo)
+    for n in range(1, 6):
+        post(f"E9-nonsense-{n}")
+    assert len(memo) == size
+
+
 def test_the_english_page_has_the_controls_wtforms_writes(
     app: Flask, client: FlaskClient, demo: dict[str, int]
 ) -> None:
