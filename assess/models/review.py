@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assess.extensions import Base
@@ -23,6 +23,10 @@ class Submission(Base):
     """What the owner submitted: answers, evaluation and rule-set pin, as they were."""
 
     __tablename__ = "submissions"
+    __table_args__ = (
+        #: A module's current round (max(round)) in one seek: the reviewer queue asks it of every waiting module.
+        Index("ix_submissions_assessment_round", "assessment_id", "round"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)

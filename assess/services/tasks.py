@@ -36,7 +36,7 @@ from assess.models import (
     TeamRole,
     User,
 )
-from assess.models.assessment import UNASSIGNED_UNKNOWN
+from assess.models.assessment import OPEN_VALUE, UNASSIGNED_UNKNOWN
 from assess.rulesets import registry
 from assess.services import decisions, summaries, workflow
 from assess.services import team as team_service
@@ -113,11 +113,17 @@ def fetch_lean(query: Select[Any], entity: Any, page: int, *options: Any) -> tup
     times as much (issue 14)."""
     lean = query.with_only_columns(entity.id, maintain_column_froms=True)
     ids, total, page = fetch_page(lean, page)
+    return _load_by_id(entity, ids, *options), total, page
+
+
+def _load_by_id(entity: Any, ids: list[int], *options: Any) -> list[Any]:
+    """Return the rows of the ids, in their order, loaded with what `options` joins (one statement; none for no
+    ids)."""
     if not ids:
-        return [], total, page
+        return []
     found = db.session.scalars(select(entity).where(in_literal(entity.id, ids)).options(*options)).unique()
     loaded = {row.id: row for row in found}
-    return [loaded[i] for i in ids if i in loaded], total, page
+    return [loaded[i] for i in ids if i in loaded]
 
 
 def _questions(predicate: Any) -> list[str]:
@@ -275,28 +281,38 @@ def _unassigned_unknown() -> TextClause:
     return text(UNASSIGNED_UNKNOWN.format(t="answers."))
 
 
-def open_questions_query(user: User) -> Select[Any]:
-    """Return the query of the open questions of open assessments that are the user's to find out.
+def _keyed(*where: Any) -> Select[Any]:
+    """SQL: the answers `where` picks, as the columns a list of open questions is ordered by (_due_order)."""
+    return select(
+        Answer.id.label("id"),
+        Answer.unknown_due.label("due"),
+        Answer.assessment_id.label("assessment_id"),
+        Answer.question_id.label("question_id"),
+    ).where(*where)
+
+
+def _open_question_keys(user: User) -> Any:
+    """SQL: the open questions of open assessments that are the user's to find out, as a subquery of what the
+    list orders by (id, due, assessment_id, question_id).
 
     Picked for the user (by id), or, when nobody is picked and no free text was written before assignees were
     picked, the user's by the case team's default: the team's first legal reviewer for the rule set's legal
     questions; for the region's, the assessment's architect (while active), else the team's first architect.
-    Each branch starts from an index (the assignee, the user's team memberships, the assessments they own), so
-    the work follows the user's own share of the data, not all of it.
+    Each branch starts from an index (the user's picked open questions, the user's team memberships, the
+    assessments they own) and yields the columns the list is ordered by, so that ordering and counting the list
+    never reads the answers again: the work follows the user's own share of the data, not all of it.
     """
     open_states = list(team_service.OPEN_STATES)
-    open_value = or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"']))
-    picked = (
-        select(Answer.id)
-        .join(Assessment, Assessment.id == Answer.assessment_id)
-        .where(Answer.assignee_user_id == user.id, Assessment.status.in_(open_states), open_value)
-    )
+    # the terms of the partial index ix_answers_picked_open, its constants written in (OPEN_VALUE)
+    picked = _keyed(
+        Answer.assignee_user_id == user.id, text(OPEN_VALUE.format(t="answers.")), Assessment.status.in_(open_states)
+    ).join(Assessment, Assessment.id == Answer.assessment_id)
     unassigned = _unassigned_unknown()
     branches = [picked]
     legal = _questions(lambda q: q.answered_by == "legal")
     if legal:
         branches.append(
-            select(Answer.id).where(
+            _keyed(
                 Answer.assessment_id.in_(_assessments_in(_first_in_cases(user, TeamRole.LEGAL))),
                 in_literal(Answer.question_id, legal),
                 unassigned,
@@ -314,31 +330,36 @@ def open_questions_query(user: User) -> Select[Any]:
         )
         owned = select(Assessment.id).where(Assessment.owner_id == user.id, Assessment.status.in_(open_states))
         if user.active:
-            branches.append(
-                select(Answer.id).where(
-                    Answer.assessment_id.in_(owned), in_literal(Answer.question_id, region), unassigned
-                )
-            )
+            branches.append(_keyed(Answer.assessment_id.in_(owned), in_literal(Answer.question_id, region), unassigned))
         branches.append(
-            select(Answer.id).where(
-                Answer.assessment_id.in_(inactive_owner), in_literal(Answer.question_id, region), unassigned
-            )
+            _keyed(Answer.assessment_id.in_(inactive_owner), in_literal(Answer.question_id, region), unassigned)
         )
-    ids = union_all(*branches).subquery()
-    return (
-        select(Answer)
-        .where(Answer.id.in_(select(ids.c.id)))
-        .order_by(Answer.unknown_due.is_(None), Answer.unknown_due, Answer.assessment_id, Answer.question_id)
-    )
+    return union_all(*branches).subquery("open_questions")
+
+
+def _due_order(keys: Any) -> tuple[Any, ...]:
+    """The list's order: earliest due first (no date last), then module and question."""
+    return (keys.c.due.is_(None), keys.c.due, keys.c.assessment_id, keys.c.question_id)
+
+
+def open_questions_query(user: User) -> Select[Any]:
+    """Return the query of the answers that are the user's open questions (_open_question_keys), earliest due
+    first."""
+    keys = _open_question_keys(user)
+    return select(Answer).join(keys, keys.c.id == Answer.id).order_by(*_due_order(keys))
 
 
 def open_questions(user: User, page: int = 1) -> Section[Any]:
-    """Return a page of the user's open questions, earliest due first (review_queries.OpenQuestion items)."""
+    """Return a page of the user's open questions, earliest due first (review_queries.OpenQuestion items).
+
+    The page is ordered and counted on the keys the branches yield; only its rows are then loaded."""
     from assess.services.review_queries import OpenQuestion, question_title
 
     param = "sida_fragor"
+    keys = _open_question_keys(user)
+    ids, total, page = fetch_page(select(keys.c.id).order_by(*_due_order(keys)), page)
     load = joinedload(Answer.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case)
-    rows, total, page = fetch_lean(open_questions_query(user), Answer, page, load)
+    rows = _load_by_id(Answer, ids, load)
     items = [OpenQuestion(a, question_title(a), a.assignee_user_id != user.id) for a in rows]
     return Section(items, total, page, param)
 
@@ -378,11 +399,11 @@ def contact_questions(user: User, page: int = 1) -> tuple[Section[Any], dict[int
     # Two branches, each read through its own partial index: the questions picked for a contact
     # (ix_answers_contact_picked), and the unknowns nobody is picked for that are the provider's to answer where
     # the case has a contact for the alternative (ix_answers_unassigned_unknown).
-    picked = select(Answer.id).where(
+    picked = _keyed(
         Answer.assessment_id.in_(select(theirs().c.id)), Answer.assignee_contact_id.is_not(None), open_value
     )
     by_default = (
-        select(Answer.id)
+        _keyed()
         .join(Assessment, Assessment.id == Answer.assessment_id)
         .join(Alternative, Alternative.id == Assessment.alternative_id)
         .where(
@@ -392,14 +413,10 @@ def contact_questions(user: User, page: int = 1) -> tuple[Section[Any], dict[int
             has_contact,
         )
     )
-    ids = union_all(picked, by_default).subquery()
-    query = (
-        select(Answer)
-        .where(Answer.id.in_(select(ids.c.id)))
-        .order_by(Answer.unknown_due.is_(None), Answer.unknown_due, Answer.assessment_id, Answer.question_id)
-    )
+    keys = union_all(picked, by_default).subquery("contact_questions")
+    ids, total, page = fetch_page(select(keys.c.id).order_by(*_due_order(keys)), page)
     load = joinedload(Answer.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case)
-    rows, total, page = fetch_lean(query, Answer, page, load, joinedload(Answer.assignee_contact))
+    rows = _load_by_id(Answer, ids, load, joinedload(Answer.assignee_contact))
     names: dict[int, str] = {}
     cases = sorted({a.assessment.alternative.case_id for a in rows if a.assignee_contact_id is None})
     contacts = (

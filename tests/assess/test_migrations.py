@@ -48,6 +48,31 @@ def test_upgrade_empty_database_then_check_reports_no_drift(tmp_path: Path) -> N
     assert "No new upgrade operations detected" in result.stdout
 
 
+def test_the_indexes_made_by_ddl_are_the_same_from_the_models_as_from_the_migrations(tmp_path: Path) -> None:
+    """`flask db check` leaves the indexes that differ by database (INDEXES_BY_DDL) out of its comparison, so this
+    compares them: a database made from the models has each, with the columns and WHERE the migrations gave it."""
+    from assess.extensions import INDEXES_BY_DDL
+
+    def indexes(path: Path) -> dict[str, str]:
+        engine = sa.create_engine(f"sqlite:///{path}")
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index'").all()
+        engine.dispose()
+        return {name: " ".join(sql.split()) for name, sql in rows if name in INDEXES_BY_DDL}
+
+    app = make_app(tmp_path / "migrated.sqlite3", tmp_path)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    made = tmp_path / "made.sqlite3"
+    engine = sa.create_engine(f"sqlite:///{made}")
+    db.metadata.create_all(engine)
+    engine.dispose()
+    migrated = indexes(tmp_path / "migrated.sqlite3")
+    assert set(migrated) == INDEXES_BY_DDL
+    assert indexes(made) == migrated
+
+
 def test_downgrade_to_base_removes_every_table(tmp_path: Path) -> None:
     app = make_app(tmp_path / "fresh.sqlite3", tmp_path)
     with app.app_context():
