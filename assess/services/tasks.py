@@ -596,6 +596,10 @@ class Tasks:
 def my_tasks(user: User, today: date, pages: dict[str, int] | None = None) -> Tasks:
     """Return one page of each of the user's lists (`pages`: the page asked for per list, by its parameter)."""
     pages = pages or {}
+    # The view passes Flask-Login's current_user, a proxy that looks the user up again on every attribute read
+    # (about 120 reads for a reviewer's page, a few per listed module): the lists read the user itself.
+    unwrap = getattr(user, "_get_current_object", None)
+    user = unwrap() if callable(unwrap) else user
 
     def page(param: str) -> int:
         return pages.get(param, 1)
