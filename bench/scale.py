@@ -257,6 +257,7 @@ def scale_app(folder: Path, cases: int, per_case: int, seed: int) -> tuple[Flask
         if generated is not None
         else f"cached {cached.name} ({cached.stat().st_size // 2**20} MiB)"
     )
+    folder.mkdir(parents=True, exist_ok=True)
     copy = folder / "scale.sqlite3"
     shutil.copy(cached, copy)
     note += f"; ready in {time.perf_counter() - started:.1f} s"
@@ -318,10 +319,41 @@ def dry_run(app: Flask) -> str:
     )
 
 
+def flat_cases(cases: int) -> int:
+    """Return the size of the smaller generated database the pages are also measured on (BENCH_FLAT_CASES; by
+    default 200 under a larger BENCH_CASES, else none: 0)."""
+    default = "200" if cases > 200 else "0"
+    flat = int(os.environ.get("BENCH_FLAT_CASES", default))
+    return flat if 0 < flat < cases else 0
+
+
+def flatness(small: dict[str, Figures], large: dict[str, Figures], small_cases: int, cases: int) -> list[str]:
+    """Return each page on the smaller and the larger generated database side by side.
+
+    Both show the first generated case, its people and the same full pages of their lists (a smaller and a larger
+    database with one seed share their first cases), so the ratio is what the size of the data alone costs. The
+    demo's lists hold one item or none; beside it the ratio is what a full page costs too.
+    """
+    lines = [
+        f"{'page':34} {f'{small_cases} cases':>10} {f'{cases} cases':>11} {'ratio':>6}  goal",
+    ]
+    for label, s in small.items():
+        big = large[label]
+        ratio = big.ms / s.ms if s.ms else float("inf")
+        goal = "≤1.5x ok" if ratio <= GOAL_RATIO else "≤1.5x MISS"
+        lines.append(f"{label:34} {s.ms:10.1f} {big.ms:11.1f} {ratio:5.1f}x  {goal}")
+    flat = sum(1 for label, s in small.items() if large[label].ms <= GOAL_RATIO * s.ms)
+    lines.append(f"{flat} of {len(small)} pages within {GOAL_RATIO}x from {small_cases} to {cases} cases")
+    return lines
+
+
 def main() -> None:
-    """Print every page's figures on the demo and on the scale database."""
+    """Print every page's figures on the demo and on the scale database (and on a smaller generated one, when
+    flat_cases() names one: how the pages grow with the data alone)."""
     cases, per_case, seed = scale_data.sizes_from_env()
     repeats = int(os.environ.get("BENCH_REPEATS", "15"))
+    small_cases = flat_cases(cases)
+    small: dict[str, Figures] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         demo_app = prepare_demo(folder)
@@ -329,6 +361,12 @@ def main() -> None:
         demo = measure(demo_app, demo_pages, repeats)
         with demo_app.app_context():
             db.engine.dispose()
+        if small_cases:
+            small_app, small_note = scale_app(folder / "small", small_cases, per_case, seed)
+            print(f"smaller database: {small_cases} cases x {per_case} modules, seed {seed}: {small_note}", flush=True)
+            small = measure(small_app, pages_for(small_app, demo=False), repeats)
+            with small_app.app_context():
+                db.engine.dispose()
         big_app, note = scale_app(folder, cases, per_case, seed)
         print(f"scale database: {cases} cases x {per_case} modules, seed {seed}: {note}", flush=True)
         scale = measure(big_app, pages_for(big_app, demo=False), repeats)
@@ -340,6 +378,10 @@ def main() -> None:
         print(line)
     misses = sum(1 for label in demo if scale[label].ms > GOAL_MS or scale[label].ms > GOAL_RATIO * demo[label].ms)
     print(f"{misses} of {len(demo)} pages miss a goal (≤ {GOAL_RATIO}x the demo and < {GOAL_MS:.0f} ms)")
+    if small:
+        print(f"the same pages on {small_cases} and on {cases} generated cases (the data's size alone):")
+        for line in flatness(small, scale, small_cases, cases):
+            print(line)
     print(dry)
 
 
