@@ -202,17 +202,24 @@ def to_review(user: User, page: int = 1) -> Section[tuple[Assessment, list[Revie
         )
         .order_by(Assessment.updated_at, Assessment.id)
     )
-    items, total, page = fetch_lean(query, Assessment, page, _with_case())
-    found = summaries.summaries_of(items)
-    approvals = workflow.approvals_by_assessment(items)
-    answered = workflow.answered_areas_by_assessment(items)
-    result = []
-    for a in items:
-        blocked = workflow.blocked_areas(a, user, answered[a.id])
-        approved = {x.area for x in approvals[a.id]}
-        summary = found.get(a.id)
-        needed = [area for area in areas if summary is not None and getattr(summary, _NEEDS[area].key)]
-        result.append((a, [area for area in needed if area not in approved and area not in blocked]))
+    ids, total, page = fetch_page(query.with_only_columns(Assessment.id, maintain_column_froms=True), page)
+    if not ids:
+        return Section([], total, page, param)
+    # The page's modules with, per area of the user's, whether it waits for them: the very terms that put the
+    # module in the list (needed, not approved in the current round, none of the area's questions answered by
+    # the user), asked of these rows only, so that the areas shown can never disagree with the list.
+    waiting = [_waiting_for(user, area).label(f"waits_{area.value}") for area in areas]
+    loaded = (
+        select(Assessment, *waiting)
+        .join(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
+        .where(in_literal(Assessment.id, ids))
+        .options(_with_case())
+    )
+    found = {
+        row[0].id: (row[0], [area for area, waits in zip(areas, row[1:], strict=True) if waits])
+        for row in db.session.execute(loaded).unique()
+    }
+    result = [found[i] for i in ids if i in found]
     return Section(result, total, page, param)
 
 

@@ -123,3 +123,51 @@ def test_an_area_approved_in_its_own_round_leaves_the_reviewer_queue_whatever_ro
     waiting = queue()
     assert f"/bedomningar/{d2.id}/granskning" not in waiting
     assert f"/bedomningar/{d3.id}/granskning" in waiting  # D3's legal area waits in its second round
+
+
+def test_the_queue_names_for_each_module_the_areas_the_workflow_says_wait_for_the_reviewer(
+    app: Flask, demo: dict[str, Any]
+) -> None:
+    """The reviewer queue asks in SQL which of the reader's areas wait (needed, not approved in the current round,
+    none of the area's questions answered by the reader); the workflow says it from the loaded rows. Both must
+    name the same areas for every listed module, and no module is listed with none."""
+    from assess.services import summaries, tasks
+    from assess.services.errors import DomainError
+    from tests import factories
+
+    users = demo["users"]
+    everything = factories.create_user(
+        "reviewer", username="granskare-alla", areas=["legal", "infosec", "patient_safety"]
+    )
+    submitted = []
+    for assessment in db.session.scalars(select(Assessment).order_by(Assessment.id)):
+        try:
+            workflow.submit(assessment, users["arkitekt"])
+        except DomainError:
+            continue
+        submitted.append(assessment)
+    assert len(submitted) >= 3, "the demo needs modules that can be submitted"
+    review_service.approve_area(submitted[0], users["jurist"], "legal")
+    review_service.approve_area(submitted[1], users["infosak"], "infosec")
+    db.session.commit()
+    reviewers = [everything, users["jurist"], users["infosak"], users["patientsak"]]
+    partly = 0
+    for reviewer in reviewers:
+        section = tasks.to_review(reviewer)
+        items = list(section)
+        assert items, reviewer.username
+        modules = [a for a, _areas in items]
+        found = summaries.summaries_of(modules)
+        approvals = workflow.approvals_by_assessment(modules)
+        answered = workflow.answered_areas_by_assessment(modules)
+        mine = [area for area in tasks.ReviewArea if area in reviewer.review_areas]
+        for a, areas in items:
+            summary = found[a.id]
+            needed = [area for area in mine if getattr(summary, tasks._NEEDS[area].key)]
+            approved = {x.area for x in approvals[a.id]}
+            blocked = workflow.blocked_areas(a, reviewer, answered[a.id])
+            expected = [area for area in needed if area not in approved and area not in blocked]
+            assert areas == expected, (reviewer.username, a.id)
+            assert areas, (reviewer.username, a.id)
+            partly += len(areas) < len(needed)
+    assert partly, "an approved area must leave some module with fewer areas than it needs"
