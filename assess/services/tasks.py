@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, String, and_, cast, false, func, not_, or_, select, text, true, union_all
+from sqlalchemy import Select, String, and_, case, cast, false, func, not_, or_, select, text, true, union_all
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 
@@ -190,19 +190,35 @@ def to_review(user: User, page: int = 1) -> Section[tuple[Assessment, list[Revie
     if not areas:
         return Section([], 0, 1, param)
     open_states = [S.SUBMITTED, S.IN_REVIEW]
-    summaries.refresh_stale(Assessment.status.in_(open_states))
-    query = (
-        select(Assessment)
-        .join(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
-        .where(
-            Assessment.status.in_(open_states),
-            summaries.fresh_condition(),
-            not_(_full_author(user)),
-            or_(*(_waiting_for(user, area) for area in areas)),
-        )
-        .order_by(Assessment.updated_at, Assessment.id)
+    mine = (Assessment.status.in_(open_states), not_(_full_author(user)))
+    waits = or_(*(_waiting_for(user, area) for area in areas))
+    order = (Assessment.updated_at, Assessment.id)
+    fresh = summaries.fresh_condition()
+    # One statement when every summary is fresh (as the app keeps them): the modules that wait, together with
+    # those whose summary is stale or missing (rows written outside the app), and how many of those there are.
+    # None: the page stands. Some: they are computed first (bounded per request) and the list is asked again.
+    first = (
+        select(Assessment.id, func.count().over(), func.sum(case((fresh, 0), else_=1)).over())
+        .outerjoin(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
+        .where(*mine, or_(not_(fresh), waits))
+        .order_by(*order)
+        .limit(TASK_PAGE)
+        .offset((max(1, page) - 1) * TASK_PAGE)
     )
-    ids, total, page = fetch_page(query.with_only_columns(Assessment.id, maintain_column_froms=True), page)
+    rows = db.session.execute(first).all()
+    if rows and not rows[0][2]:
+        ids, total, page = [row[0] for row in rows], int(rows[0][1]), max(1, page)
+    elif not rows and page <= 1:
+        ids, total, page = [], 0, 1  # not one module waits, and none is stale
+    else:
+        summaries.refresh_stale(Assessment.status.in_(open_states))
+        query = (
+            select(Assessment.id)
+            .join(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
+            .where(*mine, fresh, waits)
+            .order_by(*order)
+        )
+        ids, total, page = fetch_page(query, page)
     if not ids:
         return Section([], total, page, param)
     # The page's modules with, per area of the user's, whether it waits for them: the very terms that put the

@@ -171,3 +171,42 @@ def test_the_queue_names_for_each_module_the_areas_the_workflow_says_wait_for_th
             assert areas, (reviewer.username, a.id)
             partly += len(areas) < len(needed)
     assert partly, "an approved area must leave some module with fewer areas than it needs"
+
+
+def test_the_queue_lists_the_same_modules_when_their_summaries_were_lost_or_went_stale_outside_the_app(
+    app: Flask, demo: dict[str, Any]
+) -> None:
+    """The queue reads the stored evaluation summaries. Rows written outside the app (a summary deleted, one left
+    from an earlier version of its module) must neither hide a module that waits nor list one that does not: the
+    queue meets them in its one statement, computes them and asks again."""
+    from sqlalchemy import delete, update
+
+    from assess.models import EvaluationSummary
+    from assess.services import tasks
+    from assess.services.errors import DomainError
+
+    users = demo["users"]
+    for assessment in db.session.scalars(select(Assessment).order_by(Assessment.id)):
+        try:
+            workflow.submit(assessment, users["arkitekt"])
+        except DomainError:
+            continue  # a module that cannot be submitted stays out of the queue
+    db.session.commit()
+    reviewers = [users["jurist"], users["infosak"], users["patientsak"]]
+
+    def queues() -> list[list[tuple[int, list[Any]]]]:
+        db.session.expire_all()
+        return [[(a.id, areas) for a, areas in tasks.to_review(r)] for r in reviewers]
+
+    before = queues()
+    assert all(before), "every demo reviewer has a module waiting"
+    listed = sorted({assessment_id for queue in before for assessment_id, _areas in queue})
+    db.session.execute(delete(EvaluationSummary).where(EvaluationSummary.assessment_id == listed[0]))
+    db.session.execute(
+        update(EvaluationSummary)
+        .where(EvaluationSummary.assessment_id.in_(listed[1:]))
+        .values(cache_key="0:stale:0", needs_legal=False, needs_infosec=False, needs_patient_safety=False)
+    )
+    db.session.commit()
+    assert queues() == before
+    assert db.session.get(EvaluationSummary, listed[0]) is not None  # computed again, and kept
