@@ -166,6 +166,27 @@ def test_every_page_renders_on_postgresql(pg_app: Flask) -> None:
     assert report.data.startswith(b"%PDF")
 
 
+def test_the_reviewer_queue_names_each_module_s_waiting_areas_on_postgresql(pg_app: Flask) -> None:
+    """The queue's SQL (the waiting areas per module, the stale summaries met in its one statement) on PostgreSQL
+    names the areas the workflow says, for every reviewer; nothing is committed (the module's other tests share
+    the database)."""
+    from assess.services import review as review_service
+    from tests import factories
+    from tests.assess.test_review_queries import queue_areas_as_the_workflow_says, submit_every_module
+
+    users = demo_users()
+    try:
+        everything = factories.create_user("reviewer", username="pg-alla", areas=["legal", "infosec", "patient_safety"])
+        submitted = submit_every_module(users["arkitekt"])
+        assert len(submitted) >= 2
+        review_service.approve_area(submitted[0], users["jurist"], "legal")
+        db.session.flush()
+        reviewers = [everything, users["jurist"], users["infosak"], users["patientsak"]]
+        assert queue_areas_as_the_workflow_says(reviewers), "the approved area leaves a module with fewer areas"
+    finally:
+        db.session.rollback()
+
+
 def test_bad_input_is_a_clear_answer_not_a_500_on_postgresql(pg_app: Flask) -> None:
     from tests.assess.helpers import page_form
     from tests.conftest import login_as

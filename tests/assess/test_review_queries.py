@@ -125,36 +125,29 @@ def test_an_area_approved_in_its_own_round_leaves_the_reviewer_queue_whatever_ro
     assert f"/bedomningar/{d3.id}/granskning" in waiting  # D3's legal area waits in its second round
 
 
-def test_the_queue_names_for_each_module_the_areas_the_workflow_says_wait_for_the_reviewer(
-    app: Flask, demo: dict[str, Any]
-) -> None:
-    """The reviewer queue asks in SQL which of the reader's areas wait (needed, not approved in the current round,
-    none of the area's questions answered by the reader); the workflow says it from the loaded rows. Both must
-    name the same areas for every listed module, and no module is listed with none."""
-    from assess.services import summaries, tasks
+def submit_every_module(architect: User) -> list[Assessment]:
+    """Submit every module of the database that can be submitted, as the architect (not committed)."""
     from assess.services.errors import DomainError
-    from tests import factories
 
-    users = demo["users"]
-    everything = factories.create_user(
-        "reviewer", username="granskare-alla", areas=["legal", "infosec", "patient_safety"]
-    )
     submitted = []
     for assessment in db.session.scalars(select(Assessment).order_by(Assessment.id)):
         try:
-            workflow.submit(assessment, users["arkitekt"])
+            workflow.submit(assessment, architect)
         except DomainError:
-            continue
+            continue  # a module that cannot be submitted stays out of the queue
         submitted.append(assessment)
-    assert len(submitted) >= 3, "the demo needs modules that can be submitted"
-    review_service.approve_area(submitted[0], users["jurist"], "legal")
-    review_service.approve_area(submitted[1], users["infosak"], "infosec")
-    db.session.commit()
-    reviewers = [everything, users["jurist"], users["infosak"], users["patientsak"]]
+    return submitted
+
+
+def queue_areas_as_the_workflow_says(reviewers: list[User]) -> int:
+    """Assert that every module each reviewer's queue lists names the areas the workflow says wait for them (needed
+    by its summary, not approved in its current round, not blocked by four-eyes), and at least one; return how
+    many listed modules wait in fewer areas than they need."""
+    from assess.services import summaries, tasks
+
     partly = 0
     for reviewer in reviewers:
-        section = tasks.to_review(reviewer)
-        items = list(section)
+        items = list(tasks.to_review(reviewer))
         assert items, reviewer.username
         modules = [a for a, _areas in items]
         found = summaries.summaries_of(modules)
@@ -170,6 +163,27 @@ def test_the_queue_names_for_each_module_the_areas_the_workflow_says_wait_for_th
             assert areas == expected, (reviewer.username, a.id)
             assert areas, (reviewer.username, a.id)
             partly += len(areas) < len(needed)
+    return partly
+
+
+def test_the_queue_names_for_each_module_the_areas_the_workflow_says_wait_for_the_reviewer(
+    app: Flask, demo: dict[str, Any]
+) -> None:
+    """The reviewer queue asks in SQL which of the reader's areas wait (needed, not approved in the current round,
+    none of the area's questions answered by the reader); the workflow says it from the loaded rows. Both must
+    name the same areas for every listed module, and no module is listed with none."""
+    from tests import factories
+
+    users = demo["users"]
+    everything = factories.create_user(
+        "reviewer", username="granskare-alla", areas=["legal", "infosec", "patient_safety"]
+    )
+    submitted = submit_every_module(users["arkitekt"])
+    assert len(submitted) >= 3, "the demo needs modules that can be submitted"
+    review_service.approve_area(submitted[0], users["jurist"], "legal")
+    review_service.approve_area(submitted[1], users["infosak"], "infosec")
+    db.session.commit()
+    partly = queue_areas_as_the_workflow_says([everything, users["jurist"], users["infosak"], users["patientsak"]])
     assert partly, "an approved area must leave some module with fewer areas than it needs"
 
 
@@ -183,14 +197,9 @@ def test_the_queue_lists_the_same_modules_when_their_summaries_were_lost_or_went
 
     from assess.models import EvaluationSummary
     from assess.services import tasks
-    from assess.services.errors import DomainError
 
     users = demo["users"]
-    for assessment in db.session.scalars(select(Assessment).order_by(Assessment.id)):
-        try:
-            workflow.submit(assessment, users["arkitekt"])
-        except DomainError:
-            continue  # a module that cannot be submitted stays out of the queue
+    submit_every_module(users["arkitekt"])
     db.session.commit()
     reviewers = [users["jurist"], users["infosak"], users["patientsak"]]
 
