@@ -304,7 +304,7 @@ def _unassigned_unknown() -> TextClause:
     return text(UNASSIGNED_UNKNOWN.format(t="answers."))
 
 
-def _keyed(*where: Any) -> Select[Any]:
+def _keyed(*where: Any) -> Select[int, date | None, int, str]:
     """SQL: the answers `where` picks, as the columns a list of open questions is ordered by (_due_order)."""
     return select(
         Answer.id.label("id"),
