@@ -191,7 +191,8 @@ def to_review(user: User, page: int = 1) -> Section[tuple[Assessment, list[Revie
         return Section([], 0, 1, param)
     open_states = [S.SUBMITTED, S.IN_REVIEW]
     mine = (Assessment.status.in_(open_states), not_(_full_author(user)))
-    waits = or_(*(_waiting_for(user, area) for area in areas))
+    area_waits = [_waiting_for(user, area) for area in areas]
+    waits = or_(*area_waits)
     order = (Assessment.updated_at, Assessment.id)
     fresh = summaries.fresh_condition()
     # One statement when every summary is fresh (as the app keeps them): the modules that wait, together with
@@ -224,7 +225,7 @@ def to_review(user: User, page: int = 1) -> Section[tuple[Assessment, list[Revie
     # The page's modules with, per area of the user's, whether it waits for them: the very terms that put the
     # module in the list (needed, not approved in the current round, none of the area's questions answered by
     # the user), asked of these rows only, so that the areas shown can never disagree with the list.
-    waiting = [_waiting_for(user, area).label(f"waits_{area.value}") for area in areas]
+    waiting = [term.label(f"waits_{area.value}") for area, term in zip(areas, area_waits, strict=True)]
     loaded = (
         select(Assessment, *waiting)
         .join(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
@@ -304,6 +305,12 @@ def _unassigned_unknown() -> TextClause:
     return text(UNASSIGNED_UNKNOWN.format(t="answers."))
 
 
+def _open_value() -> TextClause:
+    """SQL: the answer is open (unanswered or "unknown"), with the constants of the partial index
+    ix_answers_picked_open's WHERE written in (OPEN_VALUE), so that the plan may read that index."""
+    return text(OPEN_VALUE.format(t="answers."))
+
+
 def _keyed(*where: Any) -> Select[int, date | None, int, str]:
     """SQL: the answers `where` picks, as the columns a list of open questions is ordered by (_due_order)."""
     return select(
@@ -326,10 +333,10 @@ def _open_question_keys(user: User) -> Any:
     never reads the answers again: the work follows the user's own share of the data, not all of it.
     """
     open_states = list(team_service.OPEN_STATES)
-    # the terms of the partial index ix_answers_picked_open, its constants written in (OPEN_VALUE)
-    picked = _keyed(
-        Answer.assignee_user_id == user.id, text(OPEN_VALUE.format(t="answers.")), Assessment.status.in_(open_states)
-    ).join(Assessment, Assessment.id == Answer.assessment_id)
+    # the terms of the partial index ix_answers_picked_open
+    picked = _keyed(Answer.assignee_user_id == user.id, _open_value(), Assessment.status.in_(open_states)).join(
+        Assessment, Assessment.id == Answer.assessment_id
+    )
     unassigned = _unassigned_unknown()
     branches = [picked]
     legal = _questions(lambda q: q.answered_by == "legal")
@@ -396,7 +403,7 @@ def contact_questions(user: User, page: int = 1) -> tuple[Section[Any], dict[int
     param = "sida_kontaktfragor"
     if not user.has_role(Role.ARCHITECT, Role.ADMIN):
         return Section([], 0, 1, param), {}
-    open_value = or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"']))
+    open_value = _open_value()
     provider = _questions(lambda q: q.answered_by == "provider")
     has_contact = (
         select(CaseContact.id)
