@@ -37,7 +37,13 @@ class Assessment(Base):
     """The questionnaire of one alternative for one scope (module), pinned to one rule-set version."""
 
     __tablename__ = "assessments"
-    __table_args__ = (UniqueConstraint("alternative_id", "scope", "revision"),)
+    __table_args__ = (
+        UniqueConstraint("alternative_id", "scope", "revision"),
+        # The reviewer queue (services.tasks.to_review) walks the submitted and in-review modules in the order it
+        # lists them and checks each one's owner and summary key: with those columns here it never reads the
+        # module's row (migration 0014).
+        Index("ix_assessments_queue", "status", "updated_at", "id", "owner_id", "version", "ruleset_sha256"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alternative_id: Mapped[int] = mapped_column(ForeignKey("alternatives.id", ondelete="CASCADE"), index=True)

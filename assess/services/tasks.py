@@ -201,7 +201,7 @@ def to_review(user: User, page: int = 1) -> Section[tuple[Assessment, list[Revie
     first = (
         select(Assessment.id, func.count().over(), func.sum(case((fresh, 0), else_=1)).over())
         .outerjoin(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
-        .where(*mine, or_(not_(fresh), waits))
+        .where(*mine, or_(waits, not_(fresh)))  # waits first: the key is then compared once for a waiting module
         .order_by(*order)
         .limit(TASK_PAGE)
         .offset((max(1, page) - 1) * TASK_PAGE)

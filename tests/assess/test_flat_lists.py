@@ -197,6 +197,31 @@ def test_the_team_default_and_contact_questions_are_read_through_their_partial_i
     assert "ix_answers_unassigned_unknown" in contacts
 
 
+def test_the_reviewer_queue_walks_the_waiting_modules_in_one_index(demo: dict[str, Any]) -> None:
+    """The queue reads every submitted and in-review module that is not the reviewer's own, in its order: from
+    ix_assessments_queue alone, never the module's row, so that each waiting module costs an index entry (issue 14)."""
+    from sqlalchemy import event
+
+    from assess.services import tasks
+
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        tasks.to_review(demo["users"]["infosak"])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    queue = [(s, p) for s, p in statements if "OVER ()" in s and "needs_infosec" in s]
+    assert len(queue) == 1, [s for s, _p in statements]
+    statement, parameters = queue[0]
+    rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+    plan = "\n".join(str(row[-1]) for row in rows)
+    assert "SEARCH assessments USING COVERING INDEX ix_assessments_queue" in plan, plan
+
+
 def test_the_history_is_paged_oldest_first(client: FlaskClient, demo: dict[str, Any]) -> None:
     ids = demo["ids"]
     count = len(list(db.session.scalars(select(AuditEvent.id).where(AuditEvent.assessment_id == ids["A"]))))
