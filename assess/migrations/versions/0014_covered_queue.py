@@ -7,7 +7,7 @@ Create Date: 2026-12-03 14:00:00
 * ``ix_assessments_queue`` (status, updated_at, id, owner_id, version, ruleset_sha256): the reviewer queue of
   *Mina uppgifter* walks every submitted and in-review module not the reader's own, in the order it lists them,
   and compares each one's summary key (version, rule set) with its summary. With those columns in the index the
-  queue never reads the module's row; over 2,000 waiting modules the statement took about a quarter less
+  queue never reads the module's row; over 2,000 waiting modules the statement took about a fifth less (6.8 to 5.5 ms)
   (issue 14).
 """
 
