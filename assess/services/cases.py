@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import String, and_, cast, func, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 import rules
@@ -87,87 +87,80 @@ def _like(text: str) -> str:
 
 
 def _case_rows(case_ids: list[int], day: date) -> dict[int, CaseRow]:
-    """Return the counts of each listed case's row: a handful of queries, whatever the data size.
+    """Return the counts of each listed case's row: one statement when every summary is fresh, whatever the data
+    size.
 
-    The page's modules are read first (their ids, cases and states); every count after that is asked of those
-    ids, written in the SQL, so that each query walks only the page's own rows: the plan cannot start from an
-    index over the whole table (SQLite without statistics chose the status index, which holds every open module
-    of every case)."""
+    The statement reads the page's modules (from the page's case ids, written in the SQL, so that the plan starts
+    from them and not from an index over the whole table) with, per module, its stored verdict, whether that
+    summary is stale, and its marks (a condition overdue; for an open module a question late; for a decided one
+    a re-assessment flag), each an EXISTS that stops at its first row. Only when a summary is stale or missing
+    are the summaries computed and the statement asked again."""
     from assess.services import summaries
     from assess.services.team import OPEN_STATES
 
     if not case_ids:
         return {}
-    alternatives: dict[int, set[int]] = {}
-    counts: dict[int, int] = {}
-    case_of: dict[int, int] = {}
-    current_ids: list[int] = []
-    open_ids: list[int] = []
-    decided_ids: list[int] = []
-    for case_id, alternative_id, assessment_id, status in db.session.execute(
-        select(Alternative.case_id, Alternative.id, Assessment.id, Assessment.status)
-        .outerjoin(Assessment, Assessment.alternative_id == Alternative.id)
-        .where(in_literal(Alternative.case_id, case_ids))
-    ):
-        alternatives.setdefault(case_id, set()).add(alternative_id)
-        if assessment_id is None:
-            continue
-        counts[case_id] = counts.get(case_id, 0) + 1
-        case_of[assessment_id] = case_id
-        if status != AssessmentStatus.SUPERSEDED:
-            current_ids.append(assessment_id)
-        if status in OPEN_STATES:
-            open_ids.append(assessment_id)
-        elif status == AssessmentStatus.DECIDED:
-            decided_ids.append(assessment_id)
-    verdicts: dict[int, dict[str, int]] = {}
-    if current_ids:
-        summaries.refresh_stale(in_literal(Assessment.id, current_ids))  # one query when every summary is fresh
-        for assessment_id, verdict in db.session.execute(
-            select(EvaluationSummary.assessment_id, EvaluationSummary.verdict).where(
-                in_literal(EvaluationSummary.assessment_id, current_ids)
-            )
-        ):
-            of_case = verdicts.setdefault(case_of[assessment_id], {})
-            of_case[verdict] = of_case.get(verdict, 0) + 1
-
-    def per_case(ids: Iterable[int]) -> dict[int, int]:
-        result: dict[int, int] = {}
-        for assessment_id in ids:
-            result[case_of[assessment_id]] = result.get(case_of[assessment_id], 0) + 1
-        return result
-
-    def having(ids: Iterable[int], exists: Any) -> dict[int, int]:
-        """Count, per case, the modules among `ids` for which the correlated `exists` holds (each one stops at
-        its first row)."""
-        return per_case(db.session.scalars(select(Assessment.id).where(in_literal(Assessment.id, ids), exists)))
-
-    overdue = having(
-        case_of,
+    overdue = (
         select(DecisionCondition.id)
         .where(
             DecisionCondition.assessment_id == Assessment.id,
             DecisionCondition.fulfilled.is_not(True),  # IS NOT: the plan takes the module's index, not `fulfilled`'s
             DecisionCondition.deadline < day,
         )
-        .exists(),
+        .exists()
     )
-    late = having(
-        open_ids,
+    late = (
         select(Answer.id)
         .where(
             Answer.assessment_id == Assessment.id,
             Answer.unknown_due < day,
             or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"'])),
         )
-        .exists(),
+        .exists()
     )
-    flagged = having(
-        decided_ids,
+    flagged = (
         select(ReassessmentFlag.id)
         .where(ReassessmentFlag.assessment_id == Assessment.id, ReassessmentFlag.resolved_at.is_(None))
-        .exists(),
+        .exists()
     )
+    current = Assessment.status != AssessmentStatus.SUPERSEDED
+    query = (
+        select(
+            Alternative.case_id,
+            Alternative.id,
+            Assessment.id,
+            Assessment.status,
+            EvaluationSummary.verdict,
+            and_(current, not_(summaries.fresh_condition())),
+            overdue,
+            and_(Assessment.status.in_(OPEN_STATES), late),
+            and_(Assessment.status == AssessmentStatus.DECIDED, flagged),
+        )
+        .outerjoin(Assessment, Assessment.alternative_id == Alternative.id)
+        .outerjoin(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
+        .where(in_literal(Alternative.case_id, case_ids))
+    )
+    rows = db.session.execute(query).all()
+    stale = [row[2] for row in rows if row[2] is not None and row[5]]
+    if stale:
+        summaries.refresh_stale(in_literal(Assessment.id, stale))  # bounded per request, as every list
+        rows = db.session.execute(query).all()
+    alternatives: dict[int, set[int]] = {}
+    counts: dict[int, int] = {}
+    verdicts: dict[int, dict[str, int]] = {}
+    marks: dict[int, list[int]] = {}
+    for case_id, alternative_id, assessment_id, status, verdict, _stale, is_overdue, is_late, is_flagged in rows:
+        alternatives.setdefault(case_id, set()).add(alternative_id)
+        if assessment_id is None:
+            continue
+        counts[case_id] = counts.get(case_id, 0) + 1
+        if status != AssessmentStatus.SUPERSEDED and verdict is not None:
+            of_case = verdicts.setdefault(case_id, {})
+            of_case[verdict] = of_case.get(verdict, 0) + 1
+        mark = marks.setdefault(case_id, [0, 0, 0])
+        mark[0] += bool(is_overdue)
+        mark[1] += bool(is_late)
+        mark[2] += bool(is_flagged)
     return {
         case_id: CaseRow(
             alternatives=len(alternatives.get(case_id, ())),
@@ -175,9 +168,9 @@ def _case_rows(case_ids: list[int], day: date) -> dict[int, CaseRow]:
             verdicts=dict(
                 sorted(verdicts.get(case_id, {}).items(), key=lambda item: -VERDICT_SEVERITY.get(item[0], 0))
             ),
-            overdue=overdue.get(case_id, 0),
-            late=late.get(case_id, 0),
-            flagged=flagged.get(case_id, 0),
+            overdue=marks.get(case_id, [0, 0, 0])[0],
+            late=marks.get(case_id, [0, 0, 0])[1],
+            flagged=marks.get(case_id, [0, 0, 0])[2],
         )
         for case_id in case_ids
     }

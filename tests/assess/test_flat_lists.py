@@ -81,6 +81,44 @@ def test_the_case_list_filters_by_the_verdict_of_its_modules_and_says_why_a_filt
     assert len(_rows(html)) == 2  # a refused filter is not applied
 
 
+def _case_table(html: str) -> str:
+    return html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+
+
+def test_the_case_list_shows_the_same_verdicts_and_marks_when_summaries_were_lost_or_stale(
+    client: FlaskClient, demo: dict[str, Any]
+) -> None:
+    """Summaries deleted or made stale outside the app: the case list computes them again and shows each case's
+    row as before; a question that became late shows its mark on its own case's row only."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import delete, update
+
+    ids = demo["ids"]
+    login_as(client, demo["users"]["arkitekt"])
+    before = _case_table(client.get("/arenden").get_data(as_text=True))
+    assert "verdict--" in before
+    verdict = db.session.scalar(select(EvaluationSummary.verdict).where(EvaluationSummary.assessment_id == ids["A"]))
+    assert verdict is not None
+    wrong = "not_suitable" if verdict != "not_suitable" else "suitable"
+    db.session.execute(delete(EvaluationSummary).where(EvaluationSummary.assessment_id != ids["A"]))
+    # A's summary stale, with a verdict it does not have: shown as stored, the row would differ
+    db.session.execute(update(EvaluationSummary).values(cache_key="0:stale:0", verdict=wrong))
+    db.session.commit()
+    assert _case_table(client.get("/arenden").get_data(as_text=True)) == before
+    assert "Uppgift försenad" not in before
+    rows = db.session.scalars(select(Answer).where(Answer.assessment_id == ids["A"]).order_by(Answer.id))
+    unknown = next(r for r in rows if r.value == "unknown")
+    unknown.unknown_due = date.today() - timedelta(days=3)
+    db.session.commit()
+    a = db.session.get(Assessment, ids["A"])
+    assert a is not None
+    after = _case_table(client.get("/arenden").get_data(as_text=True))
+    marked = [row for row in after.split("<tr>") if "Uppgift försenad (1)" in row]
+    assert len(marked) == 1
+    assert f'href="/arenden/{a.alternative.case_id}"' in marked[0]
+
+
 def test_a_saved_answer_moves_its_case_between_the_verdict_filters_at_once(
     client: FlaskClient, demo: dict[str, Any]
 ) -> None:
