@@ -55,8 +55,9 @@ class _PrototypeMeta(FlaskForm.Meta):
         if prototype is None:
             field = super().bind_field(form, unbound_field, options)
             lists = tuple(name for name, value in vars(field).items() if type(value) is list)
-            prototypes[key] = (_copy_field(field, lists, None, None), lists)
-            return field
+            prototype = prototypes[key] = (_copy_field(field, lists, None, None), lists)
+            # The field WTForms bound holds its unbound field's own lists (validators given to the field are that
+            # very list): the first form takes a copy too, so that nothing it changes reaches a later form.
         return _copy_field(*prototype, form, self)
 
 
