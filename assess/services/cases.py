@@ -148,8 +148,9 @@ def _case_rows(case_ids: list[int], day: date) -> dict[int, CaseRow]:
     alternatives: dict[int, set[int]] = {}
     counts: dict[int, int] = {}
     verdicts: dict[int, dict[str, int]] = {}
+    #: Per case: how many of its modules have a condition overdue, a question late, a re-assessment flag.
     marks: dict[int, list[int]] = {}
-    for case_id, alternative_id, assessment_id, status, verdict, _stale, is_overdue, is_late, is_flagged in rows:
+    for case_id, alternative_id, assessment_id, status, verdict, _stale, *module_marks in rows:
         alternatives.setdefault(case_id, set()).add(alternative_id)
         if assessment_id is None:
             continue
@@ -157,23 +158,23 @@ def _case_rows(case_ids: list[int], day: date) -> dict[int, CaseRow]:
         if status != AssessmentStatus.SUPERSEDED and verdict is not None:
             of_case = verdicts.setdefault(case_id, {})
             of_case[verdict] = of_case.get(verdict, 0) + 1
-        mark = marks.setdefault(case_id, [0, 0, 0])
-        mark[0] += bool(is_overdue)
-        mark[1] += bool(is_late)
-        mark[2] += bool(is_flagged)
-    return {
-        case_id: CaseRow(
+        of_marks = marks.setdefault(case_id, [0, 0, 0])
+        for index, marked in enumerate(module_marks):
+            of_marks[index] += bool(marked)
+    result = {}
+    for case_id in case_ids:
+        overdue_count, late_count, flagged_count = marks.get(case_id, (0, 0, 0))
+        result[case_id] = CaseRow(
             alternatives=len(alternatives.get(case_id, ())),
             assessments=counts.get(case_id, 0),
             verdicts=dict(
                 sorted(verdicts.get(case_id, {}).items(), key=lambda item: -VERDICT_SEVERITY.get(item[0], 0))
             ),
-            overdue=marks.get(case_id, [0, 0, 0])[0],
-            late=marks.get(case_id, [0, 0, 0])[1],
-            flagged=marks.get(case_id, [0, 0, 0])[2],
+            overdue=overdue_count,
+            late=late_count,
+            flagged=flagged_count,
         )
-        for case_id in case_ids
-    }
+    return result
 
 
 def list_cases(wanted: CaseFilter | None = None, today: date | None = None) -> CasePage:
