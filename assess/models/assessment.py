@@ -115,6 +115,17 @@ UNASSIGNED_UNKNOWN = (
 #: partial index ix_answers_picked_open; written with constants, as there, so that a query may use that index.
 OPEN_VALUE = "({t}value IS NULL OR CAST({t}value AS VARCHAR) IN ('null', '\"unknown\"'))"
 
+#: SQL: an open question with a date by which it is to be found out, {t} the table's prefix: the WHERE of the partial
+#: index ix_answers_open_due (a question is late when that date has passed).
+OPEN_DUE = "{t}unknown_due IS NOT NULL AND " + OPEN_VALUE
+
+
+def open_value_sql() -> Any:
+    """SQL: the answer is open (OPEN_VALUE on the answers table), with the constants written in, so that the plan
+    may read the partial indexes whose WHERE holds these terms (ix_answers_picked_open, ix_answers_open_due)."""
+    return text(OPEN_VALUE.format(t="answers."))
+
+
 #: The open questions picked for a user, in the order *Mina uppgifter* lists them (due date, module, question):
 #: a person's own list is read from this partial index alone, not answer by answer. On SQLite the index also
 #: holds the value, so that it covers the list's terms (the planner then prefers it to ix_answers_assignee_user_id);
@@ -132,8 +143,16 @@ class Answer(Base):
     __tablename__ = "answers"
     __table_args__ = (
         UniqueConstraint("assessment_id", "question_id"),
-        #: Is a module's question late (its unknown's date passed)? One range in the module's own answers.
-        Index("ix_answers_assessment_due", "assessment_id", "unknown_due"),
+        #: Is a module's question late (an open question whose date passed)? One range in the module's own open
+        #: questions with a date: a partial index (migration 0015), which a query may read when it writes
+        #: OPEN_DUE's terms with their constants (late_question_sql).
+        Index(
+            "ix_answers_open_due",
+            "assessment_id",
+            "unknown_due",
+            sqlite_where=text(OPEN_DUE.format(t="")),
+            postgresql_where=text(OPEN_DUE.format(t="")),
+        ),
         #: The unknowns nobody is picked for (the case team's default finds out): a partial index, a few rows of
         #: the table, which the team-default branches of *Mina uppgifter* read by module and question.
         Index(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, not_, or_, select
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, case, distinct, func, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 import rules
@@ -30,6 +31,7 @@ from assess.models import (
     TeamRole,
     User,
 )
+from assess.models.assessment import open_value_sql
 from assess.models.types import utcnow
 from assess.services.audit import diff_fields, record_event
 from assess.services.completion import Favourable, favourable
@@ -91,15 +93,51 @@ def _case_rows(case_ids: list[int], day: date) -> dict[int, CaseRow]:
     size.
 
     The statement reads the page's modules (from the page's case ids, written in the SQL, so that the plan starts
-    from them and not from an index over the whole table) with, per module, its stored verdict, whether that
-    summary is stale, and its marks (a condition overdue; for an open module a question late; for a decided one
-    a re-assessment flag), each an EXISTS that stops at its first row. Only when a summary is stale or missing
+    from them and not from an index over the whole table) and counts them per case in SQL: alternatives,
+    modules, the current modules of each verdict (their stored summaries), whether a summary is stale, and the
+    modules with each mark (a condition overdue; for an open module a question late; for a decided one a
+    re-assessment flag), each mark an EXISTS that stops at its first row. Only when a summary is stale or missing
     are the summaries computed and the statement asked again."""
     from assess.services import summaries
-    from assess.services.team import OPEN_STATES
 
     if not case_ids:
         return {}
+    query = _case_rows_query().where(in_literal(Alternative.case_id, case_ids))
+    current = Assessment.status != AssessmentStatus.SUPERSEDED
+    rows = db.session.execute(query, {"day": day}).all()
+    if any(row[3] for row in rows):
+        summaries.refresh_stale(  # bounded per request, as every list
+            and_(
+                current,
+                Assessment.alternative_id.in_(select(Alternative.id).where(in_literal(Alternative.case_id, case_ids))),
+            )
+        )
+        rows = db.session.execute(query, {"day": day}).all()
+    result = {case_id: CaseRow() for case_id in case_ids}
+    for case_id, alternatives, assessments, _stale, overdue_count, late_count, flagged_count, *of_verdict in rows:
+        result[case_id] = CaseRow(
+            alternatives=alternatives,
+            assessments=assessments,
+            verdicts={code: int(n) for code, n in zip(_VERDICTS, of_verdict, strict=True) if n},
+            overdue=int(overdue_count or 0),
+            late=int(late_count or 0),
+            flagged=int(flagged_count or 0),
+        )
+    return result
+
+
+#: The verdicts, most severe first: the order of the case list's verdict counts (and of its statement's columns).
+_VERDICTS = tuple(sorted(VERDICT_SEVERITY, key=lambda code: -VERDICT_SEVERITY[code]))
+
+
+@functools.cache
+def _case_rows_query() -> Select[Any]:
+    """The case list's counts per case (_case_rows), built once per process: the day is a parameter, the page's
+    case ids are added as a WHERE (building it took a millisecond per page, as much as SQLite's work)."""
+    from assess.services import summaries
+    from assess.services.team import OPEN_STATES
+
+    day = bindparam("day", type_=Date)
     overdue = (
         select(DecisionCondition.id)
         .where(
@@ -109,72 +147,42 @@ def _case_rows(case_ids: list[int], day: date) -> dict[int, CaseRow]:
         )
         .exists()
     )
-    late = (
-        select(Answer.id)
-        .where(
-            Answer.assessment_id == Assessment.id,
-            Answer.unknown_due < day,
-            or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"'])),
-        )
-        .exists()
-    )
     flagged = (
         select(ReassessmentFlag.id)
         .where(ReassessmentFlag.assessment_id == Assessment.id, ReassessmentFlag.resolved_at.is_(None))
         .exists()
     )
     current = Assessment.status != AssessmentStatus.SUPERSEDED
-    query = (
+
+    def counted(term: Any) -> Any:
+        return func.sum(case((term, 1), else_=0))
+
+    return (
         select(
             Alternative.case_id,
-            Alternative.id,
-            Assessment.id,
-            Assessment.status,
-            EvaluationSummary.verdict,
-            and_(current, not_(summaries.fresh_condition())),
-            overdue,
-            and_(Assessment.status.in_(OPEN_STATES), late),
-            and_(Assessment.status == AssessmentStatus.DECIDED, flagged),
+            func.count(distinct(Alternative.id)),
+            func.count(Assessment.id),
+            counted(and_(current, not_(summaries.fresh_condition()))),
+            counted(overdue),
+            counted(and_(Assessment.status.in_(OPEN_STATES), late_question(Assessment.id, day))),
+            counted(and_(Assessment.status == AssessmentStatus.DECIDED, flagged)),
+            *(counted(and_(current, EvaluationSummary.verdict == code)) for code in _VERDICTS),
         )
         .outerjoin(Assessment, Assessment.alternative_id == Alternative.id)
         .outerjoin(EvaluationSummary, EvaluationSummary.assessment_id == Assessment.id)
-        .where(in_literal(Alternative.case_id, case_ids))
+        .group_by(Alternative.case_id)
     )
-    rows = db.session.execute(query).all()
-    stale = [row[2] for row in rows if row[2] is not None and row[5]]
-    if stale:
-        summaries.refresh_stale(in_literal(Assessment.id, stale))  # bounded per request, as every list
-        rows = db.session.execute(query).all()
-    alternatives: dict[int, set[int]] = {}
-    counts: dict[int, int] = {}
-    verdicts: dict[int, dict[str, int]] = {}
-    #: Per case: how many of its modules have a condition overdue, a question late, a re-assessment flag.
-    marks: dict[int, list[int]] = {}
-    for case_id, alternative_id, assessment_id, status, verdict, _stale, *module_marks in rows:
-        alternatives.setdefault(case_id, set()).add(alternative_id)
-        if assessment_id is None:
-            continue
-        counts[case_id] = counts.get(case_id, 0) + 1
-        if status != AssessmentStatus.SUPERSEDED and verdict is not None:
-            of_case = verdicts.setdefault(case_id, {})
-            of_case[verdict] = of_case.get(verdict, 0) + 1
-        of_marks = marks.setdefault(case_id, [0, 0, 0])
-        for index, marked in enumerate(module_marks):
-            of_marks[index] += bool(marked)
-    result = {}
-    for case_id in case_ids:
-        overdue_count, late_count, flagged_count = marks.get(case_id, (0, 0, 0))
-        result[case_id] = CaseRow(
-            alternatives=len(alternatives.get(case_id, ())),
-            assessments=counts.get(case_id, 0),
-            verdicts=dict(
-                sorted(verdicts.get(case_id, {}).items(), key=lambda item: -VERDICT_SEVERITY.get(item[0], 0))
-            ),
-            overdue=overdue_count,
-            late=late_count,
-            flagged=flagged_count,
-        )
-    return result
+
+
+def late_question(assessment_id: Any, day: Any) -> ColumnElement[bool]:
+    """SQL: the module (`assessment_id`, a column or a correlated id) has an open question whose date is before
+    `day` (a date or a parameter); written with the terms of the partial index ix_answers_open_due, so that it is
+    one range in it."""
+    return (
+        select(Answer.id)
+        .where(Answer.assessment_id == assessment_id, Answer.unknown_due < day, open_value_sql())
+        .exists()
+    )
 
 
 def list_cases(wanted: CaseFilter | None = None, today: date | None = None) -> CasePage:
@@ -213,18 +221,13 @@ def list_cases(wanted: CaseFilter | None = None, today: date | None = None) -> C
             .where(current, DecisionCondition.fulfilled.is_(False), DecisionCondition.deadline < day)
             .exists()
         )
-        late_question = (
+        question_late = (
             select(Answer.id)
             .join(Assessment, Assessment.id == Answer.assessment_id)
-            .where(
-                current,
-                Assessment.status.in_(OPEN_STATES),
-                Answer.unknown_due < day,
-                or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"'])),
-            )
+            .where(current, Assessment.status.in_(OPEN_STATES), Answer.unknown_due < day, open_value_sql())
             .exists()
         )
-        query = query.where(or_(late_condition, late_question))
+        query = query.where(or_(late_condition, question_late))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, wanted.page), pages)

@@ -36,7 +36,7 @@ from assess.models import (
     TeamRole,
     User,
 )
-from assess.models.assessment import OPEN_VALUE, UNASSIGNED_UNKNOWN
+from assess.models.assessment import UNASSIGNED_UNKNOWN, open_value_sql
 from assess.rulesets import registry
 from assess.services import decisions, summaries, workflow
 from assess.services import team as team_service
@@ -305,12 +305,6 @@ def _unassigned_unknown() -> TextClause:
     return text(UNASSIGNED_UNKNOWN.format(t="answers."))
 
 
-def _open_value() -> TextClause:
-    """SQL: the answer is open (unanswered or "unknown"), with the constants of the partial index
-    ix_answers_picked_open's WHERE written in (OPEN_VALUE), so that the plan may read that index."""
-    return text(OPEN_VALUE.format(t="answers."))
-
-
 def _keyed(*where: Any) -> Select[int, date | None, int, str]:
     """SQL: the answers `where` picks, as the columns a list of open questions is ordered by (_due_order)."""
     return select(
@@ -334,7 +328,7 @@ def _open_question_keys(user: User) -> Any:
     """
     open_states = list(team_service.OPEN_STATES)
     # the terms of the partial index ix_answers_picked_open
-    picked = _keyed(Answer.assignee_user_id == user.id, _open_value(), Assessment.status.in_(open_states)).join(
+    picked = _keyed(Answer.assignee_user_id == user.id, open_value_sql(), Assessment.status.in_(open_states)).join(
         Assessment, Assessment.id == Answer.assessment_id
     )
     unassigned = _unassigned_unknown()
@@ -403,7 +397,7 @@ def contact_questions(user: User, page: int = 1) -> tuple[Section[Any], dict[int
     param = "sida_kontaktfragor"
     if not user.has_role(Role.ARCHITECT, Role.ADMIN):
         return Section([], 0, 1, param), {}
-    open_value = _open_value()
+    open_value = open_value_sql()
     provider = _questions(lambda q: q.answered_by == "provider")
     has_contact = (
         select(CaseContact.id)

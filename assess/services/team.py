@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, String, bindparam, cast, or_, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 import rules
@@ -31,6 +31,7 @@ from assess.models import (
     TeamRole,
     User,
 )
+from assess.models.assessment import open_value_sql
 from assess.services.audit import record_event
 from assess.services.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -365,10 +366,9 @@ def overdue_question_assessment_ids(today: date, among: Iterable[int] | None = N
         select(Answer.assessment_id)
         .join(Assessment)
         .where(
-            Answer.unknown_due.is_not(None),
             Answer.unknown_due < today,
             Assessment.status.in_(OPEN_STATES),
-            or_(Answer.value.is_(None), cast(Answer.value, String).in_(["null", '"unknown"'])),
+            open_value_sql(),  # the terms of ix_answers_open_due
         )
         .distinct()
     )

@@ -35,9 +35,21 @@ def case_rows(cases: Iterable[Any], rows: Mapping[int, Any]) -> Markup:
     owner_label, alternatives_label = _("Informationsägare"), _("Alternativ")
     assessments_label, verdict_label, status_label = _("Bedömningar"), _("Utfall"), _("Status")
     out = []
+    # Each verdict's badge and each status's label once a page (a label is a lookup in the reader's catalogue).
+    badges: dict[str, str] = {}
+    statuses: dict[Any, str] = {}
     for case in cases:
         row = rows[case.id]
-        verdicts = "<br>".join(f"{verdict_badge(code)} {count}" for code, count in row.verdicts.items()) or "–"
+        shown = []
+        for code, count in row.verdicts.items():
+            badge = badges.get(code)
+            if badge is None:
+                badge = badges[code] = verdict_badge(code)
+            shown.append(f"{badge} {count}")
+        verdicts = "<br>".join(shown) or "–"
+        status = statuses.get(case.status)
+        if status is None:
+            status = statuses[case.status] = str(escape(labels.CASE_STATUS[case.status]))
         marks = []
         if row.overdue:
             overdue = _("Villkor förfallet (%(count)s)", count=row.overdue)
@@ -55,7 +67,7 @@ def case_rows(cases: Iterable[Any], rows: Mapping[int, Any]) -> Markup:
             f'\n      <td data-label="{alternatives_label}">{int(row.alternatives)}</td>'
             f'\n      <td data-label="{assessments_label}">{int(row.assessments)}</td>'
             f'\n      <td data-label="{verdict_label}">{verdicts}</td>'
-            f'\n      <td data-label="{status_label}">{escape(labels.CASE_STATUS[case.status])}{"".join(marks)}</td>'
+            f'\n      <td data-label="{status_label}">{status}{"".join(marks)}</td>'
             "\n    </tr>"
         )
     return Markup("".join(out))

@@ -260,6 +260,46 @@ def test_the_reviewer_queue_walks_the_waiting_modules_in_one_index(demo: dict[st
     assert "SEARCH assessments USING COVERING INDEX ix_assessments_queue" in plan, plan
 
 
+def test_a_late_question_is_found_in_the_open_questions_index(demo: dict[str, Any]) -> None:
+    """Whether a module has a late question (the case list's mark and its *försenat* filter, the marks of *Mina
+    uppgifter*) is a range in ix_answers_open_due, which holds only open questions with a date: not every answer
+    with a date, each read to see whether it is still open (issue 14)."""
+    from datetime import date
+
+    from sqlalchemy import event
+
+    from assess.services import team
+
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if "unknown_due <" in statement:
+            statements.append((statement, parameters))
+
+    day = date(2030, 1, 1)
+    ids = demo["ids"]
+    rows = list(db.session.scalars(select(Answer).where(Answer.assessment_id == ids["A"]).order_by(Answer.id)))
+    unknown = next(r for r in rows if r.value == "unknown")
+    answered = next(r for r in rows if r.value not in (None, "unknown"))
+    unknown.unknown_due = answered.unknown_due = date(2029, 12, 1)  # late; the answered one found out since
+    db.session.commit()
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        page = case_service.list_cases(today=day)
+        case_service.list_cases(case_service.CaseFilter(overdue=True), today=day)
+        late = team.overdue_question_assessment_ids(day, [a.id for a in db.session.scalars(select(Assessment))])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert late == {ids["A"]}
+    assert sum(row.late for row in page.rows.values()) == 1  # the list's mark: A's case, once
+    # the rows' counts of both lists, the filtered list's count and page, the marks
+    assert len(statements) == 5, [s for s, _p in statements]
+    for statement, parameters in statements:
+        rows = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        plan = "\n".join(str(row[-1]) for row in rows)
+        assert "SEARCH answers USING INDEX ix_answers_open_due" in plan, plan
+
+
 def test_the_history_is_paged_oldest_first(client: FlaskClient, demo: dict[str, Any]) -> None:
     ids = demo["ids"]
     count = len(list(db.session.scalars(select(AuditEvent.id).where(AuditEvent.assessment_id == ids["A"]))))
