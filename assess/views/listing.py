@@ -159,20 +159,64 @@ def status(c: Any) -> str:
     return out
 
 
-def _form(c: Any, name: str, f: Any, button: Markup, fields: Iterable[str], before: str = "", css: str = "") -> str:
+#: Stands for a condition's id prefix in a follow-up form's markup kept for a page (never in the HTML: a NUL).
+_PREFIX_MARK = "\x00prefix\x00"
+
+
+def _pristine(f: Any, fields: Iterable[str]) -> bool:
+    """Is the form as the page makes it fresh: no error, nothing in its fields (a failed post's form is written as
+    it was sent, never from the page's memo)?"""
+    if f.form_errors or any(field.errors for field in f):
+        return False
+    return not any(f[n].data for n in fields)
+
+
+def _fields(c: Any, name: str, f: Any, fields: tuple[str, ...], memo: dict[Any, Any] | None) -> tuple[str, str]:
+    """Return a follow-up form's hidden fields and its fields. A fresh form's markup differs from the next
+    condition's only in its ids (the prefix `name-id-`, review._prefix), so a page writes it once per form and puts
+    each condition's prefix in: WTForms writing each field of twenty forms was most of an architect's page."""
+
+    def written() -> tuple[str, str]:
+        return str(f.hidden_tag()), "\n  ".join(field(f[n]) for n in fields)
+
+    if memo is None or not _pristine(f, fields):
+        return written()
+    prefix = f"{name}-{c.id}-"
+    key = (name, fields, f.next.data)
+    template = memo.get(key)
+    if template is None:
+        markup = written()
+        if f.csrf_token.id.startswith(prefix):  # the ids are the prefix's (else the form is not kept)
+            memo[key] = tuple(part.replace(prefix, _PREFIX_MARK) for part in markup)
+        return markup
+    hidden, shown = template
+    return hidden.replace(_PREFIX_MARK, prefix), shown.replace(_PREFIX_MARK, prefix)
+
+
+def _form(
+    c: Any,
+    name: str,
+    f: Any,
+    button: Markup,
+    fields: tuple[str, ...],
+    before: str = "",
+    css: str = "",
+    memo: dict[Any, Any] | None = None,
+) -> str:
     """Return one follow-up form of a condition: its hidden fields, what `before` says, its fields and button."""
     action = url_for(f"review.{name}", condition_id=c.id)
-    written = "\n  ".join(field(f[n]) for n in fields)
+    hidden, written = _fields(c, name, f, fields, memo)
     return (
         f'\n<form method="post" action="{action}" class="form form--compact" novalidate '
-        f'id="{name.replace("_", "-")}-form-{c.id}">\n  {f.hidden_tag()}\n  {before}\n  {written}\n  '
+        f'id="{name.replace("_", "-")}-form-{c.id}">\n  {hidden}\n  {before}\n  {written}\n  '
         f'<button type="submit" class="button{css}">{button}<span class="visually-hidden"> {escape(c.question_id)}'
         "</span></button>\n</form>\n"
     )
 
 
-def actions(c: Any, allowed: Any, form_for: Any) -> str:
-    """Return the forms of one condition that the reader may use (the macro `actions`)."""
+def actions(c: Any, allowed: Any, form_for: Any, memo: dict[Any, Any] | None = None) -> str:
+    """Return the forms of one condition that the reader may use (the macro `actions`). `memo`: one page's, for
+    the markup of its fresh forms (_fields)."""
     out = ["\n"]
     if "claim" in allowed:
         behalf = ""
@@ -180,13 +224,15 @@ def actions(c: Any, allowed: Any, form_for: Any) -> str:
             owner = _("Du anmäler för %(owner)s räkning.", owner=c.owner_label)
             behalf = f'<p class="small">{owner}</p>'
         claim, fields = _("Anmäl som uppfyllt"), ("note", "evidence")
-        out.append(_form(c, "claim", form_for("claim", c.id), claim, fields, behalf, " button--secondary"))
+        out.append(_form(c, "claim", form_for("claim", c.id), claim, fields, behalf, " button--secondary", memo))
     if "verify" in allowed:
         verify = _("Verifiera som uppfyllt")
-        out.append(_form(c, "verify", form_for("verify", c.id), verify, ("note",)))
+        out.append(_form(c, "verify", form_for("verify", c.id), verify, ("note",), memo=memo))
     if "send_back" in allowed:
         back = _("Skicka tillbaka")
-        out.append(_form(c, "send_back", form_for("send_back", c.id), back, ("reason",), css=" button--secondary"))
+        out.append(
+            _form(c, "send_back", form_for("send_back", c.id), back, ("reason",), css=" button--secondary", memo=memo)
+        )
     out.append("\n")
     return "".join(out)
 
@@ -215,12 +261,13 @@ def condition_rows(items: Iterable[Any], t: Any, today: Any, form_for: Any) -> M
     late, flagged = late_task_ids(t.assessment_ids), reassessment_ids(t.assessment_ids)
     module, question, owner = _("Bedömning"), _("Fråga"), _("Ansvarig")
     by, state = _("Senast"), _("Läge")
+    memo: dict[Any, Any] = {}  # the page's fresh forms (_fields)
     out = []
     for c in items:
         acts = t.condition_actions.get(c.id, ())
         link = assessment_link(c.assessment, t.overdue_ids, late, flagged)
         measures = escape(", ".join(c.mitigations))
-        forms = actions(c, acts, form_for) if acts else ""
+        forms = actions(c, acts, form_for, memo) if acts else ""
         out.append(
             f'<tr id="task-condition-{c.id}">\n      <td data-label="{module}">{link}</td>'
             f'<td data-label="{question}"><span class="qid">{escape(c.question_id)}</span> {measures}</td>'

@@ -698,6 +698,7 @@ def test_my_tasks_writes_each_condition_as_the_review_pages_macros_do(
         failed = with_ids(ClaimForm(formdata=None, next="/mina-uppgifter"), "claim-0-")
         failed.note.errors = ["Beskriv hur <villkoret> är uppfyllt."]
         posted: list[int] = []
+        memo: dict[Any, Any] = {}
 
         def form_for(name: str, condition_id: int) -> Any:
             if name == "claim" and condition_id in posted:
@@ -715,6 +716,9 @@ def test_my_tasks_writes_each_condition_as_the_review_pages_macros_do(
                 same(listing.status(c), macro["status"](c))
                 allowed = ("claim", "verify", "send_back")
                 same(listing.actions(c, allowed, form_for), actions(c, allowed, form_for))
+                # a page's memo, filled by the conditions before: each condition's forms with its own ids
+                same(listing.actions(c, allowed, form_for, memo), actions(c, allowed, form_for))
+        assert memo, "a page writes its fresh forms once"
         verified = next(c for c in listed if c.fulfilled)
         with db.session.no_autoflush:  # as marked fulfilled without a claim (never flushed: the database refuses)
             verified.claimed_at = None
@@ -725,4 +729,13 @@ def test_my_tasks_writes_each_condition_as_the_review_pages_macros_do(
         same(written, actions(listed[0], ("claim",), form_for))
         assert 'id="claim-0-note-error"' in written
         assert "&lt;villkoret&gt;" in written
+        same(listing.actions(listed[0], ("claim",), form_for, memo), written)  # never from the memo
+        # refused without a field error (the service's own), with what was typed: written as it was sent
+        failed.note.errors, failed.note.data = [], "Loggar <sparas>"
+        failed.form_errors.append("Villkoret är redan verifierat.")
+        typed = listing.actions(listed[0], ("claim",), form_for, memo)
+        same(typed, actions(listed[0], ("claim",), form_for))
+        assert "Loggar &lt;sparas&gt;" in typed
+        failed.form_errors.clear()  # nothing but what was typed: still never the fresh form's markup
+        assert "Loggar &lt;sparas&gt;" in listing.actions(listed[0], ("claim",), form_for, memo)
     db.session.rollback()
