@@ -145,7 +145,7 @@ class Answer(Base):
         UniqueConstraint("assessment_id", "question_id"),
         #: Is a module's question late (an open question whose date passed)? One range in the module's own open
         #: questions with a date: a partial index (migration 0015), which a query may read when it writes
-        #: OPEN_DUE's terms with their constants (late_question_sql).
+        #: OPEN_DUE's terms with their constants (services.cases.late_question).
         Index(
             "ix_answers_open_due",
             "assessment_id",

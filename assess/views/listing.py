@@ -186,7 +186,7 @@ def _fields(c: Any, name: str, f: Any, fields: tuple[str, ...], memo: dict[Any, 
     template = memo.get(key)
     if template is None:
         markup = written()
-        if f.csrf_token.id.startswith(prefix):  # the ids are the prefix's (else the form is not kept)
+        if f.next.id.startswith(prefix):  # the ids are the prefix's (else the form is not kept)
             memo[key] = tuple(part.replace(prefix, _PREFIX_MARK) for part in markup)
         return markup
     hidden, shown = template
