@@ -70,6 +70,7 @@
   }
 
   var lastSaved = 0;
+  var lastSavedAt = "";  /* the time the last save that changed something was told (hh:mm) */
   function say(text) { if (statusBox) { statusBox.textContent = text; } }
   function clock() { return new Date().toLocaleTimeString(t("locale"), { hour: "2-digit", minute: "2-digit" }); }
 
@@ -204,7 +205,9 @@
     inFlight = true;
     var sent = {};
     Object.keys(dirty).forEach(function (qid) { sent[qid] = fieldsOf(qid); });
-    say(t("saving"));
+    /* A queued save with nothing of its own to send leaves the status as it is ("Sparat hh:mm"). */
+    var announced = Object.keys(sent).length > 0;
+    if (announced) { say(t("saving")); }
     fetch(url, {
       method: "POST",
       body: new FormData(form),
@@ -226,9 +229,14 @@
         // it is still true, and the announcement of what changed is not taken back.
         if (data.changed && data.changed.length) {
           lastSaved = Date.now();
-          say(t("saved_at", { time: clock() }) + (data.announce ? ". " + data.announce : ""));
+          lastSavedAt = clock();
+          say(t("saved_at", { time: lastSavedAt }) + (data.announce ? ". " + data.announce : ""));
         } else if (Date.now() - lastSaved > 5000) {
           say(t("nothing_new"));
+        } else if (announced) {
+          /* Right after a save, a save that changed nothing (typed and taken back) says the answers are saved:
+             "Sparar …" must never stay on screen once the server has answered. */
+          say(t("saved_at", { time: lastSavedAt }));
         }
       } else if (result.status === 409 && data.reason === "conflict") {
         stopped = true;

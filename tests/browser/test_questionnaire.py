@@ -294,3 +294,26 @@ def test_save_and_go_to_the_next_step_moves_on_with_the_answers_saved(
         page.wait_for_url(re.compile(rf"\?steg={step}$"))
     expect(page.get_by_role("button", name="Spara och gå till nästa steg")).to_have_count(0)
     expect(page.locator('button[name="action"][value="save"]')).to_be_visible()
+
+
+def test_a_save_that_finds_nothing_new_right_after_a_save_never_leaves_saving_on_screen(
+    new_page: Callable[..., Page], login: Callable[[Page, str], Page], fresh_server: LiveServer, demo: Demo
+) -> None:
+    """A text typed and taken back (or a queued autosave after one that saved) goes out and changes nothing; the
+    status line must then say the answers are saved, not "Sparar …" for as long as the page is open (a user would
+    think the answer was never stored)."""
+    page = login(new_page(fresh_server), "arkitekt")
+    d2 = demo.assessment_id("D2")
+    open_step(page, d2, "context")
+    status = page.locator("#save-status")
+    field = page.locator('[name="q_G-03"]')
+    field.fill(TYPED)
+    expect(status).to_contain_text("Sparat")
+    with page.expect_response(lambda r: r.request.method == "POST" and "/bedomningar/" in r.url) as sent:
+        field.press("End")
+        field.press("x")  # typed, and taken back before the autosave goes out: the field is as it was saved
+        field.press("Backspace")
+    assert sent.value.status == 200
+    expect(status).to_contain_text("Sparat")
+    expect(status).not_to_contain_text("Sparar")
+    expect(field).to_have_value(TYPED)
