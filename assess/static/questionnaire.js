@@ -71,7 +71,11 @@
 
   var lastSaved = 0;
   var lastSavedAt = "";  /* the time the last save that changed something was told (hh:mm) */
-  function say(text) { if (statusBox) { statusBox.textContent = text; } }
+  var saying = false;  /* the status line says a save is on its way ("Sparar …", "Inloggad igen. Sparar …") */
+  function say(text, onItsWay) {
+    saying = Boolean(onItsWay);
+    if (statusBox) { statusBox.textContent = text; }
+  }
   function clock() { return new Date().toLocaleTimeString(t("locale"), { hour: "2-digit", minute: "2-digit" }); }
 
   /* --- the page's fingerprints ------------------------------------------------------------------------ */
@@ -206,8 +210,7 @@
     var sent = {};
     Object.keys(dirty).forEach(function (qid) { sent[qid] = fieldsOf(qid); });
     /* A queued save with nothing of its own to send leaves the status as it is ("Sparat hh:mm"). */
-    var announced = Object.keys(sent).length > 0;
-    if (announced) { say(t("saving")); }
+    if (Object.keys(sent).length > 0) { say(t("saving"), true); }
     fetch(url, {
       method: "POST",
       body: new FormData(form),
@@ -233,7 +236,7 @@
           say(t("saved_at", { time: lastSavedAt }) + (data.announce ? ". " + data.announce : ""));
         } else if (Date.now() - lastSaved > 5000) {
           say(t("nothing_new"));
-        } else if (announced) {
+        } else if (saying) {
           /* Right after a save, a save that changed nothing (typed and taken back) says the answers are saved:
              "Sparar …" must never stay on screen once the server has answered. */
           say(t("saved_at", { time: lastSavedAt }));
@@ -320,7 +323,7 @@
           setToken(data.csrf_token);
           loginForm.reset();
           dialog.close();
-          say(t("signed_in_again"));
+          say(t("signed_in_again"), true);
           save();
         } else {
           if (data.csrf_token) { setToken(data.csrf_token); }
@@ -349,7 +352,7 @@
       }
     });
     keep(all);
-    if (hasUnsaved()) { say(t("restored")); schedule(200); }
+    if (hasUnsaved()) { say(t("restored"), true); schedule(200); }
     if (blocked.length && restoreArea) { showBlocked(blocked, all); }
   }
   function showBlocked(qids, all) {
