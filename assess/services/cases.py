@@ -178,9 +178,14 @@ def late_question(assessment_id: Any, day: Any) -> ColumnElement[bool]:
     """SQL: the module (`assessment_id`, a column or a correlated id) has an open question whose date is before
     `day` (a date or a parameter); written with the terms of the partial index ix_answers_open_due, so that it is
     one range in it."""
+    # OFFSET 0 keeps the EXISTS a probe per module on PostgreSQL: without it the planner may turn the EXISTS into
+    # a hashed IN over every late open question of the database, which it guesses from the partial index to be a
+    # few hundred rows (36,773 at 1,000 cases: the case list's statement took 14 ms instead of 3.5). SQLite asks
+    # an EXISTS per row either way.
     return (
         select(Answer.id)
         .where(Answer.assessment_id == assessment_id, Answer.unknown_due < day, open_value_sql())
+        .offset(0)
         .exists()
     )
 

@@ -8,8 +8,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import false, literal_column
+from sqlalchemy import Boolean, Select, false, literal_column
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 _SAFE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -37,3 +39,42 @@ def in_literal(column: Any, values: Iterable[int | str]) -> ColumnElement[bool]:
             rendered.append(str(int(v)))
     condition: ColumnElement[bool] = column.op("IN")(literal_column("(" + ", ".join(rendered) + ")"))
     return condition
+
+
+class InSubquery(ColumnElement[bool]):
+    """`column IN (subquery)`, written for PostgreSQL as `column = ANY(ARRAY(subquery))` (in_subquery)."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a comparison: SQLite's WHERE takes it as it is (not `... = 1`)
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("subquery", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, subquery: Select[Any]) -> None:
+        self.column = column
+        self.subquery = subquery
+
+
+def in_subquery(column: Any, subquery: Select[Any]) -> ColumnElement[bool]:
+    """Return `column IN (subquery)` (one column) that each database reads as a set computed once.
+
+    PostgreSQL plans `IN (subquery)` as a join by its guess of the rows on each side. Where the other side is a
+    partial index whose terms it cannot estimate (it guessed one row for a hundred), it looked each row up by
+    running the subquery again: a nested loop that grows with the square of the rows. `= ANY(ARRAY(subquery))`
+    computes the subquery once, and the column's index is then read once per value it holds. SQLite computes an
+    uncorrelated `IN (subquery)` once as it is."""
+    return InSubquery(column, subquery)
+
+
+@compiles(InSubquery)
+def _in_subquery(element: InSubquery, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} IN ({compiler.process(element.subquery, asfrom=False, **kw)})"
+
+
+@compiles(InSubquery, "postgresql")
+def _in_subquery_postgresql(element: InSubquery, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} = ANY(ARRAY({compiler.process(element.subquery, asfrom=False, **kw)}))"

@@ -40,7 +40,7 @@ from assess.models.assessment import UNASSIGNED_UNKNOWN, open_value_sql
 from assess.rulesets import registry
 from assess.services import decisions, summaries, workflow
 from assess.services import team as team_service
-from assess.services.sqlin import in_literal
+from assess.services.sqlin import in_literal, in_subquery
 
 S = AssessmentStatus
 T = TypeVar("T")
@@ -412,26 +412,29 @@ def contact_questions(user: User, page: int = 1) -> tuple[Section[Any], dict[int
         CaseMember.user_id == user.id, CaseMember.role == TeamRole.ARCHITECT
     )
 
-    def theirs() -> Any:
-        return union_all(
-            select(Assessment.id).where(
-                Assessment.owner_id == user.id, Assessment.status.in_(list(team_service.OPEN_STATES))
-            ),
-            _assessments_in(architect_cases),
-        ).subquery()
+    # The modules the architect chases (owned, or in a case whose team has them as architect; open): one common
+    # table, computed once, that both branches read as a set (in_subquery). Written into each branch as a plain
+    # `IN (subquery)`, PostgreSQL guessed the second branch's partial index to hold one row and ran the whole
+    # subquery again for each of its rows: a nested loop that grew with the square of the architect's share.
+    theirs = union_all(
+        select(Assessment.id).where(
+            Assessment.owner_id == user.id, Assessment.status.in_(list(team_service.OPEN_STATES))
+        ),
+        _assessments_in(architect_cases),
+    ).cte("theirs")
 
     # Two branches, each read through its own partial index: the questions picked for a contact
     # (ix_answers_contact_picked), and the unknowns nobody is picked for that are the provider's to answer where
     # the case has a contact for the alternative (ix_answers_unassigned_unknown).
     picked = _keyed(
-        Answer.assessment_id.in_(select(theirs().c.id)), Answer.assignee_contact_id.is_not(None), open_value
+        in_subquery(Answer.assessment_id, select(theirs.c.id)), Answer.assignee_contact_id.is_not(None), open_value
     )
     by_default = (
         _keyed()
         .join(Assessment, Assessment.id == Answer.assessment_id)
         .join(Alternative, Alternative.id == Assessment.alternative_id)
         .where(
-            Answer.assessment_id.in_(select(theirs().c.id)),
+            in_subquery(Answer.assessment_id, select(theirs.c.id)),
             _unassigned_unknown(),
             in_literal(Answer.question_id, provider) if provider else false(),
             has_contact,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -326,3 +327,82 @@ def test_summaries_refresh_fills_what_was_written_outside_the_app(app: Flask, de
     assert d1 is not None
     assert d1.verdict == "not_suitable"
     assert d1.counts["knockouts"] >= 1
+
+
+def contact_questions_as_the_team_says(user: Any) -> list[int]:
+    """Return the answer ids of the architect's contact questions, found in Python from every row (the oracle of
+    tasks.contact_questions): in an open module the architect owns, or in a case whose team has them as
+    architect; picked for a contact and open, or an unknown nobody is picked for (and no free-text owner) of a
+    question the provider answers, in a case with an active contact for the alternative (or for every
+    alternative). Ordered as the list: earliest date first, no date last, then module and question."""
+    from assess.models import CaseMember, TeamRole
+    from assess.rulesets import registry
+    from assess.services.team import OPEN_STATES
+
+    provider = {qid for rs in registry().all() for qid, q in rs.by_id.items() if q.answered_by == "provider"}
+    architect_of = {
+        m.case_id
+        for m in db.session.scalars(
+            select(CaseMember).where(CaseMember.user_id == user.id, CaseMember.role == TeamRole.ARCHITECT)
+        )
+    }
+    contacts = [c for c in db.session.scalars(select(CaseContact)) if c.active]
+    found = []
+    for answer in db.session.scalars(select(Answer)):
+        module = answer.assessment
+        case_id = module.alternative.case_id
+        if module.status not in OPEN_STATES or not (module.owner_id == user.id or case_id in architect_of):
+            continue
+        open_value = answer.value is None or answer.value == "unknown"
+        picked = answer.assignee_contact_id is not None and open_value
+        by_default = (
+            not answer.assignee_user_id
+            and not answer.assignee_contact_id
+            and answer.unknown_owner == ""
+            and answer.value == "unknown"
+            and answer.question_id in provider
+            and any(c.case_id == case_id and c.alternative_id in (None, module.alternative_id) for c in contacts)
+        )
+        if picked or by_default:
+            found.append(answer)
+    found.sort(key=lambda a: (a.unknown_due is None, a.unknown_due or dt.date.min, a.assessment_id, a.question_id))
+    return [a.id for a in found]
+
+
+def check_contact_questions(users: dict[str, Any]) -> None:
+    """Pick a contact for two of the demo's open questions (one in a module the architect neither owns nor has a
+    team role in: a case of their own made for the test) and compare the architect's list with the oracle;
+    flushed, never committed."""
+    from assess.services import tasks
+
+    architect = users["arkitekt"]
+    contact = db.session.scalar(select(CaseContact).where(CaseContact.name.like("Olivia%")))
+    assert contact is not None
+    mine = [a for a in db.session.scalars(select(Answer).join(Assessment)) if a.value == "unknown"]
+    assert len(mine) >= 2
+    mine[0].assignee_contact_id = contact.id
+    mine[1].assignee_contact_id = contact.id
+    mine[1].unknown_due = dt.date(2026, 12, 24)
+    other_case = factories.create_case(title="Ett ärende utan arkitekten")
+    other = factories.create_assessment(factories.create_alternative(other_case), owner=users["jurist"])
+    other_answer = Answer(assessment_id=other.id, question_id=mine[0].question_id, value="unknown")
+    other_answer.assignee_contact_id = contact.id
+    db.session.add(other_answer)
+    db.session.flush()
+    expected = contact_questions_as_the_team_says(architect)
+    assert mine[0].id in expected
+    assert mine[1].id in expected
+    assert other_answer.id not in expected  # neither theirs nor in a case of theirs
+    section, names = tasks.contact_questions(architect)
+    assert section.total == len(expected)
+    assert [u.answer.id for u in section] == expected[: tasks.TASK_PAGE]
+    assert names[mine[1].id] == contact.label
+
+
+def test_the_architect_s_contact_questions_are_those_the_rows_say(demo: dict[str, Any]) -> None:
+    """Every open question a contact holds in the architect's modules, picked or by the team's default, and no
+    other: the list's SQL against the same rule written in Python over every answer."""
+    try:
+        check_contact_questions(demo["users"])
+    finally:
+        db.session.rollback()

@@ -187,6 +187,18 @@ def test_the_reviewer_queue_names_each_module_s_waiting_areas_on_postgresql(pg_a
         db.session.rollback()
 
 
+def test_the_architect_s_contact_questions_are_those_the_rows_say_on_postgresql(pg_app: Flask) -> None:
+    """The contact questions' SQL on PostgreSQL, where the architect's modules are read as one array
+    (sqlin.in_subquery: `= ANY(ARRAY(...))`), against the rule written in Python over every answer; nothing is
+    committed."""
+    from tests.assess.test_flat_lists import check_contact_questions
+
+    try:
+        check_contact_questions(demo_users())
+    finally:
+        db.session.rollback()
+
+
 def test_bad_input_is_a_clear_answer_not_a_500_on_postgresql(pg_app: Flask) -> None:
     from tests.assess.helpers import page_form
     from tests.conftest import login_as
