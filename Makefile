@@ -7,7 +7,7 @@ PORT ?= 5000
 export FLASK_APP := assess
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run test test-load test-install soak lint fmt typecheck translations bench bench-scale clean
+.PHONY: help install install-dev run test test-load test-install soak lint fmt typecheck translations bench bench-scale bench-postgres clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ bench: install-dev ## Print performance figures (rules engine, pages, PDF; pages
 
 bench-scale: install-dev ## Every page on the demo and on a generated database of BENCH_CASES cases (1000) side by side
 	BENCH_CASES=$${BENCH_CASES:-1000} $(BIN)/python -m bench scale scale_data
+
+bench-postgres: install-dev ## Every page on PostgreSQL: the demo and a generated database of BENCH_CASES cases (200) side by side
+	BENCH_POSTGRES=1 BENCH_CASES=$${BENCH_CASES:-200} $(BIN)/python -m bench postgres
 
 clean: ## Remove the virtual environment and caches (keeps instance/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

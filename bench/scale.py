@@ -227,13 +227,17 @@ def pages_for(app: Flask, demo: bool) -> list[Page]:
     return pages
 
 
-def prepare_demo(folder: Path) -> Flask:
-    """Migrate a database, load the demo and decide D2 (approved, as the demo's people); return its app."""
+def prepare_demo(folder: Path, url: str = "") -> Flask:
+    """Migrate a database (a SQLite file in folder, or the empty database at url), load the demo and decide D2
+    (approved, as the demo's people); return its app."""
     from flask_migrate import upgrade
 
     from tests.assess.helpers import approve_use, demo_users, submit_and_approve
 
-    app = counting_app(folder / "demo.sqlite3", folder / "demo-instance")
+    if url:
+        app = scale_data.make_bench_app(url, folder / "demo-instance")
+    else:
+        app = counting_app(folder / "demo.sqlite3", folder / "demo-instance")
     with app.app_context():
         upgrade()
         loaded = app.test_cli_runner().invoke(args=["demo", "load"])
