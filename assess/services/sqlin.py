@@ -1,6 +1,11 @@
-"""IN lists written into the statement: for the lists a page filters on (question ids of a rule set, the ids of
-the page's rows), a bound parameter per item costs more than the query (SQLAlchemy expands and renders each list
-at every execution); written as literals, the statement is compiled once per list and cached."""
+"""IN lists and IN sets as the lists' statements write them.
+
+in_literal: the lists a page filters on (question ids of a rule set, the ids of the page's rows), written into the
+statement; a bound parameter per item costs more than the query (SQLAlchemy expands and renders each list at every
+execution); written as literals, the statement is compiled once per list and cached.
+
+in_subquery: `IN (subquery)` that each database reads as a set computed once (on PostgreSQL an array).
+"""
 
 from __future__ import annotations
 
