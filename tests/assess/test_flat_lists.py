@@ -397,6 +397,12 @@ def check_contact_questions(users: dict[str, Any]) -> None:
     assert section.total == len(expected)
     assert [u.answer.id for u in section] == expected[: tasks.TASK_PAGE]
     assert names[mine[1].id] == contact.label
+    # a page past the end (the list shrank since the link was written) shows the last page: the count and the page
+    # asked again, with the common table of the architect's modules in both statements
+    last = -(-len(expected) // tasks.TASK_PAGE)
+    beyond, _names = tasks.contact_questions(architect, page=last + 5)
+    assert (beyond.page, beyond.total) == (last, len(expected))
+    assert [u.answer.id for u in beyond] == expected[(last - 1) * tasks.TASK_PAGE :]
 
 
 def test_the_architect_s_contact_questions_are_those_the_rows_say(demo: dict[str, Any]) -> None:
