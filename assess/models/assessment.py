@@ -137,6 +137,11 @@ PICKED_OPEN_INDEX = (
 )
 
 
+def partial_index(name: str, *columns: str, where: str) -> Index:
+    """Return an index of the rows `where` holds, the same on SQLite and on PostgreSQL."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+
+
 class Answer(Base):
     """The answer to one question of one assessment."""
 
@@ -146,29 +151,15 @@ class Answer(Base):
         #: Is a module's question late (an open question whose date passed)? One range in the module's own open
         #: questions with a date: a partial index (migration 0015), which a query may read when it writes
         #: OPEN_DUE's terms with their constants (services.cases.late_question).
-        Index(
-            "ix_answers_open_due",
-            "assessment_id",
-            "unknown_due",
-            sqlite_where=text(OPEN_DUE.format(t="")),
-            postgresql_where=text(OPEN_DUE.format(t="")),
-        ),
+        partial_index("ix_answers_open_due", "assessment_id", "unknown_due", where=OPEN_DUE.format(t="")),
         #: The unknowns nobody is picked for (the case team's default finds out): a partial index, a few rows of
         #: the table, which the team-default branches of *Mina uppgifter* read by module and question.
-        Index(
-            "ix_answers_unassigned_unknown",
-            "assessment_id",
-            "question_id",
-            sqlite_where=text(UNASSIGNED_UNKNOWN.format(t="")),
-            postgresql_where=text(UNASSIGNED_UNKNOWN.format(t="")),
+        partial_index(
+            "ix_answers_unassigned_unknown", "assessment_id", "question_id", where=UNASSIGNED_UNKNOWN.format(t="")
         ),
         #: The questions picked for a vendor contact (no account): the architect chases them, module by module.
-        Index(
-            "ix_answers_contact_picked",
-            "assessment_id",
-            "unknown_due",
-            sqlite_where=text("assignee_contact_id IS NOT NULL"),
-            postgresql_where=text("assignee_contact_id IS NOT NULL"),
+        partial_index(
+            "ix_answers_contact_picked", "assessment_id", "unknown_due", where="assignee_contact_id IS NOT NULL"
         ),
     )
 
