@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 import rules
@@ -619,15 +619,20 @@ def conditions_claimable_for_contacts(user: User) -> list[DecisionCondition]:
     return result
 
 
-def overdue_assessment_ids(today: date, among: Iterable[int] | None = None) -> set[int]:
-    """Return the ids of assessments (of those `among`, when given) with a condition past its date, unverified."""
+def overdue_query(today: date) -> Select[int]:
+    """SQL: the ids of the assessments with a condition past its date, unverified (one row each)."""
     # `IS NOT true` rather than `IS false`: among a page's modules, SQLite (without statistics) would otherwise walk
     # the index of every unverified condition once for each module instead of each module's own conditions.
-    query = (
+    return (
         select(DecisionCondition.assessment_id)
         .where(DecisionCondition.fulfilled.is_not(True), DecisionCondition.deadline < today)
         .distinct()
     )
+
+
+def overdue_assessment_ids(today: date, among: Iterable[int] | None = None) -> set[int]:
+    """Return the ids of assessments (of those `among`, when given) with a condition past its date, unverified."""
+    query = overdue_query(today)
     if among is not None:
         ids = sorted(set(among))
         if not ids:

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from assess.extensions import db
@@ -319,14 +319,19 @@ def open_flags_page(page: int = 1) -> Any:
     return Section(items, total, page, "sida")
 
 
-def flagged_assessment_ids(among: Iterable[int] | None = None) -> set[int]:
-    """Return the ids of assessments (of those `among`, when given) with an open flag (one query)."""
-    query = (
+def flagged_query() -> Select[int]:
+    """SQL: the ids of the decided assessments with an open re-assessment flag (one row each)."""
+    return (
         select(ReassessmentFlag.assessment_id)
         .join(Assessment, Assessment.id == ReassessmentFlag.assessment_id)
         .where(ReassessmentFlag.resolved_at.is_(None), Assessment.status == S.DECIDED)
         .distinct()
     )
+
+
+def flagged_assessment_ids(among: Iterable[int] | None = None) -> set[int]:
+    """Return the ids of assessments (of those `among`, when given) with an open flag (one query)."""
+    query = flagged_query()
     if among is not None:
         ids = sorted(set(among))
         if not ids:

@@ -40,6 +40,7 @@ from assess.models.assessment import UNASSIGNED_UNKNOWN, open_value_sql
 from assess.rulesets import registry
 from assess.services import decisions, summaries, workflow
 from assess.services import team as team_service
+from assess.services.marks import Marks, marks_of
 from assess.services.sqlin import in_literal, in_subquery
 
 S = AssessmentStatus
@@ -607,7 +608,8 @@ class Tasks:
     contact_names: dict[int, str]
     #: The conditions the user owns.
     conditions: Section[DecisionCondition]
-    overdue_ids: set[int]
+    #: The marks of the modules the page lists (a condition overdue, a question late, a re-assessment required).
+    marks: Marks
     #: The claimed conditions that wait for this user's verification (their area's, or any for a decision maker).
     to_verify: Section[DecisionCondition]
     #: The open conditions owned by a contact (no account) that this user may claim on the contact's behalf.
@@ -660,7 +662,7 @@ def my_tasks(user: User, today: date, pages: dict[str, int] | None = None) -> Ta
         contact_unknowns=contact_unknowns,
         contact_names=contact_names,
         conditions=owned,
-        overdue_ids=decisions.overdue_assessment_ids(today, ids),
+        marks=marks_of(today, ids),
         to_verify=verify,
         for_contacts=contacts,
         condition_actions=decisions.condition_actions([*owned, *verify, *contacts], user),

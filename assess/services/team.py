@@ -360,9 +360,9 @@ def add_default_members(case: Case, users: Iterable[tuple[User, TeamRole]]) -> N
     db.session.flush()
 
 
-def overdue_question_assessment_ids(today: date, among: Iterable[int] | None = None) -> set[int]:
-    """Return the ids of open assessments (of those `among`, when given) with an open question past its due date."""
-    query = (
+def late_question_query(today: date) -> Select[int]:
+    """SQL: the ids of the open assessments with an open question past its due date (one row each)."""
+    return (
         select(Answer.assessment_id)
         .join(Assessment)
         .where(
@@ -372,6 +372,11 @@ def overdue_question_assessment_ids(today: date, among: Iterable[int] | None = N
         )
         .distinct()
     )
+
+
+def overdue_question_assessment_ids(today: date, among: Iterable[int] | None = None) -> set[int]:
+    """Return the ids of open assessments (of those `among`, when given) with an open question past its due date."""
+    query = late_question_query(today)
     if among is not None:
         ids = sorted(set(among))
         if not ids:

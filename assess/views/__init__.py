@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, render_template, request
@@ -17,6 +18,9 @@ from assess.i18n import N_, _
 from assess.models.types import utcnow
 from assess.services.errors import DomainError
 from assess.views import controls, listing, questions
+
+if TYPE_CHECKING:
+    from assess.services.marks import Marks
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -179,36 +183,38 @@ def page_url(page: int, param: str = "sida") -> str:
     return url_for(request.endpoint or "cases.list_cases", **args)
 
 
-def _marks(name: str, ids: Iterable[int] | None, compute: Callable[[Iterable[int] | None], set[int]]) -> set[int]:
-    """Return a mark's assessment ids among `ids` (a page's), one query per request and set of ids."""
+def _page_marks(ids: Iterable[int]) -> Marks:
+    """Return the marks of a page's modules, one statement per request and set of ids (services.marks)."""
     from flask import g
 
-    key = (name, None if ids is None else frozenset(ids))
-    memo: dict[tuple[str, frozenset[int] | None], set[int]] = g.setdefault("marks", {})
+    from assess.services.marks import marks_of
+
+    key = frozenset(ids)
+    memo: dict[frozenset[int], Marks] = g.setdefault("marks", {})
     if key not in memo:
-        memo[key] = compute(None if ids is None else key[1])
+        memo[key] = marks_of(today(), key)
     return memo[key]
 
 
-def overdue_ids(ids: Iterable[int] | None = None) -> set[int]:
+def overdue_ids(ids: Iterable[int] | None = None) -> AbstractSet[int]:
     """Return the ids (among those of the page) of assessments with a condition past its deadline."""
     from assess.services.decisions import overdue_assessment_ids
 
-    return _marks("overdue", ids, lambda among: overdue_assessment_ids(today(), among))
+    return overdue_assessment_ids(today()) if ids is None else _page_marks(ids).overdue
 
 
-def late_task_ids(ids: Iterable[int] | None = None) -> set[int]:
+def late_task_ids(ids: Iterable[int] | None = None) -> AbstractSet[int]:
     """Return the ids (among those of the page) of open assessments with a question past its due date."""
     from assess.services.team import overdue_question_assessment_ids
 
-    return _marks("late", ids, lambda among: overdue_question_assessment_ids(today(), among))
+    return overdue_question_assessment_ids(today()) if ids is None else _page_marks(ids).late
 
 
-def reassessment_ids(ids: Iterable[int] | None = None) -> set[int]:
+def reassessment_ids(ids: Iterable[int] | None = None) -> AbstractSet[int]:
     """Return the ids (among those of the page) of decided assessments flagged *Omprövning krävs*."""
     from assess.services.reassessment import flagged_assessment_ids
 
-    return _marks("reassessment", ids, flagged_assessment_ids)
+    return flagged_assessment_ids() if ids is None else _page_marks(ids).flagged
 
 
 def _labels() -> dict[str, Any]:

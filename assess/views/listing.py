@@ -237,17 +237,17 @@ def actions(c: Any, allowed: Any, form_for: Any, memo: dict[Any, Any] | None = N
     return "".join(out)
 
 
-def assessment_link(a: Any, overdue: Any, late: Any, flagged: Any) -> str:
-    """Return a module's link to its review page with its marks (the tasks page's `alink`)."""
+def assessment_link(a: Any, marks: Any) -> str:
+    """Return a module's link to its review page with its marks (services.marks.Marks of the page's modules)."""
     href = url_for("review.view", assessment_id=a.id)
     out = f'<a href="{href}">{escape(a.alternative.name)} – {escape(a.scope_label)}</a>'
-    if a.id in overdue:
+    if a.id in marks.overdue:
         mark = _("Villkor förfallet")
         out += f' <strong class="overdue">{mark}</strong>'
-    if a.id in late:
+    if a.id in marks.late:
         mark = _("Uppgift försenad")
         out += f' <strong class="overdue">{mark}</strong>'
-    if a.id in flagged:
+    if a.id in marks.flagged:
         mark = _("Omprövning krävs")
         out += f' <strong class="overdue reassessment">{mark}</strong>'
     return out
@@ -256,16 +256,13 @@ def assessment_link(a: Any, overdue: Any, late: Any, flagged: Any) -> str:
 def condition_rows(items: Iterable[Any], t: Any, today: Any, form_for: Any) -> Markup:
     """Return the rows of a condition table of *Mina uppgifter*: the module, the question and its measures, who is
     responsible, the deadline, the status and the forms the reader may use."""
-    from assess.views import late_task_ids, reassessment_ids
-
-    late, flagged = late_task_ids(t.assessment_ids), reassessment_ids(t.assessment_ids)
     module, question, owner = _("Bedömning"), _("Fråga"), _("Ansvarig")
     by, state = _("Senast"), _("Läge")
     memo: dict[Any, Any] = {}  # the page's fresh forms (_fields)
     out = []
     for c in items:
         acts = t.condition_actions.get(c.id, ())
-        link = assessment_link(c.assessment, t.overdue_ids, late, flagged)
+        link = assessment_link(c.assessment, t.marks)
         measures = escape(", ".join(c.mitigations))
         forms = actions(c, acts, form_for, memo) if acts else ""
         out.append(
@@ -281,45 +278,27 @@ def condition_rows(items: Iterable[Any], t: Any, today: Any, form_for: Any) -> M
 # --- the other lists of *Mina uppgifter* ----------------------------------------------------------------------
 
 
-class TaskMarks:
-    """The marks of the modules *Mina uppgifter* lists (a condition overdue, a question late, a re-assessment
-    required), asked once per page."""
-
-    def __init__(self, t: Any) -> None:
-        from assess.views import late_task_ids, reassessment_ids
-
-        self.overdue = t.overdue_ids
-        self.late = late_task_ids(t.assessment_ids)
-        self.flagged = reassessment_ids(t.assessment_ids)
-
-    def link(self, a: Any) -> str:
-        return assessment_link(a, self.overdue, self.late, self.flagged)
-
-
 def assessment_items(items: Iterable[Any], t: Any) -> Markup:
     """Return the list items of a list of modules (to decide, changes requested, drafts): each a link with marks."""
-    marks = TaskMarks(t)
-    return Markup("".join(f"<li>{marks.link(a)}</li>" for a in items))
+    return Markup("".join(f"<li>{assessment_link(a, t.marks)}</li>" for a in items))
 
 
 def review_items(t: Any) -> Markup:
     """Return the items of *Väntar på min granskning*: each module with the areas that wait for the reader."""
-    marks = TaskMarks(t)
     out = []
     for a, areas in t.to_review:
         names = ", ".join(str(escape(labels.REVIEW_AREA[area])) for area in areas)
-        out.append(f"<li>{marks.link(a)} – {names}</li>")
+        out.append(f"<li>{assessment_link(a, t.marks)} – {names}</li>")
     return Markup("".join(out))
 
 
 def reassess_items(t: Any) -> Markup:
     """Return the items of *Omprövning krävs*: each decided module, its revision and why."""
-    marks = TaskMarks(t)
     out = []
     for a, reasons in t.to_reassess:
         revision = _("rev %(revision)s", revision=a.revision)
         why = escape("; ".join(reasons))
-        out.append(f'<li id="task-reassess-{a.id}">{marks.link(a)}, {revision}: {why}</li>')
+        out.append(f'<li id="task-reassess-{a.id}">{assessment_link(a, t.marks)}, {revision}: {why}</li>')
     return Markup("".join(out))
 
 

@@ -326,6 +326,63 @@ def test_the_mark_shows_in_every_list_and_on_the_tasks(client: FlaskClient, demo
     assert 'id="task-reassess-' not in client.get("/mina-uppgifter").get_data(as_text=True)
 
 
+def test_a_page_asks_the_marks_of_its_modules_in_one_statement_that_agrees_with_each_mark_s_own_query(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A condition overdue (D2's, decided with dated conditions), a question late (A's, a draft) and a
+    re-assessment required (D2): the page's one statement of marks finds what each mark's own query finds, and the
+    page shows each mark."""
+    from sqlalchemy import event
+
+    from assess.services import decisions, marks, team
+
+    app.config["TODAY"] = TODAY
+    ids, users = load_demo(app), demo_users()
+    d2 = db.session.get(Assessment, ids["D2"])
+    assert d2 is not None
+    _use_dpf(d2)
+    submit_and_approve(d2, users, "Inga anmärkningar.")
+    approve_use(d2, users, TODAY, gate=decisions.DATE)  # each condition due 90 days ahead
+    rows = db.session.scalars(select(Answer).where(Answer.assessment_id == ids["A"]).order_by(Answer.id))
+    unknown = next(r for r in rows if r.value == "unknown")
+    day = TODAY + dt.timedelta(days=100)
+    unknown.unknown_due = day - dt.timedelta(days=1)
+    db.session.commit()
+    app.config["TODAY"] = day
+    app.config["VOLATILE_RECHECK_DAYS"] = 30
+    assert [f.assessment_id for f in reassessment.check_due(day)] == [ids["D2"]]
+    db.session.commit()
+
+    every = sorted(ids.values())
+    found = marks.marks_of(day, every)
+    assert found.overdue == decisions.overdue_assessment_ids(day, every) == {ids["D2"]}
+    assert found.late == team.overdue_question_assessment_ids(day, every) == {ids["A"]}
+    assert found.flagged == reassessment.flagged_assessment_ids(every) == {ids["D2"]}
+    assert marks.marks_of(day, [ids["B"], ids["C"]]) == marks.NONE
+    assert marks.marks_of(day, []) == marks.NONE
+
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    login_as(client, users["arkitekt"])
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        page = client.get("/mina-uppgifter").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    # the marks: a condition past its deadline, a question past its date, an open flag of a decided module
+    overdue = [s for s in statements if "deadline <" in s]
+    late = [s for s in statements if "unknown_due <" in s]
+    assert len(overdue) == 1, overdue
+    assert late == overdue
+    assert "reassessment_flags.resolved_at IS NULL" in overdue[0]
+    assert "Villkor förfallet" in page
+    assert "Uppgift försenad" in page
+    assert 'class="overdue reassessment">Omprövning krävs' in page
+
+
 # --- due dates and aged answers -----------------------------------------------------------------------------------
 
 
