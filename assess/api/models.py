@@ -192,14 +192,29 @@ class TaskItem(BaseModel):
 
 
 class TaskSection(BaseModel):
+    """One list's first page: `total` entries in all, in `pages` pages (GET /tasks/{section}?page=N for the rest)."""
+
     total: int
+    pages: int
     items: list[TaskItem]
 
 
 class TasksOut(BaseModel):
-    """The user's *Mina uppgifter*, each list its first page (at most 100 entries)."""
+    """The user's *Mina uppgifter*, each list its first page (20 entries a page)."""
 
     sections: dict[str, TaskSection]
+
+
+class TaskPageQuery(Strict):
+    """Which page of a task list, from 1 (20 entries a page; a page past the end gives the last)."""
+
+    page: int = Field(1, ge=1, le=1_000_000)
+
+
+class TaskPage(Paged):
+    """One page of one task list: `page` is the page given (the last, when the one asked for is past the end)."""
+
+    items: list[TaskItem]
 
 
 class ConditionOut(BaseModel):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import rules
-from assess.models import Assessment, Decision, DecisionCondition
-from assess.services.tasks import Tasks
+from assess.models import Assessment, Decision, DecisionCondition, User
+from assess.services.tasks import TASK_PAGE, Section, Tasks
 
 
 def _assessment_title(a: Assessment) -> str:
@@ -27,28 +28,65 @@ def _condition_item(c: DecisionCondition) -> dict[str, Any]:
     )
 
 
-def tasks_json(tasks: Tasks) -> dict[str, Any]:
-    """Return each of the user's task lists: its total and its first page of entries."""
-    sections: dict[str, tuple[int, list[dict[str, Any]]]] = {
-        "to_review": (
-            len(tasks.to_review),
-            [_item(a, areas=[area.value for area in areas]) for a, areas in tasks.to_review],
-        ),
-        "to_decide": (len(tasks.to_decide), [_item(a) for a in tasks.to_decide]),
-        "changes_requested": (len(tasks.changes_requested), [_item(a) for a in tasks.changes_requested]),
-        "drafts": (len(tasks.drafts), [_item(a) for a in tasks.drafts]),
-        "open_questions": (
-            len(tasks.unknowns),
-            [
-                _item(q.assessment, question_id=q.question_id, due=q.unknown_due.isoformat() if q.unknown_due else None)
-                for q in tasks.unknowns
-            ],
-        ),
-        "conditions": (len(tasks.conditions), [_condition_item(c) for c in tasks.conditions]),
-        "conditions_to_verify": (len(tasks.to_verify), [_condition_item(c) for c in tasks.to_verify]),
-        "to_reassess": (len(tasks.to_reassess), [_item(a) for a, _reasons in tasks.to_reassess]),
+#: Each task list of the API by its name: its entries' JSON (services.tasks gives the lists).
+TASK_ITEMS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "to_review": lambda entry: _item(entry[0], areas=[area.value for area in entry[1]]),
+    "to_decide": _item,
+    "changes_requested": _item,
+    "drafts": _item,
+    "open_questions": lambda q: _item(
+        q.assessment, question_id=q.question_id, due=q.unknown_due.isoformat() if q.unknown_due else None
+    ),
+    "conditions": _condition_item,
+    "conditions_to_verify": _condition_item,
+    "to_reassess": lambda entry: _item(entry[0]),
+}
+#: The task lists' names, in the order *Mina uppgifter* shows them.
+TASK_SECTIONS = tuple(TASK_ITEMS)
+
+
+def task_section(user: User, name: str, page: int) -> Section[Any]:
+    """Return one page of the user's task list `name` (one of TASK_SECTIONS)."""
+    from assess.models import AssessmentStatus as S
+    from assess.services import tasks
+
+    lists: dict[str, Callable[[], Section[Any]]] = {
+        "to_review": lambda: tasks.to_review(user, page),
+        "to_decide": lambda: tasks.to_decide(user, page),
+        "changes_requested": lambda: tasks.mine(user, S.CHANGES_REQUESTED, "sida_andringar", page),
+        "drafts": lambda: tasks.mine(user, S.DRAFT, "sida_utkast", page),
+        "open_questions": lambda: tasks.open_questions(user, page),
+        "conditions": lambda: tasks.conditions_owned(user, page),
+        "conditions_to_verify": lambda: tasks.conditions_to_verify(user, page),
+        "to_reassess": lambda: tasks.to_reassess(user, page),
     }
-    return {"sections": {name: {"total": total, "items": items} for name, (total, items) in sections.items()}}
+    return lists[name]()
+
+
+def task_page_json(name: str, section: Section[Any]) -> dict[str, Any]:
+    """Return one page of a task list with its count, the page given and the number of pages."""
+    items = [TASK_ITEMS[name](entry) for entry in section]
+    return {"total": section.total, "page": section.page, "per_page": TASK_PAGE, "pages": section.pages, "items": items}
+
+
+def tasks_json(tasks: Tasks) -> dict[str, Any]:
+    """Return each of the user's task lists: its total, its pages and its first page of entries."""
+    sections: dict[str, Section[Any]] = {
+        "to_review": tasks.to_review,
+        "to_decide": tasks.to_decide,
+        "changes_requested": tasks.changes_requested,
+        "drafts": tasks.drafts,
+        "open_questions": tasks.unknowns,
+        "conditions": tasks.conditions,
+        "conditions_to_verify": tasks.to_verify,
+        "to_reassess": tasks.to_reassess,
+    }
+    return {
+        "sections": {
+            name: {"total": s.total, "pages": s.pages, "items": [TASK_ITEMS[name](entry) for entry in s]}
+            for name, s in sections.items()
+        }
+    }
 
 
 def decision_json(row: Decision, conditions: list[DecisionCondition]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from assess.api import models as m
 from assess.api.auth import current_token, note_write
 from assess.api.problems import init_problems, problem, title_of
+from assess.api.serialize import TASK_SECTIONS
 from assess.api.spec import openapi_document, spec
 from assess.extensions import db
 from assess.i18n import _
@@ -386,6 +387,21 @@ def tasks() -> Response:
     from assess.views import today
 
     return _json(tasks_json(my_tasks(current_user, today())))
+
+
+@bp.route(f"/tasks/<any({', '.join(TASK_SECTIONS)}):section>")
+@allow(*ANY_ROLE)
+@spec.validate(
+    query=m.TaskPageQuery, resp=Doc(HTTP_200=m.TaskPage, HTTP_422=m.Problem, **COMMON), tags=["tasks"],
+    skip_validation=True,
+)  # fmt: skip
+def task_list(section: str) -> Response:
+    """Read one page of one of the user's task lists (20 entries a page, in the order *Mina uppgifter* shows)."""
+    from assess.api.serialize import task_page_json, task_section
+
+    page = _query(m.TaskPageQuery)
+    user = current_user._get_current_object()
+    return _json(task_page_json(section, task_section(user, section, page.page)))
 
 
 @bp.route("/assessments/<int:assessment_id>/decision")

@@ -191,3 +191,46 @@ def test_openapi_document_and_reference_page(client: FlaskClient) -> None:
     page = client.get("/api/v1/").get_data(as_text=True)
     assert "PATCH /api/v1/assessments/{assessment_id}/answers" in page
     assert "cdn" not in page.lower()
+
+
+def test_task_lists_page_through_every_entry_once(client: FlaskClient, demo: dict[str, int]) -> None:
+    from tests import factories
+
+    users = demo_users()
+    architect = users["arkitekt"]
+    alternative = draft_of("arkitekt").alternative
+    for n in range(25):
+        factories.create_assessment(alternative, scope=f"Modul {n}", owner=architect)
+    db.session.commit()
+    mine = select(Assessment.id).where(Assessment.status == AssessmentStatus.DRAFT, Assessment.owner_id == architect.id)
+    drafts_in_db = set(db.session.scalars(mine))
+    assert len(drafts_in_db) > 25
+    secret = make_token("arkitekt")
+
+    first = client.get("/api/v1/tasks", headers=bearer(secret)).get_json()["sections"]["drafts"]
+    assert first["total"] == len(drafts_in_db)
+    assert first["pages"] == -(-len(drafts_in_db) // 20) >= 2
+    assert len(first["items"]) == 20
+
+    seen: list[int] = []
+    for page in range(1, first["pages"] + 1):
+        body = client.get(f"/api/v1/tasks/drafts?page={page}", headers=bearer(secret)).get_json()
+        assert (body["page"], body["per_page"], body["total"]) == (page, 20, len(drafts_in_db))
+        seen += [item["assessment_id"] for item in body["items"]]
+    assert sorted(seen) == sorted(drafts_in_db), "every draft once, none twice, none missing"
+    assert [i["assessment_id"] for i in first["items"]] == seen[:20], "the overview shows the list's first page"
+
+    beyond = client.get("/api/v1/tasks/drafts?page=99", headers=bearer(secret)).get_json()
+    assert beyond["page"] == first["pages"]
+    assert [i["assessment_id"] for i in beyond["items"]] == seen[20 * (first["pages"] - 1) :]
+
+    zero = client.get("/api/v1/tasks/drafts?page=0", headers=bearer(secret))
+    assert zero.status_code == 422
+    assert "page" in zero.get_json()["fields"]
+    assert client.get("/api/v1/tasks/drafts?per_page=5", headers=bearer(secret)).status_code == 422
+    missing = client.get("/api/v1/tasks/nonsense", headers=bearer(secret))
+    assert missing.status_code == 404
+    assert missing.mimetype == "application/problem+json"
+
+    viewer = client.get("/api/v1/tasks/drafts", headers=bearer(make_token("lasare"))).get_json()
+    assert (viewer["total"], viewer["items"]) == (0, [])
