@@ -234,3 +234,19 @@ def test_task_lists_page_through_every_entry_once(client: FlaskClient, demo: dic
 
     viewer = client.get("/api/v1/tasks/drafts", headers=bearer(make_token("lasare"))).get_json()
     assert (viewer["total"], viewer["items"]) == (0, [])
+
+
+def test_each_task_list_s_first_page_is_the_overview_s(client: FlaskClient, demo: dict[str, int]) -> None:
+    shown = 0
+    for username in ("arkitekt", "jurist", "infosak", "patientsak", "beslutsfattare", "lasare"):
+        secret = make_token(username)
+        overview = client.get("/api/v1/tasks", headers=bearer(secret)).get_json()["sections"]
+        for name, section in overview.items():
+            body = client.get(f"/api/v1/tasks/{name}", headers=bearer(secret)).get_json()
+            assert (body["total"], body["pages"], body["items"]) == (
+                section["total"],
+                section["pages"],
+                section["items"],
+            ), (username, name)
+            shown += len(body["items"])
+    assert shown > 0, "the demo gives its people something to do"
