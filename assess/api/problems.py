@@ -92,3 +92,45 @@ def init_problems(bp: Any) -> None:
         return problem(
             500, title_of(500), [_("Något gick fel hos oss. Inget av det du skickade har sparats delvis; försök igen.")]
         )
+
+
+def field_message(error: Any) -> str:
+    """Return what is wrong with one field of a body or query (a pydantic error), in the reader's language.
+
+    The common kinds are said in the catalogue's words with their limit; any other keeps pydantic's English text."""
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    limit = next((ctx[k] for k in ("ge", "gt", "le", "lt", "max_length", "min_length") if k in ctx), "")
+    if kind == "missing":
+        return _("Värdet saknas.")
+    if kind == "extra_forbidden":
+        return _("Okänt fält.")
+    if kind == "greater_than_equal":
+        return _("Måste vara minst %(limit)s.", limit=limit)
+    if kind == "greater_than":
+        return _("Måste vara större än %(limit)s.", limit=limit)
+    if kind == "less_than_equal":
+        return _("Får vara högst %(limit)s.", limit=limit)
+    if kind == "less_than":
+        return _("Måste vara mindre än %(limit)s.", limit=limit)
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("Måste vara ett heltal.")
+    if kind == "string_type":
+        return _("Måste vara text.")
+    if kind == "string_too_long":
+        return _("Får vara högst %(limit)s tecken.", limit=limit)
+    if kind == "string_too_short":
+        return _("Måste vara minst %(limit)s tecken.", limit=limit)
+    if kind in ("bool_parsing", "bool_type"):
+        return _("Måste vara true eller false.")
+    if kind in ("date_parsing", "date_type", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+        return _("Måste vara ett datum, ÅÅÅÅ-MM-DD.")
+    if kind in ("literal_error", "enum"):
+        return _("Måste vara ett av: %(expected)s.", expected=ctx.get("expected", ""))
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return _("Måste vara ett JSON-objekt.")
+    if kind == "list_type":
+        return _("Måste vara en lista.")
+    if kind == "value_error":
+        return str(ctx.get("error", error.get("msg", "")))
+    return str(error.get("msg", ""))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from assess.api import models as m
 from assess.api.auth import current_token, note_write
-from assess.api.problems import init_problems, problem, title_of
+from assess.api.problems import field_message, init_problems, problem, title_of
 from assess.api.serialize import TASK_SECTIONS
 from assess.api.spec import openapi_document, spec
 from assess.extensions import db
@@ -48,7 +48,7 @@ def _invalid(error: ValidationError, where: str) -> ValidationFailed:
     fields = {}
     for item in error.errors(include_url=False, include_input=False):
         name = ".".join(str(part) for part in item["loc"]) or where
-        fields[name] = item["msg"]
+        fields[name] = field_message(item)
     return ValidationFailed(*(f"{k}: {v}" for k, v in fields.items()), fields=fields)
 
 

@@ -250,3 +250,24 @@ def test_each_task_list_s_first_page_is_the_overview_s(client: FlaskClient, demo
             ), (username, name)
             shown += len(body["items"])
     assert shown > 0, "the demo gives its people something to do"
+
+
+def test_bad_input_is_named_per_field_in_the_reader_s_language(client: FlaskClient, demo: dict[str, int]) -> None:
+    secret = make_token("arkitekt")
+    draft = draft_of("arkitekt")
+    for language, limit, unknown, whole in (
+        ("sv", "Får vara högst 100.", "Okänt fält.", "Måste vara ett heltal."),
+        ("en", "Must be at most 100.", "Unknown field.", "Must be a whole number."),
+    ):
+        headers = bearer(secret, **{"Accept-Language": language})
+        body = client.get("/api/v1/cases?per_page=101&sort=x", headers=headers).get_json()
+        assert body["fields"] == {"per_page": limit, "sort": unknown}
+        assert body["problems"] == [f"per_page: {limit}", f"sort: {unknown}"]
+        page = client.get("/api/v1/tasks/drafts?page=två", headers=headers).get_json()
+        assert page["fields"] == {"page": whole}
+        etag = client.get(f"/api/v1/assessments/{draft.id}", headers=headers).headers["ETag"]
+        comment = client.post(
+            f"/api/v1/assessments/{draft.id}/comments", json={"text": 5}, headers={**headers, "If-Match": etag}
+        )
+        assert comment.status_code == 422
+        assert comment.get_json()["fields"]["text"] == ("Måste vara text." if language == "sv" else "Must be text.")
