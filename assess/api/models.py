@@ -189,6 +189,8 @@ class TaskItem(BaseModel):
     condition_id: int | None = None
     areas: list[str] = Field(default_factory=list)
     due: date | None = None
+    #: The vendor contact (no account) who is to find the question out (contact_questions).
+    contact: str | None = None
 
 
 class TaskSection(BaseModel):

@@ -37,12 +37,25 @@ TASK_ITEMS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "open_questions": lambda q: _item(
         q.assessment, question_id=q.question_id, due=q.unknown_due.isoformat() if q.unknown_due else None
     ),
+    "contact_questions": lambda entry: _item(
+        entry[0].assessment,
+        question_id=entry[0].question_id,
+        due=entry[0].answer.unknown_due.isoformat() if entry[0].answer.unknown_due else None,
+        contact=entry[1],
+    ),
     "conditions": _condition_item,
     "conditions_to_verify": _condition_item,
+    "conditions_for_contacts": _condition_item,
     "to_reassess": lambda entry: _item(entry[0]),
 }
 #: The task lists' names, in the order *Mina uppgifter* shows them.
 TASK_SECTIONS = tuple(TASK_ITEMS)
+
+
+def _with_contacts(questions: Section[Any], names: dict[int, str]) -> Section[Any]:
+    """Return the vendor contacts' questions each with the name of the contact who is to find it out."""
+    paired = [(q, names.get(q.answer.id, "")) for q in questions]
+    return Section(paired, questions.total, questions.page, questions.param)
 
 
 def task_section(user: User, name: str, page: int) -> Section[Any]:
@@ -56,8 +69,10 @@ def task_section(user: User, name: str, page: int) -> Section[Any]:
         "changes_requested": lambda: tasks.mine(user, S.CHANGES_REQUESTED, "sida_andringar", page),
         "drafts": lambda: tasks.mine(user, S.DRAFT, "sida_utkast", page),
         "open_questions": lambda: tasks.open_questions(user, page),
+        "contact_questions": lambda: _with_contacts(*tasks.contact_questions(user, page)),
         "conditions": lambda: tasks.conditions_owned(user, page),
         "conditions_to_verify": lambda: tasks.conditions_to_verify(user, page),
+        "conditions_for_contacts": lambda: tasks.conditions_for_contacts(user, page),
         "to_reassess": lambda: tasks.to_reassess(user, page),
     }
     return lists[name]()
@@ -77,8 +92,10 @@ def tasks_json(tasks: Tasks) -> dict[str, Any]:
         "changes_requested": tasks.changes_requested,
         "drafts": tasks.drafts,
         "open_questions": tasks.unknowns,
+        "contact_questions": _with_contacts(tasks.contact_unknowns, tasks.contact_names),
         "conditions": tasks.conditions,
         "conditions_to_verify": tasks.to_verify,
+        "conditions_for_contacts": tasks.for_contacts,
         "to_reassess": tasks.to_reassess,
     }
     return {

@@ -250,6 +250,9 @@ def test_each_task_list_s_first_page_is_the_overview_s(client: FlaskClient, demo
             ), (username, name)
             shown += len(body["items"])
     assert shown > 0, "the demo gives its people something to do"
+    contacts = client.get("/api/v1/tasks/contact_questions", headers=bearer(make_token("arkitekt"))).get_json()
+    assert contacts["items"], "the demo's vendor contacts have questions the architect chases"
+    assert all(item["contact"] and item["question_id"] for item in contacts["items"])
 
 
 def test_bad_input_is_named_per_field_in_the_reader_s_language(client: FlaskClient, demo: dict[str, int]) -> None:
