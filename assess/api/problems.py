@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, json, request
@@ -94,43 +95,45 @@ def init_problems(bp: Any) -> None:
         )
 
 
+#: What is wrong with a field, by pydantic's kind of error: the catalogue's words, given the limit and the context.
+_FIELD_MESSAGES: dict[str, Callable[[Any, dict[str, Any]], str]] = {
+    "missing": lambda limit, ctx: _("Värdet saknas."),
+    "extra_forbidden": lambda limit, ctx: _("Okänt fält."),
+    "greater_than_equal": lambda limit, ctx: _("Måste vara minst %(limit)s.", limit=limit),
+    "greater_than": lambda limit, ctx: _("Måste vara större än %(limit)s.", limit=limit),
+    "less_than_equal": lambda limit, ctx: _("Får vara högst %(limit)s.", limit=limit),
+    "less_than": lambda limit, ctx: _("Måste vara mindre än %(limit)s.", limit=limit),
+    "string_type": lambda limit, ctx: _("Måste vara text."),
+    "string_too_long": lambda limit, ctx: _("Får vara högst %(limit)s tecken.", limit=limit),
+    "string_too_short": lambda limit, ctx: _("Måste vara minst %(limit)s tecken.", limit=limit),
+    "list_type": lambda limit, ctx: _("Måste vara en lista."),
+    **dict.fromkeys(("int_parsing", "int_type", "int_from_float"), lambda limit, ctx: _("Måste vara ett heltal.")),
+    **dict.fromkeys(("bool_parsing", "bool_type"), lambda limit, ctx: _("Måste vara true eller false.")),
+    **dict.fromkeys(
+        ("date_parsing", "date_type", "date_from_datetime_parsing", "date_from_datetime_inexact"),
+        lambda limit, ctx: _("Måste vara ett datum, ÅÅÅÅ-MM-DD."),
+    ),
+    **dict.fromkeys(
+        ("literal_error", "enum"),
+        lambda limit, ctx: _("Måste vara ett av: %(expected)s.", expected=ctx.get("expected", "")),
+    ),
+    **dict.fromkeys(
+        ("dict_type", "model_type", "model_attributes_type"), lambda limit, ctx: _("Måste vara ett JSON-objekt.")
+    ),
+}
+_LIMITS = ("ge", "gt", "le", "lt", "max_length", "min_length")
+
+
 def field_message(error: Any) -> str:
     """Return what is wrong with one field of a body or query (a pydantic error), in the reader's language.
 
-    The common kinds are said in the catalogue's words with their limit; any other keeps pydantic's English text."""
+    The common kinds are said in the catalogue's words with their limit; a validator's own ValueError by its text;
+    any other kind keeps pydantic's English text."""
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
-    limit = next((ctx[k] for k in ("ge", "gt", "le", "lt", "max_length", "min_length") if k in ctx), "")
-    if kind == "missing":
-        return _("Värdet saknas.")
-    if kind == "extra_forbidden":
-        return _("Okänt fält.")
-    if kind == "greater_than_equal":
-        return _("Måste vara minst %(limit)s.", limit=limit)
-    if kind == "greater_than":
-        return _("Måste vara större än %(limit)s.", limit=limit)
-    if kind == "less_than_equal":
-        return _("Får vara högst %(limit)s.", limit=limit)
-    if kind == "less_than":
-        return _("Måste vara mindre än %(limit)s.", limit=limit)
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return _("Måste vara ett heltal.")
-    if kind == "string_type":
-        return _("Måste vara text.")
-    if kind == "string_too_long":
-        return _("Får vara högst %(limit)s tecken.", limit=limit)
-    if kind == "string_too_short":
-        return _("Måste vara minst %(limit)s tecken.", limit=limit)
-    if kind in ("bool_parsing", "bool_type"):
-        return _("Måste vara true eller false.")
-    if kind in ("date_parsing", "date_type", "date_from_datetime_parsing", "date_from_datetime_inexact"):
-        return _("Måste vara ett datum, ÅÅÅÅ-MM-DD.")
-    if kind in ("literal_error", "enum"):
-        return _("Måste vara ett av: %(expected)s.", expected=ctx.get("expected", ""))
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return _("Måste vara ett JSON-objekt.")
-    if kind == "list_type":
-        return _("Måste vara en lista.")
+    say = _FIELD_MESSAGES.get(kind)
+    if say is not None:
+        return say(next((ctx[k] for k in _LIMITS if k in ctx), ""), ctx)
     if kind == "value_error":
         return str(ctx.get("error", error.get("msg", "")))
     return str(error.get("msg", ""))

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import rules
-from assess.models import Assessment, Decision, DecisionCondition, User
+from assess.models import Assessment, AssessmentStatus, Decision, DecisionCondition, User
+from assess.services import tasks as task_lists
 from assess.services.tasks import TASK_PAGE, Section, Tasks
 
 
@@ -60,20 +61,18 @@ def _with_contacts(questions: Section[Any], names: dict[int, str]) -> Section[An
 
 def task_section(user: User, name: str, page: int) -> Section[Any]:
     """Return one page of the user's task list `name` (one of TASK_SECTIONS)."""
-    from assess.models import AssessmentStatus as S
-    from assess.services import tasks
-
+    S = AssessmentStatus
     lists: dict[str, Callable[[], Section[Any]]] = {
-        "to_review": lambda: tasks.to_review(user, page),
-        "to_decide": lambda: tasks.to_decide(user, page),
-        "changes_requested": lambda: tasks.mine(user, S.CHANGES_REQUESTED, "sida_andringar", page),
-        "drafts": lambda: tasks.mine(user, S.DRAFT, "sida_utkast", page),
-        "open_questions": lambda: tasks.open_questions(user, page),
-        "contact_questions": lambda: _with_contacts(*tasks.contact_questions(user, page)),
-        "conditions": lambda: tasks.conditions_owned(user, page),
-        "conditions_to_verify": lambda: tasks.conditions_to_verify(user, page),
-        "conditions_for_contacts": lambda: tasks.conditions_for_contacts(user, page),
-        "to_reassess": lambda: tasks.to_reassess(user, page),
+        "to_review": lambda: task_lists.to_review(user, page),
+        "to_decide": lambda: task_lists.to_decide(user, page),
+        "changes_requested": lambda: task_lists.mine(user, S.CHANGES_REQUESTED, "sida_andringar", page),
+        "drafts": lambda: task_lists.mine(user, S.DRAFT, "sida_utkast", page),
+        "open_questions": lambda: task_lists.open_questions(user, page),
+        "contact_questions": lambda: _with_contacts(*task_lists.contact_questions(user, page)),
+        "conditions": lambda: task_lists.conditions_owned(user, page),
+        "conditions_to_verify": lambda: task_lists.conditions_to_verify(user, page),
+        "conditions_for_contacts": lambda: task_lists.conditions_for_contacts(user, page),
+        "to_reassess": lambda: task_lists.to_reassess(user, page),
     }
     return lists[name]()
 

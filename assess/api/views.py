@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from assess.api import models as m
 from assess.api.auth import current_token, note_write
 from assess.api.problems import field_message, init_problems, problem, title_of
-from assess.api.serialize import TASK_SECTIONS
+from assess.api.serialize import TASK_SECTIONS, task_page_json, task_section
 from assess.api.spec import openapi_document, spec
 from assess.extensions import db
 from assess.i18n import _
@@ -397,8 +397,6 @@ def tasks() -> Response:
 )  # fmt: skip
 def task_list(section: str) -> Response:
     """Read one page of one of the user's task lists (20 entries a page, in the order *Mina uppgifter* shows)."""
-    from assess.api.serialize import task_page_json, task_section
-
     page = _query(m.TaskPageQuery)
     user = current_user._get_current_object()
     return _json(task_page_json(section, task_section(user, section, page.page)))
