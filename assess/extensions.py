@@ -65,6 +65,16 @@ def writing() -> Iterator[None]:
         write_intent.reset(token)
 
 
+def _unicode_lower(value: Any) -> Any:
+    """SQLite's lower() for every alphabet: text lowered by Python, NULL kept, anything else as SQLite's lower()
+    gives it (its text)."""
+    if value is None or isinstance(value, str):
+        return value.lower() if value is not None else None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace").lower()
+    return str(value).lower()
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLite: foreign keys on, write-ahead log (readers never block the writer), wait on a busy database."""
@@ -74,7 +84,11 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[2]]
-        cursor.close()
+        cursor.close()  # first: SQLite refuses to define a function while a statement of the connection is open
+        # SQLite's own lower() (and so ILIKE) folds ASCII only: a search for "åsa" missed "Åsa" and "VÅRD" missed
+        # "vård". Python's str.lower folds every letter, as PostgreSQL's lower() does in a UTF-8 database. No
+        # index or trigger uses lower(), so nothing stored depends on the built-in's result.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         from pathlib import Path
 
         from assess.files import restrict

@@ -52,6 +52,11 @@ def test_the_list_is_searchable_and_paged(client: FlaskClient, admin: Any) -> No
     assert "Person 01" not in found
     assert "Aldrig" in found  # never signed in
     assert client.get("/admin/konton?sida=abc&q=%25_").status_code == 200
+    factories.create_user("viewer", username="asa", display_name="Åsa Öberg", email="asa@region.example")
+    db.session.commit()
+    for typed in ("åsa", "ÅSA ÖBERG", "öberg"):
+        found = client.get("/admin/konton", query_string={"q": typed}).get_data(as_text=True)
+        assert "1 konto" in found and "Åsa Öberg" in found, typed
 
 
 def test_create_a_local_account_with_roles(client: FlaskClient, admin: Any) -> None:

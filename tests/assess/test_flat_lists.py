@@ -57,6 +57,13 @@ def test_the_case_list_is_paged_newest_first_and_keeps_the_filters_in_its_links(
     searched = client.get("/arenden?sok=tj%C3%A4nst+00").get_data(as_text=True)
     assert sorted(_rows(searched)) == [f"Tjänst 00{n}" for n in range(10)]
     assert "10 ärenden matchar." in searched
+    # the search ignores case in every letter, not in ASCII alone (SQLite's own lower() folds A-Z only)
+    factories.create_case("Ärende Östra Vårdcentralen")
+    db.session.commit()
+    for typed in ("ärende östra", "ÄRENDE ÖSTRA VÅRD", "vårdcentralen"):
+        assert _rows(client.get("/arenden", query_string={"sok": typed}).get_data(as_text=True)) == [
+            "Ärende Östra Vårdcentralen"
+        ], typed
     # a search for a percent sign or an underscore finds those characters, not everything
     assert _rows(client.get("/arenden?sok=%25").get_data(as_text=True)) == []
     assert _rows(client.get("/arenden?sok=_").get_data(as_text=True)) == []

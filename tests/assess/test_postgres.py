@@ -159,6 +159,8 @@ def test_every_page_renders_on_postgresql(pg_app: Flask) -> None:
     filtered = client.get("/arenden?utfall=not_suitable&forsenat=&sok=%25&status=open").get_data(as_text=True)
     assert "0 ärenden matchar." in filtered
     assert f'href="/arenden/{case_id}"' in client.get("/arenden?utfall=not_suitable").get_data(as_text=True)
+    # a search in capitals finds the title's å (PostgreSQL's lower() in a UTF-8 database, as SQLite's here)
+    assert f'href="/arenden/{case_id}"' in client.get("/arenden?sok=V%C3%85RDINFORMATION").get_data(as_text=True)
     for username in ("jurist", "infosak", "arkitekt", "beslutsfattare", "admin"):
         login_as(client, db.session.scalar(select(User).where(User.username == username)))
         assert client.get("/mina-uppgifter?sida_fragor=2").status_code == 200, username
