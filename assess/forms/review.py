@@ -30,7 +30,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import Field
 from wtforms.utils import unset_value
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from assess.forms.fields import SwedishDateField
 from assess.i18n import _
@@ -265,3 +265,10 @@ class Summary:
 
     def __bool__(self) -> bool:
         return bool(self.form_errors) or any(f.errors for f in self._fields)
+
+
+class TaskFilterForm(Form):
+    """The search and filter of *Mina uppgifter* (a GET form: nothing changes, so no CSRF token)."""
+
+    sok = StringField(_l("Sök i ärende, alternativ och modul"), validators=[Optional(), Length(max=200)])
+    forsenat = BooleanField(_l("Bara försenat (frågor och villkor efter sitt datum, moduler med något försenat)"))

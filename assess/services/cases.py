@@ -84,7 +84,9 @@ class CasePage:
     rows: dict[int, CaseRow]
 
 
-def _like(text: str) -> str:
+def search_pattern(text: str) -> str:
+    """Return the LIKE pattern (escape character a backslash) that finds `text` anywhere, its % and _ as
+    themselves."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
@@ -201,9 +203,9 @@ def list_cases(wanted: CaseFilter | None = None, today: date | None = None) -> C
     day = today or date.today()
     query = select(Case)
     if wanted.text:
-        query = query.where(Case.title.ilike(_like(wanted.text), escape="\\"))
+        query = query.where(Case.title.ilike(search_pattern(wanted.text), escape="\\"))
     if wanted.owner:
-        query = query.where(Case.information_owner.ilike(_like(wanted.owner), escape="\\"))
+        query = query.where(Case.information_owner.ilike(search_pattern(wanted.owner), escape="\\"))
     if wanted.status in {s.value for s in CaseStatus}:
         query = query.where(Case.status == CaseStatus(wanted.status))
     current = and_(

@@ -36,7 +36,7 @@ from assess.models import (
 from assess.models.types import utcnow
 
 if TYPE_CHECKING:
-    from assess.services.tasks import Tasks
+    from assess.services.tasks import TaskFilter, Tasks
 from assess.services import decisions, records, reports, workflow
 from assess.services import review as review_service
 from assess.services import team as team_service
@@ -314,8 +314,10 @@ def _question_title(answer: Answer) -> str:
     return text(question.title) if question is not None else answer.question_id
 
 
-def my_tasks(user: User, today: date, pages: dict[str, int] | None = None) -> Tasks:
-    """Return what waits for the user, one page of each list (services/tasks.py)."""
+def my_tasks(
+    user: User, today: date, pages: dict[str, int] | None = None, wanted: TaskFilter | None = None
+) -> Tasks:
+    """Return what waits for the user, one page of each list, narrowed as `wanted` says (services/tasks.py)."""
     from assess.services.tasks import my_tasks as tasks_of
 
-    return tasks_of(user, today, pages)
+    return tasks_of(user, today, pages, wanted)

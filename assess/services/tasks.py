@@ -40,6 +40,7 @@ from assess.models.assessment import UNASSIGNED_UNKNOWN, open_value_sql
 from assess.rulesets import registry
 from assess.services import decisions, summaries, workflow
 from assess.services import team as team_service
+from assess.services.cases import late_question, search_pattern
 from assess.services.marks import Marks, marks_of
 from assess.services.sqlin import in_literal, in_subquery
 
@@ -71,6 +72,72 @@ class Section(Generic[T]):
 
     def __getitem__(self, index: int) -> T:
         return self.items[index]
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What *Mina uppgifter* is narrowed to, both optional: a text in the case's title, the alternative's name or
+    the module's (any letter's case), and only what is late on `day` (a question or a condition past its date; a
+    module with one of those, as its marks say)."""
+
+    text: str = ""
+    overdue: bool = False
+    day: date = field(default_factory=date.today)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text or self.overdue)
+
+    def _matching(self, assessment_id: Any) -> ColumnElement[bool]:
+        pattern = search_pattern(self.text)
+        found = (
+            select(Assessment.id)
+            .join(Alternative, Alternative.id == Assessment.alternative_id)
+            .join(Case, Case.id == Alternative.case_id)
+            .where(
+                or_(
+                    Case.title.ilike(pattern, escape="\\"),
+                    Alternative.name.ilike(pattern, escape="\\"),
+                    Assessment.scope.ilike(pattern, escape="\\"),
+                )
+            )
+        )
+        return in_subquery(assessment_id, found)
+
+    def modules(self) -> list[ColumnElement[bool]]:
+        """SQL terms on a list of modules (Assessment in its FROM)."""
+        terms = [self._matching(Assessment.id)] if self.text else []
+        if self.overdue:
+            overdue = (
+                select(DecisionCondition.id)
+                .where(
+                    DecisionCondition.assessment_id == Assessment.id,
+                    DecisionCondition.fulfilled.is_not(True),
+                    DecisionCondition.deadline < self.day,
+                )
+                .exists()
+            )
+            late = and_(Assessment.status.in_(list(team_service.OPEN_STATES)), late_question(Assessment.id, self.day))
+            terms.append(or_(overdue, late))
+        return terms
+
+    def questions(self, keys: Any) -> list[ColumnElement[bool]]:
+        """SQL terms on a list of open questions (the keys _open_question_keys yields)."""
+        terms = [self._matching(keys.c.assessment_id)] if self.text else []
+        if self.overdue:
+            terms.append(keys.c.due < self.day)
+        return terms
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """SQL terms on a list of conditions (DecisionCondition in its FROM)."""
+        terms = [self._matching(DecisionCondition.assessment_id)] if self.text else []
+        if self.overdue:
+            terms.append(and_(DecisionCondition.fulfilled.is_not(True), DecisionCondition.deadline < self.day))
+        return terms
+
+
+#: No narrowing: every list whole.
+EVERYTHING = TaskFilter()
 
 
 def page_of(query: Select[Any], page: int) -> tuple[Select[Any], int, int]:
@@ -184,14 +251,16 @@ def _waiting_for(user: User, area: ReviewArea) -> ColumnElement[bool]:
     return and_(_NEEDS[area].is_(True), not_(_approved(area)), not_(_authored(user, _area_questions(area))))
 
 
-def to_review(user: User, page: int = 1) -> Section[tuple[Assessment, list[ReviewArea]]]:
+def to_review(
+    user: User, page: int = 1, wanted: TaskFilter = EVERYTHING
+) -> Section[tuple[Assessment, list[ReviewArea]]]:
     """Return the submitted assessments with an area of the user's that waits for their approval."""
     param = "sida_granska"
     areas = [a for a in ReviewArea if a in user.review_areas] if user.has_role(Role.REVIEWER) else []
     if not areas:
         return Section([], 0, 1, param)
     open_states = [S.SUBMITTED, S.IN_REVIEW]
-    mine = (Assessment.status.in_(open_states), not_(_full_author(user)))
+    mine = (Assessment.status.in_(open_states), not_(_full_author(user)), *wanted.modules())
     area_waits = [_waiting_for(user, area) for area in areas]
     waits = or_(*area_waits)
     order = (Assessment.updated_at, Assessment.id)
@@ -241,7 +310,7 @@ def to_review(user: User, page: int = 1) -> Section[tuple[Assessment, list[Revie
     return Section(result, total, page, param)
 
 
-def to_decide(user: User, page: int = 1) -> Section[Assessment]:
+def to_decide(user: User, page: int = 1, wanted: TaskFilter = EVERYTHING) -> Section[Assessment]:
     """Return the reviewed assessments the user may decide (four-eyes: nobody who wrote or answered them)."""
     param = "sida_besluta"
     if not user.has_role(Role.DECISION_MAKER):
@@ -249,17 +318,20 @@ def to_decide(user: User, page: int = 1) -> Section[Assessment]:
     query = (
         select(Assessment)
         .where(Assessment.status == S.REVIEWED, Assessment.owner_id.is_distinct_from(user.id), not_(_authored(user)))
+        .where(*wanted.modules())
         .order_by(Assessment.updated_at, Assessment.id)
     )
     items, total, page = fetch_lean(query, Assessment, page, _with_case())
     return Section(items, total, page, param)
 
 
-def mine(user: User, status: AssessmentStatus, param: str, page: int = 1) -> Section[Assessment]:
+def mine(
+    user: User, status: AssessmentStatus, param: str, page: int = 1, wanted: TaskFilter = EVERYTHING
+) -> Section[Assessment]:
     """Return the user's own assessments in a state (drafts, changes requested), newest change first."""
     query = (
         select(Assessment)
-        .where(Assessment.owner_id == user.id, Assessment.status == status)
+        .where(Assessment.owner_id == user.id, Assessment.status == status, *wanted.modules())
         .order_by(Assessment.updated_at.desc(), Assessment.id.desc())
     )
     items, total, page = fetch_lean(query, Assessment, page, _with_case())
@@ -374,7 +446,7 @@ def open_questions_query(user: User) -> Select[Any]:
     return select(Answer).join(keys, keys.c.id == Answer.id).order_by(*_due_order(keys))
 
 
-def open_questions(user: User, page: int = 1) -> Section[Any]:
+def open_questions(user: User, page: int = 1, wanted: TaskFilter = EVERYTHING) -> Section[Any]:
     """Return a page of the user's open questions, earliest due first (review_queries.OpenQuestion items).
 
     The page is ordered and counted on the keys the branches yield; only its rows are then loaded."""
@@ -382,14 +454,16 @@ def open_questions(user: User, page: int = 1) -> Section[Any]:
 
     param = "sida_fragor"
     keys = _open_question_keys(user)
-    ids, total, page = fetch_page(select(keys.c.id).order_by(*_due_order(keys)), page)
+    ids, total, page = fetch_page(select(keys.c.id).where(*wanted.questions(keys)).order_by(*_due_order(keys)), page)
     load = joinedload(Answer.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case)
     rows = _load_by_id(Answer, ids, load)
     items = [OpenQuestion(a, question_title(a), a.assignee_user_id != user.id) for a in rows]
     return Section(items, total, page, param)
 
 
-def contact_questions(user: User, page: int = 1) -> tuple[Section[Any], dict[int, str]]:
+def contact_questions(
+    user: User, page: int = 1, wanted: TaskFilter = EVERYTHING
+) -> tuple[Section[Any], dict[int, str]]:
     """Return the open questions that vendor contacts (no account) are to find out, picked for them or theirs by
     the team's default, in the assessments this architect owns or in cases whose team has them as architect
     (the architect chases them), with each question's contact by answer id."""
@@ -442,7 +516,7 @@ def contact_questions(user: User, page: int = 1) -> tuple[Section[Any], dict[int
         )
     )
     keys = union_all(picked, by_default).subquery("contact_questions")
-    ids, total, page = fetch_page(select(keys.c.id).order_by(*_due_order(keys)), page)
+    ids, total, page = fetch_page(select(keys.c.id).where(*wanted.questions(keys)).order_by(*_due_order(keys)), page)
     load = joinedload(Answer.assessment).joinedload(Assessment.alternative).joinedload(Alternative.case)
     rows = _load_by_id(Answer, ids, load, joinedload(Answer.assignee_contact))
     names: dict[int, str] = {}
@@ -469,19 +543,19 @@ def contact_questions(user: User, page: int = 1) -> tuple[Section[Any], dict[int
 # --- conditions -----------------------------------------------------------------------------------------------
 
 
-def _conditions(query: Select[Any], page: int, param: str) -> Section[DecisionCondition]:
-    items, total, page = fetch_lean(query, DecisionCondition, page, *decisions.loaded_condition())
+def _conditions(query: Select[Any], page: int, param: str, wanted: TaskFilter) -> Section[DecisionCondition]:
+    items, total, page = fetch_lean(query.where(*wanted.conditions()), DecisionCondition, page, *decisions.loaded_condition())
     return Section(items, total, page, param)
 
 
-def conditions_owned(user: User, page: int = 1) -> Section[DecisionCondition]:
+def conditions_owned(user: User, page: int = 1, wanted: TaskFilter = EVERYTHING) -> Section[DecisionCondition]:
     """Return the conditions the user owns: open ones first, earliest date first."""
     query = (
         select(DecisionCondition)
         .where(DecisionCondition.owner_id == user.id)
         .order_by(DecisionCondition.fulfilled, DecisionCondition.deadline, DecisionCondition.id)
     )
-    return _conditions(query, page, "sida_villkor")
+    return _conditions(query, page, "sida_villkor", wanted)
 
 
 def _case_architect(user: User) -> ColumnElement[bool]:
@@ -496,7 +570,7 @@ def _case_architect(user: User) -> ColumnElement[bool]:
     )
 
 
-def conditions_to_verify(user: User, page: int = 1) -> Section[DecisionCondition]:
+def conditions_to_verify(user: User, page: int = 1, wanted: TaskFilter = EVERYTHING) -> Section[DecisionCondition]:
     """Return the claimed conditions that wait for this user's verification (decisions._verify_refusal in SQL)."""
     param = "sida_verifiera"
     if decisions.viewer_only(user):
@@ -523,10 +597,12 @@ def conditions_to_verify(user: User, page: int = 1) -> Section[DecisionCondition
         )
         .order_by(DecisionCondition.deadline.is_(None), DecisionCondition.deadline, DecisionCondition.id)
     )
-    return _conditions(query, page, param)
+    return _conditions(query, page, param, wanted)
 
 
-def conditions_for_contacts(user: User, page: int = 1) -> Section[DecisionCondition]:
+def conditions_for_contacts(
+    user: User, page: int = 1, wanted: TaskFilter = EVERYTHING
+) -> Section[DecisionCondition]:
     """Return the open conditions owned by contacts that this user may claim on the contact's behalf."""
     param = "sida_kontakter"
     if decisions.viewer_only(user) or not user.has_role(Role.ARCHITECT, Role.ADMIN):
@@ -543,13 +619,15 @@ def conditions_for_contacts(user: User, page: int = 1) -> Section[DecisionCondit
         )
         .order_by(DecisionCondition.deadline, DecisionCondition.id)
     )
-    return _conditions(query, page, param)
+    return _conditions(query, page, param, wanted)
 
 
 # --- re-assessment --------------------------------------------------------------------------------------------
 
 
-def to_reassess(user: User, page: int = 1) -> Section[tuple[Assessment, list[str]]]:
+def to_reassess(
+    user: User, page: int = 1, wanted: TaskFilter = EVERYTHING
+) -> Section[tuple[Assessment, list[str]]]:
     """Return the flagged decided assessments that are the user's (owner, team architect or decision maker)."""
     param = "sida_omprovning"
     member = (
@@ -574,6 +652,7 @@ def to_reassess(user: User, page: int = 1) -> Section[tuple[Assessment, list[str
             Assessment.status == S.DECIDED,
             flagged,
             or_(Assessment.owner_id == user.id, member, Case.decision_maker_id == user.id),
+            *wanted.modules(),
         )
         .order_by(Assessment.id)
     )
@@ -620,11 +699,17 @@ class Tasks:
     to_reassess: Section[tuple[Assessment, list[str]]] = field(default_factory=lambda: Section([], 0, 1, ""))
     #: The ids of every assessment the page lists (for the marks: overdue, late, re-assessment).
     assessment_ids: list[int] = field(default_factory=list)
+    #: What the lists are narrowed to (a text, only what is late), or everything.
+    wanted: TaskFilter = EVERYTHING
 
 
-def my_tasks(user: User, today: date, pages: dict[str, int] | None = None) -> Tasks:
-    """Return one page of each of the user's lists (`pages`: the page asked for per list, by its parameter)."""
+def my_tasks(
+    user: User, today: date, pages: dict[str, int] | None = None, wanted: TaskFilter | None = None
+) -> Tasks:
+    """Return one page of each of the user's lists (`pages`: the page asked for per list, by its parameter),
+    narrowed as `wanted` says (its day: today)."""
     pages = pages or {}
+    wanted = TaskFilter(wanted.text, wanted.overdue, today) if wanted is not None else TaskFilter(day=today)
     # The view passes Flask-Login's current_user, a proxy that looks the user up again on every attribute read
     # (about 120 reads for a reviewer's page, a few per listed module): the lists read the user itself.
     unwrap = getattr(user, "_get_current_object", None)
@@ -633,16 +718,16 @@ def my_tasks(user: User, today: date, pages: dict[str, int] | None = None) -> Ta
     def page(param: str) -> int:
         return pages.get(param, 1)
 
-    reviews = to_review(user, page("sida_granska"))
-    decide = to_decide(user, page("sida_besluta"))
-    changes = mine(user, S.CHANGES_REQUESTED, "sida_andringar", page("sida_andringar"))
-    drafts = mine(user, S.DRAFT, "sida_utkast", page("sida_utkast"))
-    unknowns = open_questions(user, page("sida_fragor"))
-    contact_unknowns, contact_names = contact_questions(user, page("sida_kontaktfragor"))
-    owned = conditions_owned(user, page("sida_villkor"))
-    verify = conditions_to_verify(user, page("sida_verifiera"))
-    contacts = conditions_for_contacts(user, page("sida_kontakter"))
-    reassess = to_reassess(user, page("sida_omprovning"))
+    reviews = to_review(user, page("sida_granska"), wanted)
+    decide = to_decide(user, page("sida_besluta"), wanted)
+    changes = mine(user, S.CHANGES_REQUESTED, "sida_andringar", page("sida_andringar"), wanted)
+    drafts = mine(user, S.DRAFT, "sida_utkast", page("sida_utkast"), wanted)
+    unknowns = open_questions(user, page("sida_fragor"), wanted)
+    contact_unknowns, contact_names = contact_questions(user, page("sida_kontaktfragor"), wanted)
+    owned = conditions_owned(user, page("sida_villkor"), wanted)
+    verify = conditions_to_verify(user, page("sida_verifiera"), wanted)
+    contacts = conditions_for_contacts(user, page("sida_kontakter"), wanted)
+    reassess = to_reassess(user, page("sida_omprovning"), wanted)
     listed = [
         *(a for a, _areas in reviews),
         *decide,
@@ -668,4 +753,5 @@ def my_tasks(user: User, today: date, pages: dict[str, int] | None = None) -> Ta
         condition_actions=decisions.condition_actions([*owned, *verify, *contacts], user),
         to_reassess=reassess,
         assessment_ids=ids,
+        wanted=wanted,
     )

@@ -176,11 +176,17 @@ def page_url(page: int, param: str = "sida") -> str:
     """Return this page's URL with another page number, every other query argument kept."""
     from flask import url_for
 
+    from flask import g
+
+    # A page shown in answer to a failed post names the list's own address (g.list_address: its endpoint and
+    # query), so that its pages are links to that page, not to the form's POST route.
+    endpoint, query = g.get("list_address", (request.endpoint, request.args))
     # every value of a repeated argument (the impact run's picked answers, a multi-valued filter) is kept
-    args: dict[str, Any] = {k: request.args.getlist(k) for k in request.args if not k.startswith("_")}
-    args.update(request.view_args or {})
+    args: dict[str, Any] = {k: query.getlist(k) for k in query if not k.startswith("_")}
+    if "list_address" not in g:
+        args.update(request.view_args or {})
     args[param] = str(page)
-    return url_for(request.endpoint or "cases.list_cases", **args)
+    return url_for(endpoint or "cases.list_cases", **args)
 
 
 def _page_marks(ids: Iterable[int]) -> Marks:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from flask import request
@@ -10,9 +11,10 @@ from flask import request
 MAX_PAGE = 1_000_000
 
 
-def page_number(name: str = "sida") -> int:
-    """Return the page asked for in `?sida=`: a positive integer, 1 when missing or malformed."""
-    raw = request.args.get(name, "")
+def page_number(name: str = "sida", args: Mapping[str, str] | None = None) -> int:
+    """Return the page asked for in `?sida=` (of `args`, else this request's query): a positive integer, 1 when
+    missing or malformed."""
+    raw = (request.args if args is None else args).get(name, "")
     try:
         value = int(raw)
     except ValueError:
@@ -42,6 +44,7 @@ TASK_PARAMS = (
 )
 
 
-def task_pages() -> dict[str, int]:
-    """Return the page asked for of each list on *Mina uppgifter*."""
-    return {name: page_number(name) for name in TASK_PARAMS if name in request.args}
+def task_pages(args: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Return the page asked for of each list on *Mina uppgifter* (in `args`, else this request's query)."""
+    args = request.args if args is None else args
+    return {name: page_number(name, args) for name in TASK_PARAMS if name in args}

@@ -6,10 +6,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
@@ -26,6 +27,7 @@ from assess.forms.review import (
     ReviseForm,
     SendBackForm,
     Summary,
+    TaskFilterForm,
     VerifyForm,
     add_errors,
     hidden_errors,
@@ -41,6 +43,7 @@ from assess.services import review as review_service
 from assess.services import review_queries as queries
 from assess.services.errors import DomainError, ValidationFailed
 from assess.services.evaluation import ruleset_for
+from assess.services.tasks import TaskFilter
 from assess.views import today
 from assess.views.access import ANY_ROLE, EDITORS, allow
 from assess.views.auth import safe_next
@@ -711,12 +714,46 @@ def _condition_form(posted: Posted | None, name: str, condition_id: int) -> Any:
     if posted is not None and posted.name == name and posted.key == key:
         form = posted.form
     else:
-        form = CONDITION_FORMS[name](formdata=None, next=request.path)
+        form = CONDITION_FORMS[name](formdata=None, next=_here())
     return with_ids(form, _prefix(name, key))
 
 
-def _tasks_page(status: int = 200, posted: Posted | None = None) -> tuple[str, int]:
-    t = queries.my_tasks(current_user, today(), task_pages())
+def _here() -> str:
+    """Return the address of the page being shown, with its query: on *Mina uppgifter* its search and the pages
+    shown, also when it answers a failed post (g.list_address), so that a form comes back to it as it was."""
+    address = g.get("list_address")
+    if address is None:
+        return request.full_path.rstrip("?")
+    endpoint, args = address
+    query = urlencode(list(args.items(multi=True)))
+    return url_for(endpoint) + (f"?{query}" if query else "")
+
+
+def _tasks_query(address: str) -> MultiDict[str, str]:
+    """Return the query (search, filter, pages) of a *Mina uppgifter* address a form came from: only its
+    query is kept, so a posted `next` can never lead elsewhere."""
+    return MultiDict(parse_qsl(urlsplit(address).query, keep_blank_values=True))
+
+
+def _task_filter(args: MultiDict[str, str]) -> tuple[TaskFilterForm, TaskFilter]:
+    """Return the search form of *Mina uppgifter* as asked in `args` and what it narrows the lists to (a field
+    with an error narrows nothing; the form shows why)."""
+    form = TaskFilterForm(args, meta={"csrf": False})
+    form.validate()
+    text = (form.sok.data or "").strip() if not form.sok.errors and isinstance(form.sok.data, str) else ""
+    return form, TaskFilter(text, bool(form.forsenat.data), today())
+
+
+def _tasks_page(
+    status: int = 200, posted: Posted | None = None, args: MultiDict[str, str] | None = None
+) -> tuple[str, int]:
+    """Render *Mina uppgifter*: as this request asks, or (`args`: a failed post's) as the page the form was on."""
+    if args is None:
+        args = request.args
+    else:
+        g.list_address = ("review.tasks", args)  # its pages' links lead to that page, not to the form's route
+    filter_form, wanted = _task_filter(args)
+    t = queries.my_tasks(current_user, today(), task_pages(args), wanted)
     if posted is not None and not any(
         str(cid) == posted.key and posted.name in actions for cid, actions in t.condition_actions.items()
     ):
@@ -731,6 +768,7 @@ def _tasks_page(status: int = 200, posted: Posted | None = None) -> tuple[str, i
         today=today(),
         condition_form=condition_form,
         summary=Summary(posted.form) if posted is not None and Summary(posted.form) else None,
+        filter_form=filter_form,
     )
     return page, status
 
@@ -746,7 +784,8 @@ def _follow_up(condition_id: int, name: str, do: Callable[[Any, Any], Any], done
     condition = decisions.get_condition(condition_id)
     assessment_id = condition.assessment_id
     form = CONDITION_FORMS[name]()  # the service checks what was given (after who may act), by field
-    to_tasks = urlsplit(form.next.data or "").path == url_for("review.tasks")
+    back = form.next.data if isinstance(form.next.data, str) else ""
+    to_tasks = urlsplit(back).path == url_for("review.tasks")
     try:
         do(condition, form)
     except DomainError as exc:
@@ -760,12 +799,13 @@ def _follow_up(condition_id: int, name: str, do: Callable[[Any, Any], Any], done
             problems = exc.problems
         posted = Posted(name, form, str(condition_id))
         if to_tasks:
-            return _tasks_page(exc.status_code, posted)
+            return _tasks_page(exc.status_code, posted, _tasks_query(back))
         return _page(assessment_id, exc.status_code, problems, posted)
     db.session.commit()
     flash(done, "success")
     if to_tasks:
-        return redirect(url_for("review.tasks"))
+        query = urlencode(list(_tasks_query(back).items(multi=True)))
+        return redirect(url_for("review.tasks") + (f"?{query}" if query else ""))
     return redirect(url_for("review.view", assessment_id=assessment_id, _anchor="conditions"))
 
 

@@ -739,3 +739,53 @@ def test_my_tasks_writes_each_condition_as_the_review_pages_macros_do(
         failed.form_errors.clear()  # nothing but what was typed: still never the fresh form's markup
         assert "Loggar &lt;sparas&gt;" in listing.actions(listed[0], ("claim",), form_for, memo)
     db.session.rollback()
+
+
+def test_a_claim_from_a_searched_task_page_comes_back_to_that_search_failed_or_done(
+    client: FlaskClient, world: dict[str, Any]
+) -> None:
+    """The claim form of a condition on *Mina uppgifter*, searched for the module, posts back to the same search:
+    a refused claim shows the page with the search box as it was and the lists still narrowed, and links to other
+    pages that are pages of *Mina uppgifter*; a done claim leads back to it; a forged address leads nowhere else."""
+    users, d2 = world["users"], world["d2"]
+    _decide(world)
+    condition = _condition(world, world["to_set"][0])
+    login_as(client, users["arkitekt"])
+    searched = "/mina-uppgifter?sok=Hybrid"
+    page = _page(client, searched)
+    start = page.index(f'id="task-condition-{condition.id}"')
+    row = page[start : page.index("</tr>", start)]
+    assert f'value="{searched}"' in row  # the form comes back to this search
+    refused = client.post(
+        f"/villkor/{condition.id}/anmal",
+        data={"csrf_token": csrf_token(client, searched), "note": " ", "evidence": "", "next": searched},
+    )
+    assert refused.status_code == 400
+    shown = html.unescape(refused.get_data(as_text=True))
+    assert 'value="Hybrid"' in shown  # the search box as it was
+    assert "Listorna visar bara det som matchar filtret." in shown
+    assert f'id="task-condition-{condition.id}"' in shown  # D2's condition is still listed, with the error
+    links = re.findall(r'<a[^>]+href="([^"]*sida_[^"]*)"', shown)
+    assert links, "the architect's lists of the search have more than one page"
+    for href in links:
+        assert href.startswith("/mina-uppgifter?"), href  # a page link of the tasks, never the POST route
+    done = client.post(
+        f"/villkor/{condition.id}/anmal",
+        data={"csrf_token": csrf_token(client, searched), "note": "Klart.", "evidence": "", "next": searched},
+    )
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/mina-uppgifter?sok=Hybrid"
+    other = _condition(world, world["to_set"][1])
+    forged = client.post(
+        f"/villkor/{other.id}/anmal",
+        data={
+            "csrf_token": csrf_token(client, searched),
+            "note": "Klart.",
+            "evidence": "",
+            "next": "//evil.example/mina-uppgifter?sok=x",
+        },
+    )
+    assert forged.status_code == 302
+    assert forged.headers["Location"] == "/mina-uppgifter?sok=x"
+    assert _condition(world, other.question_id).claimed
+    assert d2.status == AssessmentStatus.DECIDED
