@@ -207,8 +207,18 @@ class TasksOut(BaseModel):
     sections: dict[str, TaskSection]
 
 
-class TaskPageQuery(Strict):
-    """Which page of a task list, from 1 (20 entries a page; a page past the end gives the last)."""
+class TasksQuery(Strict):
+    """What the task lists are narrowed to, as on *Mina uppgifter*: `q`, a text in the case's title, the
+    alternative's name or the module's (any letter's case); `overdue`, only what is late (a question or condition
+    past its date, a module with one)."""
+
+    q: str = Field("", max_length=200)
+    overdue: bool = False
+
+
+class TaskPageQuery(TasksQuery):
+    """Which page of a task list, from 1 (20 entries a page; a page past the end gives the last), narrowed as
+    TasksQuery says."""
 
     page: int = Field(1, ge=1, le=1_000_000)
 

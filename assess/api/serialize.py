@@ -8,7 +8,7 @@ from typing import Any
 import rules
 from assess.models import Assessment, AssessmentStatus, Decision, DecisionCondition, User
 from assess.services import tasks as task_lists
-from assess.services.tasks import TASK_PAGE, Section, Tasks
+from assess.services.tasks import EVERYTHING, TASK_PAGE, Section, TaskFilter, Tasks
 
 
 def _assessment_title(a: Assessment) -> str:
@@ -59,20 +59,20 @@ def _with_contacts(questions: Section[Any], names: dict[int, str]) -> Section[An
     return Section(paired, questions.total, questions.page, questions.param)
 
 
-def task_section(user: User, name: str, page: int) -> Section[Any]:
-    """Return one page of the user's task list `name` (one of TASK_SECTIONS)."""
+def task_section(user: User, name: str, page: int, wanted: TaskFilter = EVERYTHING) -> Section[Any]:
+    """Return one page of the user's task list `name` (one of TASK_SECTIONS), narrowed as `wanted` says."""
     S = AssessmentStatus
     lists: dict[str, Callable[[], Section[Any]]] = {
-        "to_review": lambda: task_lists.to_review(user, page),
-        "to_decide": lambda: task_lists.to_decide(user, page),
-        "changes_requested": lambda: task_lists.mine(user, S.CHANGES_REQUESTED, "sida_andringar", page),
-        "drafts": lambda: task_lists.mine(user, S.DRAFT, "sida_utkast", page),
-        "open_questions": lambda: task_lists.open_questions(user, page),
-        "contact_questions": lambda: _with_contacts(*task_lists.contact_questions(user, page)),
-        "conditions": lambda: task_lists.conditions_owned(user, page),
-        "conditions_to_verify": lambda: task_lists.conditions_to_verify(user, page),
-        "conditions_for_contacts": lambda: task_lists.conditions_for_contacts(user, page),
-        "to_reassess": lambda: task_lists.to_reassess(user, page),
+        "to_review": lambda: task_lists.to_review(user, page, wanted),
+        "to_decide": lambda: task_lists.to_decide(user, page, wanted),
+        "changes_requested": lambda: task_lists.mine(user, S.CHANGES_REQUESTED, "sida_andringar", page, wanted),
+        "drafts": lambda: task_lists.mine(user, S.DRAFT, "sida_utkast", page, wanted),
+        "open_questions": lambda: task_lists.open_questions(user, page, wanted),
+        "contact_questions": lambda: _with_contacts(*task_lists.contact_questions(user, page, wanted)),
+        "conditions": lambda: task_lists.conditions_owned(user, page, wanted),
+        "conditions_to_verify": lambda: task_lists.conditions_to_verify(user, page, wanted),
+        "conditions_for_contacts": lambda: task_lists.conditions_for_contacts(user, page, wanted),
+        "to_reassess": lambda: task_lists.to_reassess(user, page, wanted),
     }
     return lists[name]()
 

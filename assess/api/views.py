@@ -24,6 +24,7 @@ from assess.services import review, workflow
 from assess.services.cases import case_to_dict, get_case
 from assess.services.errors import ValidationFailed
 from assess.services.evaluation import evaluate_assessment, ruleset_for
+from assess.services.tasks import TaskFilter
 from assess.views.access import ANY_ROLE, EDITORS, allow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -379,14 +380,25 @@ def add_comment(assessment_id: int) -> Response:
 
 @bp.route("/tasks")
 @allow(*ANY_ROLE)
-@spec.validate(resp=Doc(HTTP_200=m.TasksOut, **COMMON), tags=["tasks"], skip_validation=True)
+@spec.validate(
+    query=m.TasksQuery, resp=Doc(HTTP_200=m.TasksOut, HTTP_422=m.Problem, **COMMON), tags=["tasks"],
+    skip_validation=True,
+)  # fmt: skip
 def tasks() -> Response:
-    """Read the user's tasks (*Mina uppgifter*), each list's first page."""
+    """Read the user's tasks (*Mina uppgifter*), each list's first page (narrowed by `q` and `overdue`)."""
     from assess.api.serialize import tasks_json
     from assess.services.tasks import my_tasks
     from assess.views import today
 
-    return _json(tasks_json(my_tasks(current_user, today())))
+    wanted = _query(m.TasksQuery)
+    return _json(tasks_json(my_tasks(current_user, today(), None, _task_filter(wanted))))
+
+
+def _task_filter(wanted: m.TasksQuery) -> TaskFilter:
+    """Return what a task query narrows the lists to (its day: today in the region)."""
+    from assess.views import today
+
+    return TaskFilter(wanted.q.strip(), wanted.overdue, today())
 
 
 @bp.route(f"/tasks/<any({', '.join(TASK_SECTIONS)}):section>")
@@ -399,7 +411,7 @@ def task_list(section: str) -> Response:
     """Read one page of one of the user's task lists (20 entries a page, in the order *Mina uppgifter* shows)."""
     page = _query(m.TaskPageQuery)
     user = current_user._get_current_object()
-    return _json(task_page_json(section, task_section(user, section, page.page)))
+    return _json(task_page_json(section, task_section(user, section, page.page, _task_filter(page))))
 
 
 @bp.route("/assessments/<int:assessment_id>/decision")

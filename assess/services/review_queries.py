@@ -314,9 +314,7 @@ def _question_title(answer: Answer) -> str:
     return text(question.title) if question is not None else answer.question_id
 
 
-def my_tasks(
-    user: User, today: date, pages: dict[str, int] | None = None, wanted: TaskFilter | None = None
-) -> Tasks:
+def my_tasks(user: User, today: date, pages: dict[str, int] | None = None, wanted: TaskFilter | None = None) -> Tasks:
     """Return what waits for the user, one page of each list, narrowed as `wanted` says (services/tasks.py)."""
     from assess.services.tasks import my_tasks as tasks_of
 

@@ -544,7 +544,9 @@ def contact_questions(
 
 
 def _conditions(query: Select[Any], page: int, param: str, wanted: TaskFilter) -> Section[DecisionCondition]:
-    items, total, page = fetch_lean(query.where(*wanted.conditions()), DecisionCondition, page, *decisions.loaded_condition())
+    items, total, page = fetch_lean(
+        query.where(*wanted.conditions()), DecisionCondition, page, *decisions.loaded_condition()
+    )
     return Section(items, total, page, param)
 
 
@@ -600,9 +602,7 @@ def conditions_to_verify(user: User, page: int = 1, wanted: TaskFilter = EVERYTH
     return _conditions(query, page, param, wanted)
 
 
-def conditions_for_contacts(
-    user: User, page: int = 1, wanted: TaskFilter = EVERYTHING
-) -> Section[DecisionCondition]:
+def conditions_for_contacts(user: User, page: int = 1, wanted: TaskFilter = EVERYTHING) -> Section[DecisionCondition]:
     """Return the open conditions owned by contacts that this user may claim on the contact's behalf."""
     param = "sida_kontakter"
     if decisions.viewer_only(user) or not user.has_role(Role.ARCHITECT, Role.ADMIN):
@@ -625,9 +625,7 @@ def conditions_for_contacts(
 # --- re-assessment --------------------------------------------------------------------------------------------
 
 
-def to_reassess(
-    user: User, page: int = 1, wanted: TaskFilter = EVERYTHING
-) -> Section[tuple[Assessment, list[str]]]:
+def to_reassess(user: User, page: int = 1, wanted: TaskFilter = EVERYTHING) -> Section[tuple[Assessment, list[str]]]:
     """Return the flagged decided assessments that are the user's (owner, team architect or decision maker)."""
     param = "sida_omprovning"
     member = (
@@ -703,9 +701,7 @@ class Tasks:
     wanted: TaskFilter = EVERYTHING
 
 
-def my_tasks(
-    user: User, today: date, pages: dict[str, int] | None = None, wanted: TaskFilter | None = None
-) -> Tasks:
+def my_tasks(user: User, today: date, pages: dict[str, int] | None = None, wanted: TaskFilter | None = None) -> Tasks:
     """Return one page of each of the user's lists (`pages`: the page asked for per list, by its parameter),
     narrowed as `wanted` says (its day: today)."""
     pages = pages or {}

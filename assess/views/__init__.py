@@ -174,9 +174,7 @@ def register_views(app: Flask) -> None:
 
 def page_url(page: int, param: str = "sida") -> str:
     """Return this page's URL with another page number, every other query argument kept."""
-    from flask import url_for
-
-    from flask import g
+    from flask import g, url_for
 
     # A page shown in answer to a failed post names the list's own address (g.list_address: its endpoint and
     # query), so that its pages are links to that page, not to the form's POST route.

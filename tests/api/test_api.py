@@ -255,6 +255,45 @@ def test_each_task_list_s_first_page_is_the_overview_s(client: FlaskClient, demo
     assert all(item["contact"] and item["question_id"] for item in contacts["items"])
 
 
+def test_the_task_lists_are_searched_and_filtered_as_on_the_page(client: FlaskClient, demo: dict[str, int]) -> None:
+    from tests import factories
+
+    users = demo_users()
+    alternative = draft_of("arkitekt").alternative
+    for n in range(3):
+        factories.create_assessment(alternative, scope=f"Åtkomstloggning {n}", owner=users["arkitekt"])
+    db.session.commit()
+    secret = make_token("arkitekt")
+    whole = client.get("/api/v1/tasks", headers=bearer(secret)).get_json()["sections"]["drafts"]
+    assert whole["total"] > 3
+    for query in ("q=%C3%85TKOMSTLOGGNING", "q=%C3%A5tkomst"):  # in any letter's case
+        found = client.get(f"/api/v1/tasks?{query}", headers=bearer(secret)).get_json()["sections"]["drafts"]
+        assert found["total"] == 3, query
+        page = client.get(f"/api/v1/tasks/drafts?{query}&page=1", headers=bearer(secret)).get_json()
+        assert [i["assessment_id"] for i in page["items"]] == [i["assessment_id"] for i in found["items"]]
+    # on a day before every date of the demo, one draft with a question due the day before is all that is late
+    import datetime as dt
+
+    from assess.models import Answer
+
+    client.application.config["TODAY"] = dt.date(2001, 1, 1)
+    assert client.get("/api/v1/tasks?overdue=1", headers=bearer(secret)).get_json()["sections"]["drafts"]["total"] == 0
+    target = draft_of("arkitekt")
+    answer = db.session.scalar(select(Answer).where(Answer.assessment_id == target.id).order_by(Answer.id))
+    assert answer is not None
+    answer.value, answer.unknown_due = "unknown", dt.date(2000, 12, 31)
+    db.session.commit()
+    late = client.get("/api/v1/tasks?overdue=true", headers=bearer(secret)).get_json()["sections"]
+    assert [i["assessment_id"] for i in late["drafts"]["items"]] == [target.id]
+    too_long = client.get("/api/v1/tasks?q=" + "x" * 201, headers=bearer(secret))
+    assert too_long.status_code == 422
+    assert "q" in too_long.get_json()["fields"]
+    misspelt = client.get("/api/v1/tasks/drafts?sok=x", headers=bearer(secret))
+    assert misspelt.status_code == 422
+    assert "sok" in misspelt.get_json()["fields"]
+    assert client.get("/api/v1/tasks?overdue=maybe", headers=bearer(secret)).status_code == 422
+
+
 def test_bad_input_is_named_per_field_in_the_reader_s_language(client: FlaskClient, demo: dict[str, int]) -> None:
     secret = make_token("arkitekt")
     draft = draft_of("arkitekt")

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from assess.extensions import db
-from assess.models import Answer, Assessment
+from assess.models import Answer
 from assess.services import review_queries
 from tests.assess.helpers import demo_users, load_demo
 from tests.conftest import login_as
