@@ -89,20 +89,26 @@ class TaskFilter:
         return bool(self.text or self.overdue)
 
     def _matching(self, assessment_id: Any) -> ColumnElement[bool]:
+        """SQL: the module `assessment_id` (a column of the list) is of a case, alternative or scope that holds
+        the text: an EXISTS per listed row (three lookups by key), so that its cost follows the user's own
+        list. As `IN (the matching modules)` a broad text (most modules) cost 70 ms at 200 cases: SQLite
+        compared each listed row with the whole set."""
         pattern = search_pattern(self.text)
-        found = (
-            select(Assessment.id)
-            .join(Alternative, Alternative.id == Assessment.alternative_id)
+        module = aliased(Assessment)
+        return (
+            select(module.id)
+            .join(Alternative, Alternative.id == module.alternative_id)
             .join(Case, Case.id == Alternative.case_id)
             .where(
+                module.id == assessment_id,
                 or_(
-                    Case.title.ilike(pattern, escape="\\"),
+                    module.scope.ilike(pattern, escape="\\"),
                     Alternative.name.ilike(pattern, escape="\\"),
-                    Assessment.scope.ilike(pattern, escape="\\"),
-                )
+                    Case.title.ilike(pattern, escape="\\"),
+                ),
             )
+            .exists()
         )
-        return in_subquery(assessment_id, found)
 
     def modules(self) -> list[ColumnElement[bool]]:
         """SQL terms on a list of modules (Assessment in its FROM)."""

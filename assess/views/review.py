@@ -723,10 +723,17 @@ def _here() -> str:
     shown, also when it answers a failed post (g.list_address), so that a form comes back to it as it was."""
     address = g.get("list_address")
     if address is None:
-        return request.full_path.rstrip("?")
-    endpoint, args = address
-    query = urlencode(list(args.items(multi=True)))
-    return url_for(endpoint) + (f"?{query}" if query else "")
+        here = request.full_path.rstrip("?")
+    else:
+        endpoint, args = address
+        query = urlencode(list(args.items(multi=True)))
+        here = url_for(endpoint) + (f"?{query}" if query else "")
+    # a query longer than any the page's own links make (a forged one) is not copied into every form on it
+    return here if len(here) <= MAX_BACK else urlsplit(here).path
+
+
+#: The longest address a follow-up form comes back to with its query (a search is at most 200 characters).
+MAX_BACK = 2000
 
 
 def _tasks_query(address: str) -> MultiDict[str, str]:
