@@ -98,6 +98,34 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
                 restrict(Path(name + suffix))
 
 
+_ctype_checked: set[str] = set()
+
+
+@event.listens_for(Engine, "connect")
+def _postgresql_ctype(dbapi_connection: Any, connection_record: Any) -> None:
+    """PostgreSQL: warn once per database when its character type is C or POSIX, where lower() (and so every search
+    of the app, which ignores case) folds A-Z only: 'VÅRD' would not find 'vård'. deploy/README.md creates the
+    database with a UTF-8 locale."""
+    if type(dbapi_connection).__module__.split(".")[0] != "psycopg":
+        return
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SELECT current_database(), current_setting('lc_ctype')")
+        name, ctype = cursor.fetchone()
+    dbapi_connection.rollback()  # the check leaves no transaction open
+    if name in _ctype_checked:
+        return
+    _ctype_checked.add(name)
+    if str(ctype).upper() in {"C", "POSIX"}:
+        import logging
+
+        logging.getLogger("assess").warning(
+            "PostgreSQL database %s has LC_CTYPE %s: searches ignore case in A-Z only (create it with a UTF-8 "
+            "locale, e.g. createdb --locale=C.UTF-8 --template=template0; see deploy/README.md)",
+            name,
+            ctype,
+        )
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: Connection) -> None:
     """SQLite: a writing transaction begins IMMEDIATE; any other is left to the driver, which runs reads outside
