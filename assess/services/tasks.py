@@ -93,20 +93,23 @@ class TaskFilter:
         the text: an EXISTS per listed row (three lookups by key), so that its cost follows the user's own
         list. As `IN (the matching modules)` a broad text (most modules) cost 70 ms at 200 cases: SQLite
         compared each listed row with the whole set."""
+        from assess.i18n import _
+        from assess.texts import WHOLE_ALTERNATIVE
+
         pattern = search_pattern(self.text)
         module = aliased(Assessment)
+        terms = [
+            module.scope.ilike(pattern, escape="\\"),
+            Alternative.name.ilike(pattern, escape="\\"),
+            Case.title.ilike(pattern, escape="\\"),
+        ]
+        if self.text.lower() in str(_(WHOLE_ALTERNATIVE)).lower():  # the default module as the reader reads it
+            terms.append(module.scope == WHOLE_ALTERNATIVE)
         return (
             select(module.id)
             .join(Alternative, Alternative.id == module.alternative_id)
             .join(Case, Case.id == Alternative.case_id)
-            .where(
-                module.id == assessment_id,
-                or_(
-                    module.scope.ilike(pattern, escape="\\"),
-                    Alternative.name.ilike(pattern, escape="\\"),
-                    Case.title.ilike(pattern, escape="\\"),
-                ),
-            )
+            .where(module.id == assessment_id, or_(*terms))
             .exists()
         )
 

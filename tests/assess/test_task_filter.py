@@ -15,7 +15,7 @@ from assess.extensions import db
 from assess.models import Answer
 from assess.services import review_queries
 from tests.assess.helpers import demo_users, load_demo
-from tests.conftest import login_as
+from tests.conftest import csrf_token, login_as
 
 TODAY = dt.date(2026, 12, 6)
 
@@ -80,6 +80,15 @@ def test_a_search_narrows_every_list_to_the_cases_alternatives_and_modules_it_na
     # the case's title matches every module of the case: all three listed
     everything = _section(client.get("/mina-uppgifter?sok=V%C3%85RDINFORMATION").get_data(as_text=True), "t-unknowns")
     assert _count(everything) == jurist_world["whole"]
+    # the default module by its name in the reader's language: A, B and C are "Hela alternativet" (the whole
+    # alternative); the D modules have names of their own
+    for typed, language in (("hela alternativet", "sv"), ("WHOLE ALTERNATIVE", "en")):
+        client.post("/sprak", data={"lang": language, "csrf_token": csrf_token(client, "/mina-uppgifter")})
+        found = _section(
+            client.get("/mina-uppgifter", query_string={"sok": typed}).get_data(as_text=True), "t-unknowns"
+        )
+        assert _count(found) == sum(per_module.values()), typed
+    client.post("/sprak", data={"lang": "sv", "csrf_token": csrf_token(client, "/mina-uppgifter")})
     # a text found nowhere: each list says that nothing matches, not that nothing waits
     nothing = client.get("/mina-uppgifter?sok=finns-inte").get_data(as_text=True)
     assert _count(_section(nothing, "t-unknowns")) == 0
