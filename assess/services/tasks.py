@@ -98,7 +98,7 @@ class TaskFilter:
 
         pattern = search_pattern(self.text)
         module = aliased(Assessment)
-        terms = [
+        terms: list[ColumnElement[bool]] = [
             module.scope.ilike(pattern, escape="\\"),
             Alternative.name.ilike(pattern, escape="\\"),
             Case.title.ilike(pattern, escape="\\"),
