@@ -723,7 +723,7 @@ def _here() -> str:
     shown, also when it answers a failed post (g.list_address), so that a form comes back to it as it was."""
     address = g.get("list_address")
     if address is None:
-        here = request.full_path.rstrip("?")
+        here = request.script_root + request.full_path.rstrip("?")  # as url_for writes it, under a prefix too
     else:
         endpoint, args = address
         query = urlencode(list(args.items(multi=True)))

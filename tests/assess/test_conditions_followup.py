@@ -788,4 +788,15 @@ def test_a_claim_from_a_searched_task_page_comes_back_to_that_search_failed_or_d
     assert forged.status_code == 302
     assert forged.headers["Location"] == "/mina-uppgifter?sok=x"
     assert _condition(world, other.question_id).claimed
+    # served under a prefix (SCRIPT_NAME /mb), the forms come back to the prefixed page
+    third = _condition(world, world["to_set"][2])
+    prefixed = html.unescape(client.get(searched, base_url="http://localhost/mb").get_data(as_text=True))
+    start = prefixed.index(f'id="task-condition-{third.id}"')
+    assert 'value="/mb/mina-uppgifter?sok=Hybrid"' in prefixed[start : prefixed.index("</tr>", start)]
+    back = client.post(
+        f"/villkor/{third.id}/anmal",
+        base_url="http://localhost/mb",
+        data={"csrf_token": csrf_token(client, searched), "note": "Klart.", "next": "/mb/mina-uppgifter?sok=Hybrid"},
+    )
+    assert back.headers["Location"] == "/mb/mina-uppgifter?sok=Hybrid"
     assert d2.status == AssessmentStatus.DECIDED
