@@ -68,8 +68,10 @@ def writing() -> Iterator[None]:
 def _unicode_lower(value: Any) -> Any:
     """SQLite's lower() for every alphabet: text lowered by Python, NULL kept, anything else as SQLite's lower()
     gives it (its text)."""
-    if value is None or isinstance(value, str):
-        return value.lower() if value is not None else None
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.lower()
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace").lower()
     return str(value).lower()
