@@ -8,9 +8,10 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Interpret the config file for Python logging. disable_existing_loggers=False: a migration run inside the app's
+# process (the tests' fixtures, an embedded upgrade) must not silence the app's own loggers ("assess", which
+# names unexpected errors and a database's character type), as fileConfig's default does.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

@@ -224,3 +224,30 @@ def test_free_text_owners_are_matched_once_to_users_and_cases_get_a_team(tmp_pat
         assert team == {(2, "architect"), (1, "decision_maker")}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_migration_run_in_the_app_s_process_leaves_its_logs_on(tmp_path: Path) -> None:
+    """Alembic's env.py reads the logging configuration of alembic.ini; with fileConfig's default it disabled every
+    logger that existed before, the app's own "assess" too (which names unexpected errors): after an upgrade in the
+    same process (the tests' fixtures, an embedded upgrade) nothing the app logged was written anywhere."""
+    import logging
+
+    heard: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            heard.append(record.getMessage())
+
+    logger = logging.getLogger("assess")
+    handler = Keep(logging.WARNING)
+    logger.addHandler(handler)  # on the logger itself: fileConfig replaces the root logger's handlers
+    try:
+        app = make_app(tmp_path / "log.sqlite3", tmp_path / "instance")
+        with app.app_context():
+            upgrade()
+            db.session.remove()
+            db.engine.dispose()
+        logger.warning("still heard after a migration")
+    finally:
+        logger.removeHandler(handler)
+    assert heard == ["still heard after a migration"]
