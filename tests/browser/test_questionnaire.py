@@ -255,8 +255,10 @@ def test_a_question_can_be_answered_and_saved_with_the_keyboard_only(
     expect(verdict).to_have_attribute("data-verdict", "cannot_assess")
     expect(page.locator("#save-status")).to_contain_text("Sparat")  # autosaved
     tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Spara")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    # the full save is a post and a redirect: wait for that page, not the autosave's "Sparat" still on this one
+    # (reloading while the post was under way aborted it: a flaky net::ERR_ABORTED on a busy machine)
+    with page.expect_navigation(wait_until="load"):
+        page.keyboard.press("Enter")
     expect_saved(page, nothing_new=True)
     page.reload()
     expect(page.locator("#q-G-22").get_by_label("Okänt", exact=True)).to_be_checked()
