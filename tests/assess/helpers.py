@@ -153,3 +153,24 @@ def approve_use(
         assessment, users["beslutsfattare"], "approved", residual_risks, today + dt.timedelta(days=365),
         conditions, today,
     )  # fmt: skip
+
+
+@contextmanager
+def heard(logger_name: str = "assess") -> Iterator[list[str]]:
+    """Collect the messages (warning and above) a logger writes inside the block, from a handler on the logger
+    itself: a migration's fileConfig replaces the root logger's handlers (pytest's caplog among them)."""
+    import logging
+
+    messages: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger(logger_name)
+    handler = Keep(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)

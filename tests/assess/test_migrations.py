@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from assess.extensions import db
+from tests.assess.helpers import heard
 from tests.conftest import make_app
 
 
@@ -232,22 +233,11 @@ def test_a_migration_run_in_the_app_s_process_leaves_its_logs_on(tmp_path: Path)
     same process (the tests' fixtures, an embedded upgrade) nothing the app logged was written anywhere."""
     import logging
 
-    heard: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            heard.append(record.getMessage())
-
-    logger = logging.getLogger("assess")
-    handler = Keep(logging.WARNING)
-    logger.addHandler(handler)  # on the logger itself: fileConfig replaces the root logger's handlers
-    try:
+    with heard("assess") as messages:
         app = make_app(tmp_path / "log.sqlite3", tmp_path / "instance")
         with app.app_context():
             upgrade()
             db.session.remove()
             db.engine.dispose()
-        logger.warning("still heard after a migration")
-    finally:
-        logger.removeHandler(handler)
-    assert heard == ["still heard after a migration"]
+        logging.getLogger("assess").warning("still heard after a migration")
+    assert messages == ["still heard after a migration"]

@@ -23,7 +23,7 @@ from assess.extensions import db
 from assess.models import Assessment, AssessmentStatus, FrozenRecord, User
 from assess.services import workflow
 from assess.services.verification import verify_all
-from tests.assess.helpers import approve_use, demo_users, submit_and_approve
+from tests.assess.helpers import approve_use, demo_users, heard, submit_and_approve
 from tests.conftest import TEST_CONFIG, IsolatedClient
 
 ADMIN_URL = os.environ.get("MOLNBEDOMNING_TEST_POSTGRES_URL", "")
@@ -246,32 +246,21 @@ def test_the_impact_dry_run_reads_the_answers_as_each_assessment_holds_them_on_p
 def test_a_database_whose_letters_fold_a_to_z_only_is_named_in_the_log(pg_url: str) -> None:
     """In a database created with LC_CTYPE C, PostgreSQL's lower() leaves Å as it is, so a search in capitals
     misses; the app says so in its log when it connects (and says nothing of the tests' UTF-8 database)."""
-    import logging
-
-    heard: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            heard.append(record.getMessage())
-
-    logger = logging.getLogger("assess")
-    handler = Keep(logging.WARNING)
-    logger.addHandler(handler)  # on the logger itself: a migration's fileConfig replaces the root's handlers
     name = f"assess_ctype_{secrets.token_hex(4)}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE 'C' ENCODING 'UTF8'"))
     try:
         for url, expected in ((make_url(pg_url), 0), (make_url(ADMIN_URL).set(database=name), 1)):
-            engine = create_engine(url)
-            with engine.connect() as conn:
-                folded = conn.execute(text("SELECT lower('VÅRD') = 'vård'")).scalar()
-            engine.dispose()
-            warned = [m for m in heard if "LC_CTYPE" in m and f" {url.database} " in m]
-            assert len(warned) == expected, (url.database, heard)
+            with heard("assess") as messages:
+                engine = create_engine(url)
+                with engine.connect() as conn:
+                    folded = conn.execute(text("SELECT lower('VÅRD') = 'vård'")).scalar()
+                engine.dispose()
+            warned = [m for m in messages if "LC_CTYPE" in m and f" {url.database} " in m]
+            assert len(warned) == expected, (url.database, messages)
             assert folded is (expected == 0)  # the warning says what the database does
     finally:
-        logger.removeHandler(handler)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
