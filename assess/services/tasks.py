@@ -8,7 +8,7 @@ and the author rows (four-eyes), never by loading and evaluating every waiting a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Generic, TypeVar
 
@@ -714,7 +714,7 @@ def my_tasks(user: User, today: date, pages: dict[str, int] | None = None, wante
     """Return one page of each of the user's lists (`pages`: the page asked for per list, by its parameter),
     narrowed as `wanted` says (its day: today)."""
     pages = pages or {}
-    wanted = TaskFilter(wanted.text, wanted.overdue, today) if wanted is not None else TaskFilter(day=today)
+    wanted = replace(wanted or EVERYTHING, day=today)
     # The view passes Flask-Login's current_user, a proxy that looks the user up again on every attribute read
     # (about 120 reads for a reviewer's page, a few per listed module): the lists read the user itself.
     unwrap = getattr(user, "_get_current_object", None)

@@ -722,18 +722,20 @@ def _here() -> str:
     """Return the address of the page being shown, with its query: on *Mina uppgifter* its search and the pages
     shown, also when it answers a failed post (g.list_address), so that a form comes back to it as it was."""
     address = g.get("list_address")
-    if address is None:
-        here = request.script_root + request.full_path.rstrip("?")  # as url_for writes it, under a prefix too
-    else:
-        endpoint, args = address
-        query = urlencode(list(args.items(multi=True)))
-        here = url_for(endpoint) + (f"?{query}" if query else "")
+    # request.script_root: as url_for writes addresses, under a prefix too
+    here = request.script_root + request.full_path.rstrip("?") if address is None else _address(*address)
     # a query longer than any the page's own links make (a forged one) is not copied into every form on it
     return here if len(here) <= MAX_BACK else urlsplit(here).path
 
 
 #: The longest address a follow-up form comes back to with its query (a search is at most 200 characters).
 MAX_BACK = 2000
+
+
+def _address(endpoint: str, args: MultiDict[str, str]) -> str:
+    """Return an endpoint's address with a query (every value of a repeated argument kept)."""
+    query = urlencode(list(args.items(multi=True)))
+    return url_for(endpoint) + (f"?{query}" if query else "")
 
 
 def _tasks_query(address: str) -> MultiDict[str, str]:
@@ -811,8 +813,7 @@ def _follow_up(condition_id: int, name: str, do: Callable[[Any, Any], Any], done
     db.session.commit()
     flash(done, "success")
     if to_tasks:
-        query = urlencode(list(_tasks_query(back).items(multi=True)))
-        return redirect(url_for("review.tasks") + (f"?{query}" if query else ""))
+        return redirect(_address("review.tasks", _tasks_query(back)))
     return redirect(url_for("review.view", assessment_id=assessment_id, _anchor="conditions"))
 
 
